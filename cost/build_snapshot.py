@@ -1,0 +1,138 @@
+"""Rebuild the shipped offer snapshot (`cost/data/offers.csv`) from the reference data.
+
+Maintainer tool, run by hand: ``python -m cost.build_snapshot ../shared/data/prices``.
+The product never reads ``../shared`` at run time; it reads the CSV this writes,
+where every row names its source and date. Live refreshes go through
+``pioneer catalog refresh`` instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+OUT = Path(__file__).parent / "data" / "offers.csv"
+FIELDS = [
+    "cloud", "region", "instance_type", "accelerator", "accelerator_count",
+    "accelerator_memory_gib", "vcpus", "memory_gib", "on_demand_usd_per_hour",
+    "spot_usd_per_hour", "source", "date",
+]
+
+SKYPILOT_AWS = ("skypilot-org/skypilot-catalog catalogs/v9/aws/vms.csv@2c3d7ea7", "2026-07")
+SKYPILOT_AZURE = ("skypilot-org/skypilot-catalog catalogs/v6/azure/vms.csv@098741e7", "2024-08")
+GCP_SOURCE = ("Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml@fd66b26 (Cloud Billing Catalog API)", "2026-07-30")
+
+# Accelerators the GCP pricing file does not name per machine type; from the
+# machine-family pages of cloud.google.com/compute/docs/gpus (A2, A3, G2).
+GCP_GPU_MACHINES: dict[str, tuple[str, int]] = {
+    **{f"a2-highgpu-{n}g": ("A100", n) for n in (1, 2, 4, 8)},
+    "a2-megagpu-16g": ("A100", 16),
+    **{f"a2-ultragpu-{n}g": ("A100-80GB", n) for n in (1, 2, 4, 8)},
+    **{f"a3-highgpu-{n}g": ("H100", n) for n in (1, 2, 4, 8)},
+    "a3-megagpu-8g": ("H100", 8),
+    **{f"g2-standard-{c}": ("L4", 1) for c in (4, 8, 12, 16, 32)},
+    "g2-standard-24": ("L4", 2), "g2-standard-48": ("L4", 4), "g2-standard-96": ("L4", 8),
+}
+# Azure's source rows that misstate the machine (see SOURCES.md): ND96isr_H100_v5 has 8 GPUs.
+AZURE_COUNT_FIXES = {"Standard_ND96isr_H100_v5": 8}
+KEEP_AWS = re.compile(r"^(g4dn|g5|g6|g6e|p3|p3dn|p4d|p4de|p5|p5e|p5en|p6-b200)\.")
+KEEP_ACCEL = {"H200", "H100", "B200", "A100", "A100-80GB", "L40S", "L4", "A10G", "A10", "T4",
+              "V100", "V100-32GB"}
+
+
+def _rows_from_skypilot(path: Path, source: tuple[str, str]) -> list[dict]:
+    rows = []
+    with path.open() as f:
+        for r in csv.DictReader(f):
+            if r["accelerator"] not in KEEP_ACCEL or r["instance_type"].endswith("_Promo"):
+                continue
+            if r["cloud"] == "aws" and not KEEP_AWS.match(r["instance_type"]):
+                continue
+            if not r["on_demand_usd_per_hour"]:
+                continue  # capacity-block-only types have no on-demand price
+            count = AZURE_COUNT_FIXES.get(r["instance_type"], int(r["accelerator_count"]))
+            spot = r["spot_usd_per_hour"]
+            # A spot price equal to on-demand is a placeholder in the source, not a price.
+            if spot and float(spot) >= float(r["on_demand_usd_per_hour"]):
+                spot = ""
+            rows.append({
+                "cloud": r["cloud"], "region": r["region"], "instance_type": r["instance_type"],
+                "accelerator": r["accelerator"], "accelerator_count": count,
+                "accelerator_memory_gib": r["accelerator_memory_gib"], "vcpus": r["vcpus"],
+                "memory_gib": r["memory_gib"], "on_demand_usd_per_hour": r["on_demand_usd_per_hour"],
+                "spot_usd_per_hour": spot, "source": source[0], "date": source[1],
+            })
+    return rows
+
+
+def _rows_from_gcp(path: Path) -> list[dict]:
+    data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    mem = {"A100": 40, "A100-80GB": 80, "H100": 80, "L4": 24}
+    rows = []
+    for machine, (accel, count) in GCP_GPU_MACHINES.items():
+        item = data["compute"]["instance"].get(machine)
+        if not item:
+            continue
+        for region, cost in item["cost"].items():
+            if "hour" not in cost:
+                continue
+            spot = cost.get("hour_spot")
+            rows.append({
+                "cloud": "gcp", "region": region, "instance_type": machine, "accelerator": accel,
+                "accelerator_count": count, "accelerator_memory_gib": mem[accel],
+                "vcpus": item.get("cpu", ""), "memory_gib": item.get("ram", ""),
+                "on_demand_usd_per_hour": round(float(cost["hour"]), 6),
+                "spot_usd_per_hour": round(float(spot), 6) if spot else "",
+                "source": GCP_SOURCE[0], "date": GCP_SOURCE[1],
+            })
+    return rows
+
+
+# TPU slices are not in the Compute Engine pricing file. On-demand list prices
+# per chip-hour, entered by hand from cloud.google.com/tpu/pricing; spot left
+# empty (not priced) until a refresh reads the Billing Catalog API.
+TPU_SOURCE = ("cloud.google.com/tpu/pricing (list price per chip-hour, entered by hand)", "2025-06")
+TPU_MACHINES = [
+    # machine type, accelerator, chips per VM, vCPUs, memory GiB, $/chip-hour, regions
+    ("ct5lp-hightpu-1t", "TPU-v5e", 1, 24, 48, 1.20, ("us-central1", "us-west4", "us-east1", "europe-west4")),
+    ("ct5lp-hightpu-4t", "TPU-v5e", 4, 112, 192, 1.20, ("us-central1", "us-west4", "us-east1", "europe-west4")),
+    ("ct5lp-hightpu-8t", "TPU-v5e", 8, 224, 384, 1.20, ("us-central1", "us-west4", "us-east1", "europe-west4")),
+    ("ct5p-hightpu-4t", "TPU-v5p", 4, 208, 448, 4.20, ("us-east5", "europe-west4")),
+    ("ct4p-hightpu-4t", "TPU-v4", 4, 240, 407, 3.22, ("us-central2",)),
+    ("ct6e-standard-4t", "TPU-v6e", 4, 180, 720, 2.70, ("us-east5", "europe-west4", "us-east1")),
+    ("ct6e-standard-8t", "TPU-v6e", 8, 180, 1440, 2.70, ("us-east5", "europe-west4", "us-east1")),
+]
+TPU_MEMORY = {"TPU-v5e": 16, "TPU-v5p": 95, "TPU-v4": 32, "TPU-v6e": 32}
+
+
+def _tpu_rows() -> list[dict]:
+    return [
+        {"cloud": "gcp", "region": region, "instance_type": machine, "accelerator": accel,
+         "accelerator_count": chips, "accelerator_memory_gib": TPU_MEMORY[accel], "vcpus": vcpus,
+         "memory_gib": mem, "on_demand_usd_per_hour": round(chips * per_chip, 6),
+         "spot_usd_per_hour": "", "source": TPU_SOURCE[0], "date": TPU_SOURCE[1]}
+        for machine, accel, chips, vcpus, mem, per_chip, regions in TPU_MACHINES
+        for region in regions
+    ]
+
+
+def main(prices_dir: str) -> None:
+    d = Path(prices_dir)
+    rows = (_rows_from_skypilot(d / "aws_gpu_offers.csv", SKYPILOT_AWS)
+            + _rows_from_skypilot(d / "azure_gpu_offers.csv", SKYPILOT_AZURE)
+            + _rows_from_gcp(d / "gcp-pricing-2026-07-30.yml")
+            + _tpu_rows())
+    rows.sort(key=lambda r: (r["cloud"], r["region"], r["instance_type"]))
+    with OUT.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    print(f"wrote {len(rows)} offers to {OUT}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/prices")

@@ -1,0 +1,31 @@
+"""The Pulumi program behind every stack: stack config -> PlatformSpec -> MlPlatform."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components import MlPlatform, PlatformSpec
+from components.spec import SpecError
+from stacks.config import NAMESPACE, _decode
+
+
+def read_spec() -> PlatformSpec:
+    """Read every `pioneer:` key the spec knows from the stack config and validate it."""
+    config = pulumi.Config(NAMESPACE)
+    raw = {}
+    for key in PlatformSpec.model_fields:
+        value = config.get(key)
+        if value is not None:
+            raw[key] = _decode(value)
+    return PlatformSpec.parse(raw)
+
+
+def program() -> None:
+    try:
+        spec = read_spec()
+    except SpecError as e:
+        # `pulumi up` shows this message as the program's error, without a Python traceback.
+        raise pulumi.RunError(str(e)) from None
+    platform = MlPlatform(spec.name, spec)
+    for key, value in platform.outputs.items():
+        pulumi.export(key, value)
