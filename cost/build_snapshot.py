@@ -120,6 +120,37 @@ def _tpu_rows() -> list[dict]:
     ]
 
 
+SPOT_ADVISOR_OUT = Path(__file__).parent / "data" / "spot_advisor.csv"
+SPOT_ADVISOR_SOURCE = (
+    "alexei-led/spotinfo internal/spot/data/spot-advisor-data.json (copy of AWS Spot Advisor "
+    "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json)", "2025-06-28")
+# CPU instance types the stacks use for system node pools; carried so their spot
+# interruption bucket is known too.
+SPOT_ADVISOR_EXTRA_TYPES = ("m6i.xlarge", "m6i.2xlarge", "m5.xlarge")
+
+
+def write_spot_advisor(advisor_json: Path, aws_rows: list[dict]) -> int:
+    """Copy the AWS Spot Advisor buckets (0..4) for the instance types we carry."""
+    import json
+
+    data = json.loads(advisor_json.read_text())
+    wanted = {(r["region"], r["instance_type"]) for r in aws_rows}
+    wanted |= {(r["region"], t) for r in aws_rows for t in SPOT_ADVISOR_EXTRA_TYPES}
+    out = []
+    for region, itype in sorted(wanted):
+        entry = data["spot_advisor"].get(region, {}).get("Linux", {}).get(itype)
+        if entry is None:
+            continue  # Spot Advisor has no data for it (e.g. p5.4xlarge, p6-b200)
+        out.append({"cloud": "aws", "region": region, "instance_type": itype,
+                    "interruption_bucket": entry["r"], "savings_pct": entry["s"],
+                    "source": SPOT_ADVISOR_SOURCE[0], "date": SPOT_ADVISOR_SOURCE[1]})
+    with SPOT_ADVISOR_OUT.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(out[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(out)
+    return len(out)
+
+
 def main(prices_dir: str) -> None:
     d = Path(prices_dir)
     rows = (_rows_from_skypilot(d / "aws_gpu_offers.csv", SKYPILOT_AWS)
@@ -132,6 +163,9 @@ def main(prices_dir: str) -> None:
         w.writeheader()
         w.writerows(rows)
     print(f"wrote {len(rows)} offers to {OUT}")
+    n = write_spot_advisor(d / "aws-spot-advisor-2025-06-28.json",
+                           [r for r in rows if r["cloud"] == "aws"])
+    print(f"wrote {n} spot-advisor buckets to {SPOT_ADVISOR_OUT}")
 
 
 if __name__ == "__main__":

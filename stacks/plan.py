@@ -32,7 +32,7 @@ class Plan:
 
 def mock_context(spec: PlatformSpec) -> dict[str, str]:
     """What the mocks need to answer like the target cloud (region, GCP project)."""
-    ctx = {spec.cloud: spec.region}
+    ctx: dict[str, str] = {spec.cloud: spec.region}
     if spec.project:
         ctx["gcp_project"] = spec.project
     return ctx

@@ -88,12 +88,10 @@ class PioneerMocks(pulumi.runtime.Mocks):
             return f"{args.name}-id", dict(args.inputs)
         return module.new_resource(args, self)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None] | dict:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         package = args.token.split(":", 1)[0]
         module = _BY_PREFIX.get(package)
-        if module is None:
-            return {}
-        return module.call(args, self)
+        return (module.call(args, self) if module else {}), None
 
 
 class RecordingMonitor(_pm.MockMonitor):
