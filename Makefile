@@ -17,8 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The offline tour; COLUMNS keeps the tables readable when the output is not a terminal.
+demo: export COLUMNS ?= 140
 demo: $(STAMP)
+	@echo "== 1/4  pioneer plan --all: every stack's resources and policy findings"
 	$(PIONEER) plan --all
+	@echo "== 2/4  pioneer cost: the three stacks' monthly cost side by side"
+	$(PIONEER) cost aws-dev gcp-dev azure-dev
+	@echo "== 3/4  pioneer optimize: the reference LM training job on each cloud"
+	$(PIONEER) optimize examples/reference-workload.yaml --per-cloud
+	@echo "== 4/4  pioneer train: a real 2-process DDP run on this machine, tracked in MLflow"
+	$(PIONEER) train --backend local --nproc 2 --model digits --output-dir .pioneer/demo-run
 
 test: $(STAMP)
 	$(VENV)/bin/pytest

@@ -307,6 +307,12 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"tags.{key}: tag keys must be 1-63 characters")
         if len(value) > 255:
             errs.append(f"tags.{key}: tag values must be at most 255 characters")
+    if spec.cloud == "azure":
+        errs.extend(_azure_errors(spec))
+    if spec.cloud == "gcp":
+        from components.gcp.validation import gcp_spec_errors  # the GCP package imports this module
+
+        errs.extend(gcp_spec_errors(spec))
     if not spec.cluster.private_endpoint and not spec.cluster.authorized_cidrs:
         errs.append("cluster.authorized_cidrs: required when private_endpoint is false "
                     "(a public endpoint open to 0.0.0.0/0 is not allowed)")
@@ -315,4 +321,26 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             errs.append(f"cluster.authorized_cidrs[{j}]: {cidr!r} is not a CIDR block")
+    return errs
+
+
+# Azure tag names may not contain these characters, nor start with these reserved prefixes.
+_AZURE_TAG_FORBIDDEN = set('<>%&\\?/')
+_AZURE_TAG_RESERVED = ("microsoft", "azure", "windows")
+
+
+def _azure_errors(spec: PlatformSpec) -> list[str]:
+    """Azure limits: AKS autoscaling and AmlCompute need max >= 1; tag name alphabet."""
+    errs = []
+    for i, pool in enumerate(spec.node_pools):
+        if pool.max_nodes < 1:
+            errs.append(f"node_pools[{i}].max_nodes: must be at least 1 on azure "
+                        "(the AKS autoscaler and AmlCompute need a maximum of 1 or more)")
+    for key in spec.tags:
+        bad = sorted(_AZURE_TAG_FORBIDDEN & set(key))
+        if bad:
+            errs.append(f"tags.{key}: azure tag names may not contain {' '.join(bad)}")
+        if key.lower().startswith(_AZURE_TAG_RESERVED):
+            errs.append(f"tags.{key}: azure reserves tag names starting with "
+                        f"{', '.join(_AZURE_TAG_RESERVED)}")
     return errs

@@ -91,7 +91,7 @@ class PioneerMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         package = args.token.split(":", 1)[0]
         module = _BY_PREFIX.get(package)
-        return (module.call(args, self) if module else {}), None
+        return (module.call(args, self) if module else {}), []  # [] not None: the SDK iterates it
 
 
 class RecordingMonitor(_pm.MockMonitor):
@@ -126,6 +126,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _ordered(recorded: list[Recorded]) -> list[Recorded]:
+    """Parents before children, siblings by URN: registration order varies run to run."""
+    children: dict[str, list[Recorded]] = {}
+    urns = {r.urn for r in recorded}
+    for r in recorded:
+        r.dependencies = sorted(set(r.dependencies))
+        children.setdefault(r.parent if r.parent in urns else "", []).append(r)
+    out: list[Recorded] = []
+    stack = sorted(children.get("", []), key=lambda r: r.urn, reverse=True)
+    while stack:
+        r = stack.pop()
+        out.append(r)
+        stack.extend(sorted(children.get(r.urn, []), key=lambda c: c.urn, reverse=True))
+    return out
+
+
 def run_program(
     program: Callable[[], None],
     *,
@@ -158,7 +174,8 @@ def _run(program, stack, config, secret_keys, region) -> MockRun:
         loop.run_until_complete(run_pulumi_func(program))
         root = pulumi.runtime.settings.get_root_resource()
         outputs, secrets = loop.run_until_complete(_resolve_outputs(root))
-        return MockRun(stack=stack, resources=monitor.recorded, outputs=outputs, secret_outputs=secrets)
+        return MockRun(stack=stack, resources=_ordered(monitor.recorded), outputs=outputs,
+                       secret_outputs=secrets)
     finally:
         loop.close()
         asyncio.set_event_loop(None)

@@ -23,18 +23,29 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
     rid = f"projects/{project}/{kind[0].lower() + kind[1:]}s/{name}"
     base = "https://www.googleapis.com/compute/v1"
     if module == "compute":
-        scope = f"regions/{args.inputs.get('region', region)}/" if kind in (
-            "Subnetwork", "Router", "RouterNat", "Address") else "global/"
+        scope = (
+            f"regions/{args.inputs.get('region', region)}/"
+            if kind in ("Subnetwork", "Router", "RouterNat", "Address")
+            else "global/"
+        )
         rid = f"projects/{project}/{scope}{kind[0].lower() + kind[1:]}s/{name}"
         state.update(selfLink=f"{base}/{rid}", name=name)
     elif args.typ == "gcp:serviceaccount/account:Account":
         email = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
         rid = f"projects/{project}/serviceAccounts/{email}"
-        state.update(email=email, member=f"serviceAccount:{email}", name=rid,
-                     uniqueId=str(int(hex_id(email, n=12), 16)))
+        state.update(
+            email=email,
+            member=f"serviceAccount:{email}",
+            name=rid,
+            uniqueId=str(int(hex_id(email, n=12), 16)),
+        )
     elif args.typ == "gcp:storage/bucket:Bucket":
         rid = name
-        state.update(name=name, url=f"gs://{name}", selfLink=f"https://www.googleapis.com/storage/v1/b/{name}")
+        state.update(
+            name=name,
+            url=f"gs://{name}",
+            selfLink=f"https://www.googleapis.com/storage/v1/b/{name}",
+        )
     elif args.typ == "gcp:kms/keyRing:KeyRing":
         rid = f"projects/{project}/locations/{args.inputs.get('location', region)}/keyRings/{name}"
     elif args.typ == "gcp:kms/cryptoKey:CryptoKey":
@@ -42,11 +53,17 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
     elif args.typ == "gcp:container/cluster:Cluster":
         loc = args.inputs.get("location", region)
         rid = f"projects/{project}/locations/{loc}/clusters/{name}"
-        state.update(name=name, endpoint="172.16.0.2", selfLink=f"https://container.googleapis.com/v1/{rid}",
-                     masterAuth={"clusterCaCertificate": "bW9jay1jYQ=="})
+        state.update(
+            name=name,
+            endpoint="172.16.0.2",
+            selfLink=f"https://container.googleapis.com/v1/{rid}",
+            masterAuth={"clusterCaCertificate": "bW9jay1jYQ=="},
+        )
     elif args.typ == "gcp:container/nodePool:NodePool":
-        rid = f"projects/{project}/locations/{args.inputs.get('location', region)}/clusters/" \
-              f"{args.inputs.get('cluster', 'cluster')}/nodePools/{name}"
+        rid = (
+            f"projects/{project}/locations/{args.inputs.get('location', region)}/clusters/"
+            f"{args.inputs.get('cluster', 'cluster')}/nodePools/{name}"
+        )
         state.update(name=name)
     elif args.typ == "gcp:artifactregistry/repository:Repository":
         loc = args.inputs.get("location", region)
@@ -54,10 +71,27 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
         state.update(name=args.inputs.get("repositoryId", name))
     elif args.typ == "gcp:projects/service:Service":
         rid = f"{project}/{args.inputs.get('service')}"
+    elif args.typ == "gcp:projects/serviceIdentity:ServiceIdentity":
+        agent = args.inputs.get("service", "").split(".")[0]
+        email = f"service-{NUMBER}@gcp-sa-{agent}.iam.gserviceaccount.com"
+        rid = f"projects/{project}/services/{args.inputs.get('service')}"
+        state.update(email=email, member=f"serviceAccount:{email}")
+    elif args.typ == "gcp:vertex/aiMetadataStore:AiMetadataStore":
+        rid = f"projects/{project}/locations/{args.inputs.get('region', region)}/metadataStores/{name}"
+        state.update(name=name)
+    elif args.typ == "gcp:vertex/aiTensorboard:AiTensorboard":
+        # Vertex names TensorBoards by a numeric id under the project *number*.
+        rid = (
+            f"projects/{NUMBER}/locations/{args.inputs.get('region', region)}/tensorboards/"
+            f"{int(hex_id(args.typ, args.name, n=15), 16)}"
+        )
+        state.update(name=rid)
     elif module == "vertex":
         loc = args.inputs.get("region", region)
-        rid = f"projects/{NUMBER}/locations/{loc}/{kind[6].lower() + kind[7:] if kind.startswith('AiTen') else kind[0].lower() + kind[1:]}s/{hex_id(name, n=19)}"
-        state.update(name=rid if kind != "AiMetadataStore" else name)
+        rid = (
+            f"projects/{NUMBER}/locations/{loc}/{kind[2].lower() + kind[3:]}s/{hex_id(name, n=19)}"
+        )
+        state.update(name=rid)
     state.setdefault("id", rid)
     return rid, state
 
@@ -65,7 +99,12 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
 def call(args: Any, mocks: Any) -> dict:
     project, region = _ctx(mocks)
     if args.token in ("gcp:organizations/getProject:getProject",):
-        return {"projectId": project, "number": NUMBER, "name": project, "id": f"projects/{project}"}
+        return {
+            "projectId": project,
+            "number": NUMBER,
+            "name": project,
+            "id": f"projects/{project}",
+        }
     if args.token == "gcp:organizations/getClientConfig:getClientConfig":
         return {"project": project, "region": region, "accessToken": "mock", "id": project}
     if args.token == "gcp:projects/getProject:getProject":

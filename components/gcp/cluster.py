@@ -1,0 +1,215 @@
+"""`GkeCluster`: a private, regional GKE cluster and one node pool per spec pool.
+
+Private nodes (no public IPs), an optionally private control-plane endpoint,
+authorized networks, workload identity, shielded nodes, Dataplane V2, and
+Kubernetes secrets and node boot disks encrypted with the platform's KMS key.
+GPU and TPU pools take their machine types from the catalog (see `node_pools`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.gcp import iam_roles as roles
+from components.gcp.labels import platform_labels
+from components.gcp.network import MAX_PODS_PER_NODE, Network
+from components.gcp.node_pools import GPU_DRIVER_VERSION, PoolPlan, plan_pool
+from components.spec import PlatformSpec
+
+TRAINING_NAMESPACE = "training"
+TRAINING_KSA = "trainer"
+"""The Kubernetes service account (namespace/name) that acts as the training service account."""
+
+
+def workload_pool(project: str) -> str:
+    return f"{project}.svc.id.goog"
+
+
+class GkeCluster(pulumi.ComponentResource):
+    """The cluster, its node pools (keyed by spec pool name) and the workload-identity binding."""
+
+    node_pools: dict[str, gcp.container.NodePool]
+    plans: list[PoolPlan]
+
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        network: Network,
+        node_service_account: pulumi.Input[str],
+        training_service_account_name: pulumi.Input[str],
+        kms_key_id: pulumi.Input[str],
+        depends_on: Sequence[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("pioneer:gcp:GkeCluster", name, {}, opts)
+        assert spec.project  # the spec edge requires a project on gcp
+        labels = platform_labels(spec, "GkeCluster")
+        cl = spec.cluster
+        authorized = [
+            gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                cidr_block=c, display_name=f"authorized-{i}"
+            )
+            for i, c in enumerate(cl.authorized_cidrs)
+        ]
+        # Machines in the node subnet (CI runners, bastions) may always reach the endpoint.
+        authorized.append(
+            gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                cidr_block=network.ranges.nodes, display_name="node-subnet"
+            )
+        )
+        self.cluster = gcp.container.Cluster(
+            f"{name}-cluster",
+            project=spec.project,
+            location=spec.region,
+            network=network.vpc.id,
+            subnetwork=network.subnet.id,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
+                cluster_secondary_range_name=network.pods_range_name,
+                services_secondary_range_name=network.services_range_name,
+            ),
+            default_max_pods_per_node=MAX_PODS_PER_NODE,
+            private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
+                enable_private_nodes=True,
+                enable_private_endpoint=cl.private_endpoint,
+                master_ipv4_cidr_block=network.ranges.master,
+            ),
+            master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+                cidr_blocks=authorized
+            ),
+            workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
+                workload_pool=workload_pool(spec.project)
+            ),
+            enable_shielded_nodes=True,
+            release_channel=gcp.container.ClusterReleaseChannelArgs(channel=cl.release_channel),
+            min_master_version=cl.kubernetes_version,
+            database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(
+                state="ENCRYPTED", key_name=kms_key_id
+            ),
+            datapath_provider="ADVANCED_DATAPATH",
+            # The default pool is deleted right after creation; until then it too runs as
+            # the node service account, never as the default compute account.
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            node_config=gcp.container.ClusterNodeConfigArgs(
+                service_account=node_service_account,
+                boot_disk_kms_key=kms_key_id,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                workload_metadata_config=gcp.container.ClusterNodeConfigWorkloadMetadataConfigArgs(
+                    mode="GKE_METADATA"
+                ),
+            ),
+            deletion_protection=cl.deletion_protection,
+            resource_labels=labels,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
+
+        after_cluster = pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, self.cluster])
+        self.plans = [plan_pool(p, i, spec) for i, p in enumerate(spec.node_pools)]
+        self.node_pools = {
+            plan.name: self._node_pool(
+                name, spec, plan, node_service_account, kms_key_id, labels, after_cluster
+            )
+            for plan in self.plans
+        }
+        # Pods running as training/trainer act as the training account; the identity pool
+        # exists only once the cluster does.
+        self.workload_identity_binding = gcp.serviceaccount.IAMMember(
+            f"{name}-train-workload-identity",
+            service_account_id=training_service_account_name,
+            role=roles.check_grant(roles.WORKLOAD_IDENTITY_USER, "service_account"),
+            member=f"serviceAccount:{workload_pool(spec.project)}"
+            f"[{TRAINING_NAMESPACE}/{TRAINING_KSA}]",
+            opts=after_cluster,
+        )
+        self.pool_outputs = [plan.output(self.node_pools[plan.name].name) for plan in self.plans]
+        self.name = self.cluster.name
+        self.endpoint = self.cluster.endpoint
+        self.register_outputs(
+            {
+                "cluster_name": self.name,
+                "cluster_endpoint": self.endpoint,
+                "node_pools": self.pool_outputs,
+            }
+        )
+
+    def _node_pool(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        plan: PoolPlan,
+        service_account: pulumi.Input[str],
+        kms_key_id: pulumi.Input[str],
+        labels: dict[str, str],
+        opts: pulumi.ResourceOptions,
+    ) -> gcp.container.NodePool:
+        accelerators = None
+        if plan.gke_accelerator:
+            accelerators = [
+                gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+                    type=plan.gke_accelerator,
+                    count=plan.accelerator_count,
+                    gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
+                        gpu_driver_version=GPU_DRIVER_VERSION
+                    ),
+                )
+            ]
+        taints = None
+        if plan.taint:
+            key, value, effect = plan.taint
+            taints = [
+                gcp.container.NodePoolNodeConfigTaintArgs(key=key, value=value, effect=effect)
+            ]
+        autoscaling = None
+        if plan.autoscaling is not None:
+            lo, hi = plan.autoscaling
+            autoscaling = gcp.container.NodePoolAutoscalingArgs(
+                # Totals across zones (the spec counts nodes per pool, not per zone);
+                # ANY lets spot pools take capacity in whichever zone has it.
+                total_min_node_count=lo,
+                total_max_node_count=hi,
+                location_policy="ANY" if plan.capacity == "spot" else "BALANCED",
+            )
+        return gcp.container.NodePool(
+            f"{name}-{plan.name}",
+            project=spec.project,
+            location=spec.region,
+            cluster=self.cluster.name,
+            autoscaling=autoscaling,
+            node_count=plan.node_count,
+            initial_node_count=plan.initial_node_count,
+            management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+            placement_policy=gcp.container.NodePoolPlacementPolicyArgs(
+                type="COMPACT", tpu_topology=plan.tpu_topology
+            )
+            if plan.tpu_topology
+            else None,
+            node_config=gcp.container.NodePoolNodeConfigArgs(
+                machine_type=plan.machine_type,
+                spot=plan.capacity == "spot",
+                disk_size_gb=plan.disk_size_gb,
+                disk_type="pd-balanced",
+                boot_disk_kms_key=kms_key_id,
+                service_account=service_account,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                guest_accelerators=accelerators,
+                taints=taints,
+                labels=plan.k8s_labels,
+                resource_labels={**labels, "pioneer-pool": plan.name},
+                shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
+                    mode="GKE_METADATA"
+                ),
+            ),
+            opts=opts,
+        )

@@ -1,0 +1,74 @@
+"""`Storage`: the platform bucket for data, checkpoints and models — private, CMEK, versioned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.gcp.labels import platform_labels
+from components.spec import PlatformSpec, SpecError
+
+DAY = 86_400
+
+
+def soft_delete_seconds(days: int) -> int:
+    """GCS soft delete is off (0) or 7-90 days; anything else is refused by the API."""
+    if days and not 7 <= days <= 90:
+        raise SpecError(
+            [f"storage.soft_delete_days: {days} is not allowed on gcp; use 0 (off) or 7-90 days"]
+        )
+    return days * DAY
+
+
+class Storage(pulumi.ComponentResource):
+    """One regional bucket: uniform access, public access prevention, CMEK, lifecycle."""
+
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        kms_key_id: pulumi.Input[str] | None,
+        depends_on: Sequence[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("pioneer:gcp:Storage", name, {}, opts)
+        st = spec.storage
+        rules = [
+            # Overwritten or deleted checkpoints stay recoverable for the retention period.
+            gcp.storage.BucketLifecycleRuleArgs(
+                action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+                    days_since_noncurrent_time=st.checkpoint_retention_days
+                ),
+            ),
+            gcp.storage.BucketLifecycleRuleArgs(
+                action=gcp.storage.BucketLifecycleRuleActionArgs(
+                    type="AbortIncompleteMultipartUpload"
+                ),
+                condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=7),
+            ),
+        ]
+        self.bucket = gcp.storage.Bucket(
+            f"{name}-data",
+            project=spec.project,
+            location=spec.region.upper(),
+            storage_class="STANDARD",
+            uniform_bucket_level_access=True,
+            public_access_prevention="inherited" if st.public_access else "enforced",
+            versioning=gcp.storage.BucketVersioningArgs(enabled=st.versioning),
+            encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=kms_key_id)
+            if kms_key_id is not None
+            else None,
+            lifecycle_rules=rules,
+            soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(
+                retention_duration_seconds=soft_delete_seconds(st.soft_delete_days)
+            ),
+            force_destroy=st.force_destroy,
+            labels=platform_labels(spec, "Storage"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
+        self.bucket_name = self.bucket.name
+        self.bucket_url = self.bucket.url
+        self.register_outputs({"bucket_name": self.bucket_name, "bucket_url": self.bucket_url})
