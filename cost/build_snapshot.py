@@ -129,8 +129,8 @@ SPOT_ADVISOR_SOURCE = (
 SPOT_ADVISOR_EXTRA_TYPES = ("m6i.xlarge", "m6i.2xlarge", "m5.xlarge")
 
 
-def write_spot_advisor(advisor_json: Path, aws_rows: list[dict]) -> int:
-    """Copy the AWS Spot Advisor buckets (0..4) for the instance types we carry."""
+def spot_advisor_rows(advisor_json: Path, aws_rows: list[dict]) -> list[dict]:
+    """The AWS Spot Advisor buckets (0..4) for the instance types we carry."""
     import json
 
     data = json.loads(advisor_json.read_text())
@@ -144,28 +144,108 @@ def write_spot_advisor(advisor_json: Path, aws_rows: list[dict]) -> int:
         out.append({"cloud": "aws", "region": region, "instance_type": itype,
                     "interruption_bucket": entry["r"], "savings_pct": entry["s"],
                     "source": SPOT_ADVISOR_SOURCE[0], "date": SPOT_ADVISOR_SOURCE[1]})
-    with SPOT_ADVISOR_OUT.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(out[0]), lineterminator="\n")
+    return out
+
+
+# CPU instance types for system node pools (the stacks' defaults and close relatives).
+CPU_OUT = Path(__file__).parent / "data" / "cpu_offers.csv"
+CPU_FIELDS = ["cloud", "region", "instance_type", "vcpus", "memory_gib",
+              "on_demand_usd_per_hour", "spot_usd_per_hour", "source", "date"]
+GCP_CPU_MACHINES = ("e2-standard-2", "e2-standard-4", "e2-standard-8", "n2-standard-4",
+                    "n2-standard-8")
+GCP_CPU_REGIONS = ("us-central1", "us-east1", "us-east4", "us-west1", "europe-west1",
+                   "europe-west4")
+# Not in the reference data: public Linux on-demand list prices typed in (spot left empty).
+HAND_CPU = [
+    ("aws", region, "m6i.xlarge", 4, 16, price,
+     "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux on-demand; entered by hand)", "2025-06")
+    for region, price in (("us-east-1", 0.192), ("us-east-2", 0.192), ("us-west-2", 0.192),
+                          ("eu-west-1", 0.214), ("eu-central-1", 0.23))
+] + [
+    ("aws", region, "m6i.2xlarge", 8, 32, price,
+     "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux on-demand; entered by hand)", "2025-06")
+    for region, price in (("us-east-1", 0.384), ("us-east-2", 0.384), ("us-west-2", 0.384))
+] + [
+    ("azure", region, "Standard_D4s_v5", 4, 16, 0.192,
+     "https://azure.microsoft.com/pricing/details/virtual-machines/linux/ (D4s v5 pay-as-you-go; "
+     "entered by hand)", "2025-06")
+    for region in ("eastus", "eastus2", "westus2", "westus3", "southcentralus")
+]
+
+
+def cpu_rows(gcp_pricing: Path) -> list[dict]:
+    data = yaml.load(gcp_pricing.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    rows = []
+    for machine in GCP_CPU_MACHINES:
+        item = data["compute"]["instance"][machine]
+        for region in GCP_CPU_REGIONS:
+            cost = item["cost"].get(region)
+            if not cost or "hour" not in cost:
+                continue
+            rows.append({"cloud": "gcp", "region": region, "instance_type": machine,
+                         "vcpus": item.get("cpu", ""), "memory_gib": item.get("ram", ""),
+                         "on_demand_usd_per_hour": round(float(cost["hour"]), 6),
+                         "spot_usd_per_hour": round(float(cost["hour_spot"]), 6)
+                         if cost.get("hour_spot") else "",
+                         "source": GCP_SOURCE[0], "date": GCP_SOURCE[1]})
+    for cloud, region, itype, vcpus, mem, price, source, date in HAND_CPU:
+        rows.append({"cloud": cloud, "region": region, "instance_type": itype, "vcpus": vcpus,
+                     "memory_gib": mem, "on_demand_usd_per_hour": price, "spot_usd_per_hour": "",
+                     "source": source, "date": date})
+    return sorted(rows, key=lambda r: (r["cloud"], r["region"], r["instance_type"]))
+
+
+# SageMaker `ml.*` vs EC2 on-demand, us-east-1, from the same file (January 2025).
+SAGEMAKER_OUT = Path(__file__).parent / "data" / "sagemaker_premium.csv"
+SAGEMAKER_SOURCE = ("aws-samples/foundation-model-benchmarking-tool "
+                    "fmbench/configs/pricing_fallback.yml (us-east-1 on-demand)", "2025-01-26")
+
+
+def sagemaker_rows(path: Path) -> list[dict]:
+    prices = yaml.safe_load(path.read_text())["pricing"]["instance_based"]
+    rows = []
+    for name, ml_price in prices.items():
+        if not name.startswith("ml."):
+            continue
+        ec2 = name.removeprefix("ml.")
+        if ec2 in prices:
+            rows.append({"instance_type": ec2, "sagemaker_usd_per_hour": ml_price,
+                         "ec2_usd_per_hour": prices[ec2],
+                         "ratio": round(ml_price / prices[ec2], 4),
+                         "source": SAGEMAKER_SOURCE[0], "date": SAGEMAKER_SOURCE[1]})
+    return sorted(rows, key=lambda r: r["instance_type"])
+
+
+def _write(path: Path, rows: list[dict], fields: list[str] | None = None) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields or list(rows[0]), lineterminator="\n")
         w.writeheader()
-        w.writerows(out)
-    return len(out)
+        w.writerows(rows)
 
 
-def main(prices_dir: str) -> None:
+def build(prices_dir: Path) -> dict[Path, tuple[list[dict], list[str]]]:
+    """Every snapshot file's rows and columns, built from the reference data."""
     d = Path(prices_dir)
     rows = (_rows_from_skypilot(d / "aws_gpu_offers.csv", SKYPILOT_AWS)
             + _rows_from_skypilot(d / "azure_gpu_offers.csv", SKYPILOT_AZURE)
             + _rows_from_gcp(d / "gcp-pricing-2026-07-30.yml")
             + _tpu_rows())
     rows.sort(key=lambda r: (r["cloud"], r["region"], r["instance_type"]))
-    with OUT.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    print(f"wrote {len(rows)} offers to {OUT}")
-    n = write_spot_advisor(d / "aws-spot-advisor-2025-06-28.json",
-                           [r for r in rows if r["cloud"] == "aws"])
-    print(f"wrote {n} spot-advisor buckets to {SPOT_ADVISOR_OUT}")
+    advisor = spot_advisor_rows(d / "aws-spot-advisor-2025-06-28.json",
+                                [r for r in rows if r["cloud"] == "aws"])
+    sm = sagemaker_rows(d / "aws-sagemaker-and-ec2-prices-2025-01-26.yml")
+    return {
+        OUT: (rows, FIELDS),
+        SPOT_ADVISOR_OUT: (advisor, list(advisor[0])),
+        CPU_OUT: (cpu_rows(d / "gcp-pricing-2026-07-30.yml"), CPU_FIELDS),
+        SAGEMAKER_OUT: (sm, list(sm[0])),
+    }
+
+
+def main(prices_dir: str) -> None:
+    for path, (rows, fields) in build(Path(prices_dir)).items():
+        _write(path, rows, fields)
+        print(f"wrote {len(rows)} rows to {path}")
 
 
 if __name__ == "__main__":

@@ -9,13 +9,23 @@ prices; nothing here reads the network.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 OFFERS_CSV = DATA_DIR / "offers.csv"
+CPU_OFFERS_CSV = DATA_DIR / "cpu_offers.csv"
+SPOT_ADVISOR_CSV = DATA_DIR / "spot_advisor.csv"
+PRICES_YAML = DATA_DIR / "prices.yaml"
+SAGEMAKER_CSV = DATA_DIR / "sagemaker_premium.csv"
+
+# AWS Spot Advisor buckets: frequency of interruption per month (its `ranges` table).
+INTERRUPTION_RANGES: dict[int, str] = {0: "<5%", 1: "5-10%", 2: "10-15%", 3: "15-20%", 4: ">20%"}
 
 
 class CatalogError(LookupError):
@@ -36,9 +46,42 @@ class Offer:
     spot_usd_per_hour: float | None
     source: str
     date: str
+    interruption_bucket: int | None = None
+    """AWS Spot Advisor bucket 0..4 (see `INTERRUPTION_RANGES`); None where not published."""
 
     def price(self, spot: bool) -> float | None:
         return self.spot_usd_per_hour if spot else self.on_demand_usd_per_hour
+
+    @property
+    def interruption_range(self) -> str | None:
+        b = self.interruption_bucket
+        return INTERRUPTION_RANGES[b] if b is not None else None
+
+
+@dataclass(frozen=True)
+class ServicePrice:
+    """One non-instance price (control plane, storage, network, ...) with its provenance."""
+
+    cloud: str
+    key: str
+    usd: float
+    unit: str
+    source: str
+    date: str
+    region: str | None = None
+    """The region the figure is for; None when the price is the same everywhere."""
+
+
+@dataclass(frozen=True)
+class ManagedPremium:
+    """Managed training service price over the plain VM price (1.0 = no premium)."""
+
+    service: str
+    ratio: float
+    source: str
+    date: str
+    basis: str
+    """What the ratio was measured on (the instance type, or how it was chosen)."""
 
 
 def _float(v: str) -> float | None:
@@ -61,10 +104,65 @@ def _read_offers(path: Path) -> tuple[Offer, ...]:
         )
 
 
+def _read_cpu_offers(path: Path) -> tuple[Offer, ...]:
+    if not path.exists():
+        return ()
+    with path.open() as f:
+        return tuple(
+            Offer(cloud=r["cloud"], region=r["region"], instance_type=r["instance_type"],
+                  accelerator="", accelerator_count=0, accelerator_memory_gib=0.0,
+                  vcpus=float(r["vcpus"] or 0), memory_gib=float(r["memory_gib"] or 0),
+                  on_demand_usd_per_hour=_float(r["on_demand_usd_per_hour"]),
+                  spot_usd_per_hour=_float(r["spot_usd_per_hour"]),
+                  source=r["source"], date=r["date"])
+            for r in csv.DictReader(f)
+        )
+
+
+def _read_buckets(path: Path) -> dict[tuple[str, str, str], int]:
+    if not path.exists():
+        return {}
+    with path.open() as f:
+        return {(r["cloud"], r["region"], r["instance_type"]): int(r["interruption_bucket"])
+                for r in csv.DictReader(f)}
+
+
+def _read_sagemaker(path: Path) -> dict[str, dict[str, str]]:
+    if not path.exists():
+        return {}
+    with path.open() as f:
+        return {r["instance_type"]: r for r in csv.DictReader(f)}
+
+
+def _read_prices(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
+
+
 class Catalog:
-    def __init__(self, offers: Iterable[Offer]):
-        self.offers: tuple[Offer, ...] = tuple(offers)
-        self._by_type = {(o.cloud, o.region, o.instance_type): o for o in self.offers}
+    def __init__(
+        self,
+        offers: Iterable[Offer],
+        *,
+        cpu_offers: Iterable[Offer] = (),
+        interruption_buckets: Mapping[tuple[str, str, str], int] | None = None,
+        prices: Mapping[str, Any] | None = None,
+        sagemaker: Mapping[str, Mapping[str, str]] | None = None,
+    ):
+        buckets = dict(interruption_buckets or {})
+
+        def with_bucket(o: Offer) -> Offer:
+            b = buckets.get((o.cloud, o.region, o.instance_type))
+            return replace(o, interruption_bucket=b) if b is not None else o
+
+        self.offers: tuple[Offer, ...] = tuple(with_bucket(o) for o in offers)
+        """Accelerator (GPU/TPU) offers; CPU-only types are in `cpu_offers`."""
+        self.cpu_offers: tuple[Offer, ...] = tuple(with_bucket(o) for o in cpu_offers)
+        self._buckets = buckets
+        self._by_type = {(o.cloud, o.region, o.instance_type): o
+                         for o in (*self.cpu_offers, *self.offers)}
+        self._prices: dict[str, Any] = dict(prices or {})
+        self._sagemaker = dict(sagemaker or {})
+        self.hours_per_month: float = float(self._prices.get("hours_per_month", 730))
 
     def offers_for(
         self,
@@ -106,13 +204,102 @@ class Catalog:
         return [o.instance_type for o in found]
 
     def offer(self, cloud: str, region: str, instance_type: str) -> Offer:
+        """The offer for one instance/machine/VM type, accelerator or CPU-only."""
         try:
             return self._by_type[(cloud, region, instance_type)]
         except KeyError:
-            raise CatalogError(f"no {cloud} offer for {instance_type} in {region}") from None
+            where = sorted(r for (c, r, t) in self._by_type if c == cloud and t == instance_type)
+            hint = f"; regions that have it: {', '.join(where)}" if where else \
+                " (the catalog does not carry this type)"
+            raise CatalogError(f"no {cloud} offer for {instance_type} in {region}{hint}") from None
+
+    def interruption_bucket(self, cloud: str, region: str, instance_type: str) -> int | None:
+        """AWS Spot Advisor interruption bucket 0 (<5%/month) .. 4 (>20%); None if unpublished.
+
+        Only AWS publishes these; GCP and Azure types always answer None.
+        """
+        return self._buckets.get((cloud, region, instance_type))
+
+    def service_price(self, cloud: str, key: str, region: str | None = None) -> ServicePrice:
+        """A non-instance price from `data/prices.yaml` (e.g. ``("aws", "eks_control_plane")``).
+
+        Regional figures need `region`; a region the snapshot lacks raises `CatalogError`
+        rather than borrowing another region's price.
+        """
+        rec = self._prices.get(cloud, {}).get(key)
+        if rec is None:
+            known = ", ".join(sorted(self._prices.get(cloud, {}))) or "none"
+            raise CatalogError(f"no {cloud} price named {key!r}; known: {known}")
+        usd = rec["usd"]
+        if isinstance(usd, Mapping):
+            if region not in usd:
+                raise CatalogError(f"no {cloud} {key} price for region {region!r}; "
+                                   f"regions in the snapshot: {', '.join(sorted(usd))}")
+            return ServicePrice(cloud, key, float(usd[region]), rec["unit"], rec["source"],
+                                str(rec["date"]), region)
+        return ServicePrice(cloud, key, float(usd), rec["unit"], rec["source"], str(rec["date"]))
+
+    def service_prices(self, cloud: str | None = None) -> list[ServicePrice]:
+        """Every non-instance price (one row per region for regional ones)."""
+        out = []
+        for c in (cloud,) if cloud else ("aws", "gcp", "azure"):
+            for key, rec in self._prices.get(c, {}).items():
+                regions = list(rec["usd"]) if isinstance(rec["usd"], Mapping) else [None]
+                out.extend(self.service_price(c, key, r) for r in regions)
+        return out
+
+    def managed_premium(self, cloud: str, instance_type: str | None = None) -> ManagedPremium:
+        """How much the cloud's managed training service charges over the VM price.
+
+        SageMaker: the `ml.<type>` / `<type>` ratio where the source has the pair, else the
+        same family's ratio, else the median of all pairs (the basis says which).
+        """
+        if cloud == "gcp":
+            p = self.service_price("gcp", "vertex_training_premium_ratio")
+            return ManagedPremium("vertex", p.usd, p.source, p.date, "all machine types")
+        if cloud == "azure":
+            p = self.service_price("azure", "azureml_premium_ratio")
+            return ManagedPremium("azureml", p.usd, p.source, p.date, "VM rates")
+        if cloud != "aws":
+            raise CatalogError(f"cloud {cloud!r} is not one of aws, gcp, azure")
+        if not self._sagemaker:
+            raise CatalogError("the snapshot has no SageMaker premium data")
+        rows = self._sagemaker
+        if instance_type in rows:
+            r, basis = rows[instance_type], f"ml.{instance_type} vs {instance_type}"
+            return ManagedPremium("sagemaker", float(r["ratio"]), r["source"], r["date"], basis)
+        family = (instance_type or "").split(".")[0]
+        same = [r for t, r in rows.items() if t.split(".")[0] == family]
+        if same:
+            ratios = sorted(float(r["ratio"]) for r in same)
+            basis = f"{family} family median of {len(same)} pairs"
+        else:
+            ratios = sorted(float(r["ratio"]) for r in rows.values())
+            basis = f"median of all {len(ratios)} ml.* pairs ({family or 'no type'} not in source)"
+        any_row = next(iter(same or rows.values()))
+        return ManagedPremium("sagemaker", ratios[len(ratios) // 2], any_row["source"],
+                              any_row["date"], basis)
+
+    def dates(self) -> list[str]:
+        """Every distinct price date in the snapshot, oldest first."""
+        ds = {o.date for o in (*self.offers, *self.cpu_offers)}
+        ds |= {p.date for p in self.service_prices()}
+        ds |= {r["date"] for r in self._sagemaker.values()}
+        return sorted(ds)
 
 
 @cache
 def get_catalog() -> Catalog:
-    """The shipped snapshot (cached; the CSV is read once per process)."""
-    return Catalog(_read_offers(OFFERS_CSV))
+    """The shipped snapshot (cached; the files are read once per process)."""
+    return load_catalog(DATA_DIR)
+
+
+def load_catalog(data_dir: Path) -> Catalog:
+    """A catalog from a snapshot folder laid out like `cost/data/`."""
+    return Catalog(
+        _read_offers(data_dir / OFFERS_CSV.name),
+        cpu_offers=_read_cpu_offers(data_dir / CPU_OFFERS_CSV.name),
+        interruption_buckets=_read_buckets(data_dir / SPOT_ADVISOR_CSV.name),
+        prices=_read_prices(data_dir / PRICES_YAML.name),
+        sagemaker=_read_sagemaker(data_dir / SAGEMAKER_CSV.name),
+    )

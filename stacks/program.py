@@ -6,6 +6,7 @@ import pulumi
 
 from components import MlPlatform, PlatformSpec
 from components.spec import SpecError
+from cost.estimate import estimate_spec
 from stacks.config import NAMESPACE, _decode
 
 
@@ -29,3 +30,8 @@ def program() -> None:
     platform = MlPlatform(spec.name, spec)
     for key, value in platform.outputs.items():
         pulumi.export(key, value)
+    # The compute estimate from the spec and the catalog (resource inputs are unknown
+    # during a real preview, so the full per-resource estimate is `pioneer cost`'s job).
+    compute = estimate_spec(spec)
+    pulumi.export("monthly_compute_usd", compute["monthly_usd"])
+    pulumi.export("max_monthly_compute_usd", compute["max_monthly_usd"])

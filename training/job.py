@@ -33,7 +33,10 @@ class TrainingJob:
     image: str | None = None
     """Container image; each backend has a sensible default (framework image for the region)."""
     pool: str | None = None
-    """Kubernetes backend: the node pool to run on (default: the first spot GPU pool)."""
+    """Kubernetes backend: the node pool to run on (default: the first spot GPU pool).
+    Azure ML: the platform node pool whose compute cluster to use, or "serverless"."""
+    tpu_topology: str | None = None
+    """Vertex AI TPU slices: chip topology such as "2x2" (default: from the chip count)."""
 
     @property
     def spot(self) -> bool:

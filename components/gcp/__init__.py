@@ -22,6 +22,7 @@ from components.gcp.network import Network
 from components.gcp.services import ProjectServices, required_services
 from components.gcp.storage import Storage
 from components.gcp.validation import check_gcp_spec
+from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.spec import PlatformSpec
 
 OUTPUT_KEYS = (
@@ -102,6 +103,24 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
         depends_on=[*apis, keys.grants["container"], keys.grants["compute"]],
         opts=opts,
     )
+    kube = kubeconfig(
+        f"gke_{spec.project}_{spec.region}_{name}",
+        cluster.endpoint,
+        cluster.cluster.master_auth.cluster_ca_certificate,
+    )
+    # GKE installs GPU drivers and the device plugin itself; the trainer service account is
+    # bound to the training account by the cluster's workload-identity binding.
+    ClusterAddons(
+        f"{name}-addons",
+        ClusterAddonsArgs(
+            kubeconfig=kube,
+            device_plugin=False,
+            service_account_annotations={
+                "iam.gke.io/gcp-service-account": identity.training_service_account
+            },
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
+    )
     return {
         "project": spec.project,
         "region": spec.region,
@@ -110,11 +129,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
         "kms_key_id": key_id,
         "cluster_name": cluster.name,
         "cluster_endpoint": cluster.endpoint,
-        "kubeconfig": kubeconfig(
-            f"gke_{spec.project}_{spec.region}_{name}",
-            cluster.endpoint,
-            cluster.cluster.master_auth.cluster_ca_certificate,
-        ),
+        "kubeconfig": kube,
         "training_service_account": identity.training_service_account,
         "node_service_account": identity.node_service_account,
         "artifact_registry_url": mlops.repository_url,

@@ -86,6 +86,12 @@ class GkeCluster(pulumi.ComponentResource):
                 workload_pool=workload_pool(spec.project)
             ),
             enable_shielded_nodes=True,
+            # Training pods mount the platform bucket for checkpoints (kubernetes backend).
+            addons_config=gcp.container.ClusterAddonsConfigArgs(
+                gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(
+                    enabled=True
+                )
+            ),
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel=cl.release_channel),
             min_master_version=cl.kubernetes_version,
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(

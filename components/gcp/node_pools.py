@@ -59,6 +59,8 @@ class PoolPlan:
             "pool": self.name,
             "capacity": self.capacity,
             "accelerator": self.accelerator,
+            "accelerators_per_node": self.accelerator_count,
+            "tpu_topology": self.tpu_topology,
             "machine_type": self.machine_type,
         }
 

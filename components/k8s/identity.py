@@ -1,9 +1,10 @@
 """Workload identity for the `training/trainer` service account, one way per cloud.
 
 Pods get short-lived credentials for exactly the platform's storage — never a
-static key: EKS Pod Identity on AWS, Workload Identity Federation on GKE, Entra
-workload identity (a federated credential on a user-assigned identity) on AKS.
-Each function returns the service-account annotations that complete the binding.
+static key: EKS Pod Identity on AWS, Entra workload identity (a federated
+credential on a user-assigned identity) on AKS. On GKE the cluster component
+binds the service account itself (Workload Identity Federation). Each function
+returns the service-account annotations that complete the binding.
 """
 
 from __future__ import annotations
@@ -52,41 +53,27 @@ def aws_pod_identity(name: str, *, cluster_name: pulumi.Input[str], bucket_arn: 
 
     wi = WorkloadIdentity(name, opts)
     child = wi._child(provider)
+    tags = {"pioneer:component": "WorkloadIdentity"}  # the provider's default tags add the rest
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
         "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
     role = aws.iam.Role(f"{name}-trainer", assume_role_policy=trust,
-                        description="pioneer training pods: the platform bucket and key only", opts=child)
+                        description="pioneer training pods: the platform bucket and key only", tags=tags,
+                        opts=child)
     aws.iam.RolePolicy(f"{name}-trainer-storage", role=role.id,
                        policy=pulumi.Output.all(bucket_arn, kms_key_arn).apply(
                            lambda a: s3_trainer_policy(a[0], a[1])), opts=child)
     agent = aws.eks.Addon(f"{name}-pod-identity-agent", cluster_name=cluster_name,
-                          addon_name="eks-pod-identity-agent", opts=child)
+                          addon_name="eks-pod-identity-agent", tags=tags, opts=child)
     # Mounts the bucket for checkpoints; with authenticationSource "pod" it uses the pod's identity.
     aws.eks.Addon(f"{name}-s3-csi", cluster_name=cluster_name,
-                  addon_name="aws-mountpoint-s3-csi-driver", opts=child)
+                  addon_name="aws-mountpoint-s3-csi-driver", tags=tags, opts=child)
     aws.eks.PodIdentityAssociation(f"{name}-trainer", cluster_name=cluster_name, namespace=NAMESPACE,
-                                   service_account=SERVICE_ACCOUNT, role_arn=role.arn,
+                                   service_account=SERVICE_ACCOUNT, role_arn=role.arn, tags=tags,
                                    opts=pulumi.ResourceOptions.merge(
                                        child, pulumi.ResourceOptions(depends_on=[agent])))
     wi.role_arn = role.arn
     wi.register_outputs({"role_arn": role.arn})
-    return wi
-
-
-def gcp_workload_identity(name: str, *, project: str, service_account_id: pulumi.Input[str],
-                          service_account_email: pulumi.Input[str], provider: pulumi.ProviderResource,
-                          opts: pulumi.ResourceOptions) -> WorkloadIdentity:
-    import pulumi_gcp as gcp
-
-    wi = WorkloadIdentity(name, opts)
-    gcp.serviceaccount.IAMMember(
-        f"{name}-trainer", service_account_id=service_account_id,
-        role="roles/iam.workloadIdentityUser",
-        member=f"serviceAccount:{project}.svc.id.goog[{NAMESPACE}/{SERVICE_ACCOUNT}]",
-        opts=wi._child(provider))
-    wi.annotations = {"iam.gke.io/gcp-service-account": service_account_email}
-    wi.register_outputs({})
     return wi
 
 

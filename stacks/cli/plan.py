@@ -1,24 +1,51 @@
-"""`pioneer plan STACK`: offline preview — resource tree, summary, JSON like `pulumi preview --json`."""
+"""`pioneer plan STACK`: offline preview — resource tree, policy findings, cost, and JSON like
+`pulumi preview --json` with `cost` and `policy` keys added."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 from rich.tree import Tree
 
+from components.policy import evaluate, mandatory_rule_ids
 from stacks.cli import app
-from stacks.cli.common import console, print_json, user_errors
+from stacks.cli.common import console, err_console, print_json, user_errors
 from stacks.config import list_stacks
 from stacks.plan import Plan, preview_document, run_plan
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPS = (
-    "region", "location", "cidrBlock", "ipCidrRange", "instanceTypes", "capacityType", "amiType",
-    "machineType", "vmSize", "scaleSetPriority", "vmPriority", "spot", "scalingConfig",
-    "autoscaling", "count", "minCount", "maxCount", "enableKeyRotation", "rotationPeriod",
-    "sseAlgorithm", "publicAccessPrevention", "allowBlobPublicAccess", "minimumTlsVersion",
-    "enablePurgeProtection", "adminUserEnabled", "service", "role", "roleDefinitionId",
+    "region",
+    "location",
+    "cidrBlock",
+    "ipCidrRange",
+    "instanceTypes",
+    "capacityType",
+    "amiType",
+    "machineType",
+    "vmSize",
+    "scaleSetPriority",
+    "vmPriority",
+    "spot",
+    "scalingConfig",
+    "autoscaling",
+    "count",
+    "minCount",
+    "maxCount",
+    "enableKeyRotation",
+    "rotationPeriod",
+    "sseAlgorithm",
+    "publicAccessPrevention",
+    "allowBlobPublicAccess",
+    "minimumTlsVersion",
+    "enablePurgeProtection",
+    "adminUserEnabled",
+    "service",
+    "role",
+    "roleDefinitionId",
 )
 
 
@@ -35,8 +62,10 @@ def _summary(inputs: dict[str, Any]) -> str:
 
 
 def render_tree(plan: Plan) -> Tree:
-    tree = Tree(f"[bold]{plan.stack}[/] ({plan.spec.cloud}, {plan.spec.region})  "
-                f"[dim]pulumi:pulumi:Stack[/]")
+    tree = Tree(
+        f"[bold]{plan.stack}[/] ({plan.spec.cloud}, {plan.spec.region})  "
+        f"[dim]pulumi:pulumi:Stack[/]"
+    )
     nodes: dict[str, Tree] = {}
     for r in plan.run.resources:
         parent = nodes.get(r.parent, tree)
@@ -49,14 +78,62 @@ def render_tree(plan: Plan) -> Tree:
     return tree
 
 
+def estimate(doc: dict[str, Any], stack: str) -> dict[str, Any] | None:
+    """The cost estimate for the plan (with the stack's usage file), or None without `cost.estimate`."""
+    try:
+        from cost.estimate import estimate_preview
+        from cost.usage import load_usage
+    except (
+        ImportError
+    ):  # the cost package is optional for the policy: cost-within-budget is skipped
+        return None
+    return estimate_preview(doc, load_usage(stack=stack))
+
+
+def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
+    cost = doc.get("cost") or {}
+    money = (
+        f"  estimate ${cost['monthly_usd']:,.2f}/month"
+        if cost.get("monthly_usd") is not None
+        else ""
+    )
+    head = (
+        f"[bold]{stack}[/] policy: [{'red' if result['mandatory'] else 'green'}]"
+        f"{result['mandatory']} mandatory[/], {result['advisory']} advisory "
+        f"({result['rules_checked']} rules checked"
+        + "".join(f"; skipped {s['rule']}: {escape(s['reason'])}" for s in result["skipped"])
+        + f"){money}"
+    )
+    if not result["violations"]:
+        return head
+    table = Table(title=head, title_justify="left", show_lines=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("finding", overflow="fold", ratio=1)
+    for v in result["violations"]:
+        style = "red" if v["severity"] == "mandatory" else "yellow"
+        # the message names the resource; escaped because names may hold [brackets]
+        table.add_row(f"[{style}]{v['severity']}[/]", v["rule"], escape(v["message"]))
+    return table
+
+
 @app.command()
 def plan(
-    stacks: list[str] = typer.Argument(None, help="Stack names from stacks/ or paths to Pulumi.<name>.yaml files."),
+    stacks: list[str] = typer.Argument(
+        None, help="Stack names from stacks/ or paths to Pulumi.<name>.yaml files."
+    ),
     all_stacks: bool = typer.Option(False, "--all", help="Plan every stack in stacks/."),
-    json_out: bool = typer.Option(False, "--json", help="Print the plan as `pulumi preview --json` does."),
-    show_secrets: bool = typer.Option(False, "--show-secrets", help="Show secret outputs in --json."),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print the plan as `pulumi preview --json` does."
+    ),
+    show_secrets: bool = typer.Option(
+        False, "--show-secrets", help="Show secret outputs in --json."
+    ),
+    enforce: bool = typer.Option(
+        False, "--enforce", help="Exit 1 when any mandatory policy rule is violated."
+    ),
 ) -> None:
-    """Preview a stack offline (no credentials, no Pulumi CLI): resources, outputs."""
+    """Preview a stack offline (no credentials, no Pulumi CLI): resources, policy findings, cost."""
     refs = list_stacks() if all_stacks else list(stacks or [])
     if not refs:
         raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")
@@ -65,9 +142,29 @@ def plan(
         with user_errors():
             p = run_plan(ref)
         doc = preview_document(p, show_secrets=show_secrets)
+        with user_errors():  # a broken usage file is the user's to fix
+            cost = estimate(doc, p.stack)
+        if cost is not None:
+            doc["cost"] = cost  # before the policy: cost-within-budget reads it
+        doc["policy"] = evaluate(doc, p.spec)
         docs[p.stack] = doc
         if not json_out:
             console.print(render_tree(p))
-            console.print(f"[bold]{p.stack}[/]: {doc['changeSummary']['create']} to create\n")
+            console.print(f"[bold]{p.stack}[/]: {doc['changeSummary']['create']} to create")
+            findings = render_policy(p.stack, doc["policy"], doc)
+            console.print(findings, soft_wrap=isinstance(findings, str))
+            console.print()
     if json_out:
         print_json(next(iter(docs.values())) if len(docs) == 1 else docs)
+    if enforce:
+        failing = {name: mandatory_rule_ids(doc["policy"]) for name, doc in docs.items()}
+        failing = {name: ids for name, ids in failing.items() if ids}
+        if failing:
+            for name, ids in failing.items():
+                err_console.print(
+                    f"[bold red]policy:[/] {name} violates mandatory rule"
+                    f"{'s' if len(ids) > 1 else ''}: {', '.join(ids)}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            raise typer.Exit(1)

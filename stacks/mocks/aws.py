@@ -10,6 +10,27 @@ from stacks.mocks.ids import hex_id, split_token, uuid_id
 ACCOUNT = "123456789012"
 
 
+# Id prefixes EC2 gives its resources (vpc-0a1b…), and the ARN resource kinds that differ.
+_EC2_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/natGateway:NatGateway": "nat", "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/routeTable:RouteTable": "rtb", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt", "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+_EC2_ARN_KIND = {
+    "aws:ec2/securityGroup:SecurityGroup": "security-group",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security-group",
+    "aws:ec2/natGateway:NatGateway": "natgateway", "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
+    "aws:ec2/routeTable:RouteTable": "route-table", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpc-endpoint",
+    "aws:ec2/launchTemplate:LaunchTemplate": "launch-template",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security-group-rule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security-group-rule",
+}
+
+
 def _region(mocks: Any) -> str:
     return mocks.region.get("aws", "us-east-1")
 
@@ -48,14 +69,37 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
         state.update(repositoryUrl=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}",
                      registryId=ACCOUNT)
         arn = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}"
-    elif args.typ == "aws:ec2/vpc:Vpc":
-        rid = f"vpc-{hex_id(args.name, n=17)}"
-    elif args.typ == "aws:ec2/subnet:Subnet":
-        rid = f"subnet-{hex_id(args.name, n=17)}"
-    elif args.typ == "aws:ec2/securityGroup:SecurityGroup":
-        rid = f"sg-{hex_id(args.name, n=17)}"
-    elif args.typ == "aws:ec2/natGateway:NatGateway":
-        rid = f"nat-{hex_id(args.name, n=17)}"
+    elif args.typ in _EC2_ID_PREFIX:
+        rid = f"{_EC2_ID_PREFIX[args.typ]}-{hex_id(args.name, n=17)}"
+        arn = f"arn:aws:ec2:{region}:{ACCOUNT}:{_EC2_ARN_KIND.get(args.typ, kind.lower())}/{rid}"
+        if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state.update(latestVersion=1, defaultVersion=1)
+        elif args.typ == "aws:ec2/securityGroup:SecurityGroup":
+            state.update(name=args.inputs.get("name") or name)
+    elif args.typ == "aws:eks/nodeGroup:NodeGroup":
+        cluster = args.inputs.get("clusterName", "cluster")
+        ng = args.inputs.get("nodeGroupName") or f"{args.name}-{hex_id(args.name, n=7)}"
+        rid = f"{cluster}:{ng}"
+        arn = f"arn:aws:eks:{region}:{ACCOUNT}:nodegroup/{cluster}/{ng}/{uuid_id(args.name)}"
+        state.update(nodeGroupName=ng, status="ACTIVE",
+                     resources=[{"autoscalingGroups": [{"name": f"eks-{ng}-{hex_id(ng, n=8)}"}]}])
+    elif args.typ == "aws:kms/alias:Alias":
+        arn = f"arn:aws:kms:{region}:{ACCOUNT}:{name}"
+    elif args.typ == "aws:iam/rolePolicy:RolePolicy":
+        rid = f"{args.inputs.get('role', 'role')}:{name}"
+    elif args.typ == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        rid = f"{args.inputs.get('role', 'role')}-{hex_id(args.name, n=8)}"
+    elif args.typ == "aws:sagemaker/domain:Domain":
+        rid = f"d-{hex_id(args.name, n=12)}"
+        arn = f"arn:aws:sagemaker:{region}:{ACCOUNT}:domain/{rid}"
+        state.update(url=f"https://{rid}.studio.{region}.sagemaker.aws",
+                     homeEfsFileSystemId=f"fs-{hex_id(args.name, n=17)}",
+                     securityGroupIdForDomainBoundary=f"sg-{hex_id(args.name, 'domain', n=17)}")
+    elif args.typ == "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer":
+        rid = args.inputs.get("trackingServerName", name)
+        arn = f"arn:aws:sagemaker:{region}:{ACCOUNT}:mlflow-tracking-server/{rid}"
+        state.update(trackingServerUrl=f"https://t-{hex_id(rid, n=12)}.{region}.experiments"
+                                       f".sagemaker.aws")
     elif args.typ == "aws:ec2/eip:Eip":
         rid = f"eipalloc-{hex_id(args.name, n=17)}"
         state.update(publicIp="203.0.113." + str(int(hex_id(args.name, n=2), 16) % 250 + 1))

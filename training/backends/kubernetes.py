@@ -51,14 +51,19 @@ _REQUIRED = {
 _REGISTRY = {"aws": "ecr_repository_url", "gcp": "artifact_registry_url", "azure": "acr_login_server"}
 
 
+def _pool_name(pool: Mapping[str, Any]) -> str:
+    """The spec's pool name (outputs may also carry the cloud's own, generated, name)."""
+    return str(pool.get("pool") or pool.get("name") or "?")
+
+
 def _pool(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     pools = list(outputs.get("node_pools") or [])
     accelerated = [p for p in pools if p.get("accelerator")]
     if job.pool:
-        chosen = next((p for p in pools if p.get("name") == job.pool), None)
+        chosen = next((p for p in pools if _pool_name(p) == job.pool), None)
         if chosen is None:
             raise BackendError(f"kubernetes: pool {job.pool!r} is not in the stack; pools: "
-                               f"{', '.join(p.get('name', '?') for p in pools) or 'none'}")
+                               f"{', '.join(_pool_name(p) for p in pools) or 'none'}")
         return chosen
     spot = [p for p in accelerated if p.get("capacity") == "spot"]
     if not (spot or accelerated):
@@ -78,7 +83,7 @@ def _image(job: TrainingJob, outputs: Mapping[str, Any], cloud: str) -> str:
 
 def _placement(cloud: str, pool: Mapping[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """Node selector and tolerations for the pool's accelerator and capacity."""
-    selector = {POOL_LABEL: pool["name"]}
+    selector = {POOL_LABEL: _pool_name(pool)}
     tolerations: list[dict[str, Any]] = []
     accelerator = pool.get("accelerator")
     spot = pool.get("capacity") == "spot"

@@ -376,8 +376,12 @@ def test_outputs_name_what_users_and_backends_read(dev_run):
         "pool": "system",
         "capacity": "on_demand",
         "accelerator": None,
+        "accelerators_per_node": 0,
+        "tpu_topology": None,
         "machine_type": "e2-standard-4",
     }
+    assert pools["train-tpu"]["tpu_topology"] == "2x2"
+    assert pools["train-tpu"]["accelerators_per_node"] == 4
 
 
 def test_kubeconfig_is_secret_and_uses_the_gke_auth_plugin(dev_run):

@@ -14,7 +14,6 @@ from components.gcp.iam_roles import ALLOWED_ROLES, check_grant
 from components.gcp.labels import sanitise_key, sanitise_labels, sanitise_value
 from components.gcp.network import plan_ranges
 from components.gcp.node_pools import GKE_ACCELERATOR_TYPES, machine_type, plan_pool, tpu_hosts
-from components.gcp.validation import gcp_spec_errors
 from components.spec import NodePool, PlatformSpec, SpecError
 from cost.catalog import get_catalog
 
@@ -175,7 +174,10 @@ def test_gcp_rules_are_reported_together(base_config):
     cfg["storage"]["soft_delete_days"] = 120
     cfg["tags"] = {"Team": "a", "team": "b"}
     cfg["node_pools"][2].update(tpu_topology="4x4", max_nodes=2)
-    errors = gcp_spec_errors(PlatformSpec.parse(cfg))
+    # The spec edge runs the GCP rules too, so the stack never half-builds.
+    with pytest.raises(SpecError) as e:
+        PlatformSpec.parse(cfg)
+    errors = e.value.errors
     assert [e.split(":")[0] for e in errors] == [
         "tags.team",
         "storage.soft_delete_days",

@@ -1,0 +1,157 @@
+"""Cluster: an AKS managed cluster with Entra ID RBAC, workload identity and GPU agent pools.
+
+- Identity: system-assigned managed identity; no local accounts (no static
+  admin kubeconfig) — users sign in with Entra ID and are authorised by Azure RBAC.
+- OIDC issuer + workload identity, so pods get Entra tokens without secrets.
+- The first CPU pool of the spec is the system pool (inside the cluster
+  resource); every other pool, GPU pools included, is a separate `AgentPool`
+  so it can be added, resized or removed without touching the cluster.
+- Networking: Azure CNI overlay with Cilium on the node subnet; the control
+  plane is private unless the spec asks for a public endpoint with authorised CIDRs.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure import node_pools
+from components.azure.base import AzureComponent
+from components.azure.naming import agent_pool_names
+from components.azure.roles import role_definition_id
+from components.spec import NodePool, PlatformSpec
+
+# Pod and service ranges live outside the VNet; the first that does not overlap it is used.
+_OVERLAY_CANDIDATES = (("192.168.0.0/16", "172.16.0.0/16"), ("100.64.0.0/16", "172.31.0.0/16"),
+                       ("10.244.0.0/16", "10.245.0.0/16"))
+# The spec's release channel -> the AKS auto-upgrade channel.
+UPGRADE_CHANNEL = {"RAPID": "rapid", "REGULAR": "stable", "STABLE": "patch"}
+
+
+def overlay_ranges(vnet_cidr: str) -> tuple[str, str, str]:
+    """(pod CIDR, service CIDR, DNS service IP) that do not overlap the VNet."""
+    vnet = ipaddress.ip_network(vnet_cidr)
+    for pods, services in _OVERLAY_CANDIDATES:
+        if not any(vnet.overlaps(ipaddress.ip_network(c)) for c in (pods, services)):
+            dns = str(ipaddress.ip_network(services).network_address + 10)
+            return pods, services, dns
+    raise ValueError(f"network.cidr: {vnet_cidr} overlaps every pod/service range pioneer uses "
+                     f"({', '.join(p + ' ' + s for p, s in _OVERLAY_CANDIDATES)})")
+
+
+def system_pool(spec: PlatformSpec) -> NodePool | None:
+    return spec.cpu_pools[0] if spec.cpu_pools else None
+
+
+class Cluster(AzureComponent):
+    """The AKS cluster, its extra agent pools, the kubelet's AcrPull grant and a kubeconfig."""
+
+    KIND = "Cluster"
+
+    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
+                 tenant_id: pulumi.Input[str], subscription_id: pulumi.Input[str],
+                 nodes_subnet_id: pulumi.Input[str], registry_id: pulumi.Input[str],
+                 log_analytics_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(name, opts)
+        pods, services, dns_ip = overlay_ranges(spec.network.cidr)
+        system = system_pool(spec) or NodePool(name="system", min_nodes=1, max_nodes=3)
+        names = agent_pool_names([p.name for p in spec.node_pools if p is not system])
+        names = {system.name: "system", **{k: v if v != "system" else "system2"
+                                           for k, v in names.items()}}
+        access = ({"enable_private_cluster": True, "private_dns_zone": "system"}
+                  if spec.cluster.private_endpoint
+                  else {"enable_private_cluster": False,
+                        "authorized_ip_ranges": list(spec.cluster.authorized_cidrs)})
+        self.cluster = azure_native.containerservice.ManagedCluster(
+            f"{name}-aks", resource_group_name=resource_group_name, location=spec.region,
+            dns_prefix=spec.name,
+            kubernetes_version=spec.cluster.kubernetes_version,
+            sku={"name": "Base", "tier": "Standard"},
+            identity={"type": "SystemAssigned"},
+            enable_rbac=True,
+            aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": tenant_id},
+            disable_local_accounts=True,
+            oidc_issuer_profile={"enabled": True},
+            security_profile={"workload_identity": {"enabled": True}},
+            api_server_access_profile=access,
+            auto_upgrade_profile={"upgrade_channel": UPGRADE_CHANNEL[spec.cluster.release_channel],
+                                  "node_os_upgrade_channel": "NodeImage"},
+            network_profile={
+                "network_plugin": "azure", "network_plugin_mode": "overlay",
+                "network_dataplane": "cilium", "network_policy": "cilium",
+                "pod_cidr": pods, "service_cidr": services, "dns_service_ip": dns_ip,
+                "load_balancer_sku": "standard", "outbound_type": "loadBalancer",
+            },
+            addon_profiles={"omsagent": {"enabled": True, "config": {
+                "logAnalyticsWorkspaceResourceID": log_analytics_id, "useAADAuth": "true"}}},
+            agent_pool_profiles=[{
+                "name": "system",
+                **node_pools.pool_args(spec, system, mode="System", subnet_id=nodes_subnet_id),
+            }],
+            # AKS has no deletion-protection flag; Pulumi's `protect` refuses to delete it.
+            opts=self.child(protect=spec.cluster.deletion_protection))
+        self.pool_outputs = [node_pools.describe(spec, p, names[p.name])
+                             for p in ([system] if system not in spec.node_pools else [])
+                             + list(spec.node_pools)]
+        self._container_insights(name, spec, resource_group_name, log_analytics_id)
+        self.agent_pools: dict[str, azure_native.containerservice.AgentPool] = {}
+        for pool in spec.node_pools:
+            if pool is system:
+                continue
+            self.agent_pools[pool.name] = azure_native.containerservice.AgentPool(
+                f"{name}-{pool.name}", resource_group_name=resource_group_name,
+                resource_name_=self.cluster.name, agent_pool_name=names[pool.name],
+                **node_pools.pool_args(spec, pool, mode="User", subnet_id=nodes_subnet_id),
+                opts=self.child())
+        # The kubelet pulls training images from the platform registry.
+        kubelet_object_id = self.cluster.identity_profile.apply(
+            lambda p: p["kubeletidentity"].object_id if p else None)
+        self.kubelet_acr_pull = azure_native.authorization.RoleAssignment(
+            f"{name}-kubelet-acrpull", scope=registry_id, principal_id=kubelet_object_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                lambda s: role_definition_id(s, "AcrPull")),
+            opts=self.child())
+        creds = azure_native.containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=resource_group_name, resource_name=self.cluster.name,
+            format="exec",  # an Entra ID kubeconfig that runs `kubelogin`; no static token
+            opts=pulumi.InvokeOutputOptions(parent=self))
+        self.kubeconfig = pulumi.Output.secret(creds.kubeconfigs.apply(
+            lambda k: base64.b64decode(k[0].value).decode()))
+        self.oidc_issuer_url = self.cluster.oidc_issuer_profile.apply(
+            lambda p: p.issuer_url if p else None)
+        self.register_outputs({"cluster_name": self.cluster.name, "kubeconfig": self.kubeconfig,
+                               "oidc_issuer_url": self.oidc_issuer_url,
+                               "node_pools": self.pool_outputs})
+
+    def _container_insights(self, name: str, spec: PlatformSpec,
+                            resource_group_name: pulumi.Input[str],
+                            log_analytics_id: pulumi.Input[str]) -> None:
+        """The data collection rule the monitoring add-on needs in its Entra-auth mode.
+
+        `az aks enable-addons` creates these two resources itself; through ARM
+        they are explicit, or the add-on runs but collects nothing.
+        """
+        stream = "Microsoft-ContainerInsights-Group-Default"
+        self.insights_rule = azure_native.monitor.DataCollectionRule(
+            f"{name}-insights-dcr", resource_group_name=resource_group_name,
+            location=spec.region, kind="Linux",
+            data_sources={"extensions": [{
+                "name": "ContainerInsightsExtension", "extension_name": "ContainerInsights",
+                "streams": [stream],
+                "extension_settings": {"dataCollectionSettings": {
+                    "interval": "1m", "namespaceFilteringMode": "Off",
+                    "enableContainerLogV2": True}},
+            }]},
+            destinations={"log_analytics": [{"name": "ciworkspace",
+                                             "workspace_resource_id": log_analytics_id}]},
+            data_flows=[{"streams": [stream], "destinations": ["ciworkspace"]}],
+            opts=self.child())
+        self.insights_association = azure_native.monitor.DataCollectionRuleAssociation(
+            f"{name}-insights-dcra", resource_uri=self.cluster.id,
+            association_name="ContainerInsightsExtension",
+            data_collection_rule_id=self.insights_rule.id,
+            opts=self.child())

@@ -1,0 +1,31 @@
+"""Registry: an Azure Container Registry for training images, admin user disabled.
+
+Standard SKU (about $20/month, 100 GiB included): Premium (about $50/month)
+would add private endpoints and firewall rules; pulls are already authorised
+with Entra ID (AcrPull role assignments), never with the admin password.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure.base import AzureComponent
+from components.spec import PlatformSpec
+
+SKU = "Standard"
+
+
+class Registry(AzureComponent):
+    KIND = "Registry"
+
+    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
+                 registry_name: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(name, opts)
+        self.registry = azure_native.containerregistry.Registry(
+            f"{name}-acr", resource_group_name=resource_group_name, location=spec.region,
+            registry_name=registry_name, sku={"name": SKU},
+            admin_user_enabled=False, anonymous_pull_enabled=False,
+            opts=self.child())
+        self.register_outputs({"id": self.registry.id,
+                               "login_server": self.registry.login_server})

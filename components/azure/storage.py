@@ -1,0 +1,107 @@
+"""Storage: a StorageV2 account for data, checkpoints and models, and its private container.
+
+Secure defaults: no anonymous blob access, HTTPS only, TLS 1.2, double
+encryption (infrastructure encryption) with a customer-managed Key Vault key
+unless the spec turns that off, and no shared keys or SAS tokens at
+all — every client signs in with Entra ID. The Azure ML workspace is set to
+identity-based access to its system datastores, which is what lets shared
+keys stay off.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from components.azure.base import AzureComponent
+from components.azure.roles import role_definition_id
+from components.spec import PlatformSpec
+
+CONTAINER = "platform"
+
+
+class Storage(AzureComponent):
+    """Account, blob service settings (versioning, soft delete) and one private container.
+
+    With a ``key`` (a Key Vault key), the account encrypts with it through a
+    user-assigned identity that may use exactly that key and nothing else.
+    """
+
+    KIND = "Storage"
+
+    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
+                 account_name: pulumi.Input[str], subscription_id: pulumi.Input[str],
+                 key: azure_native.keyvault.Key | None = None,
+                 key_vault_uri: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__(name, opts)
+        cfg = spec.storage
+        services = {"blob": {"enabled": True, "key_type": "Account"},
+                    "file": {"enabled": True, "key_type": "Account"}}
+        encryption: dict = {"key_source": "Microsoft.Storage", "services": services,
+                            "require_infrastructure_encryption": True}
+        cmk: dict = {}
+        self.key_grant: azure_native.authorization.RoleAssignment | None = None
+        if key is not None:
+            self.encryption_identity = azure_native.managedidentity.UserAssignedIdentity(
+                f"{name}-cmk-id", resource_group_name=resource_group_name, location=spec.region,
+                opts=self.child())
+            role = "Key Vault Crypto Service Encryption User"
+            self.key_grant = azure_native.authorization.RoleAssignment(
+                f"{name}-cmk-key-user", scope=key.id,
+                principal_id=self.encryption_identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                    lambda s: role_definition_id(s, role)),
+                description=f"pioneer {spec.name}: storage encryption -> {role}",
+                opts=self.child())
+            encryption.update(
+                key_source="Microsoft.Keyvault",
+                # No key version: the account follows the key's rotation automatically.
+                key_vault_properties={"key_name": key.name, "key_vault_uri": key_vault_uri},
+                encryption_identity={
+                    "encryption_user_assigned_identity": self.encryption_identity.id})
+            cmk = {"identity": {"type": "UserAssigned",
+                                "user_assigned_identities": [self.encryption_identity.id]}}
+        self.account = azure_native.storage.StorageAccount(
+            f"{name}-account", resource_group_name=resource_group_name, location=spec.region,
+            account_name=account_name,
+            kind="StorageV2", sku={"name": "Standard_ZRS"}, access_tier="Hot",
+            allow_blob_public_access=cfg.public_access,
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_cross_tenant_replication=False,
+            encryption=encryption, **cmk,
+            opts=self.child(depends_on=[self.key_grant] if self.key_grant else []))
+        retention = {"enabled": cfg.soft_delete_days > 0, **({"days": cfg.soft_delete_days}
+                                                              if cfg.soft_delete_days else {})}
+        self.blob_service = azure_native.storage.BlobServiceProperties(
+            f"{name}-blob-service", resource_group_name=resource_group_name,
+            account_name=self.account.name, blob_services_name="default",
+            is_versioning_enabled=cfg.versioning,
+            delete_retention_policy=retention,
+            container_delete_retention_policy=retention,
+            opts=self.child())
+        self.container = azure_native.storage.BlobContainer(
+            f"{name}-container", resource_group_name=resource_group_name,
+            account_name=self.account.name, container_name=CONTAINER,
+            public_access="Container" if cfg.public_access else "None",
+            opts=self.child(depends_on=[self.blob_service]))
+        # Old checkpoint versions (noncurrent blob versions) expire after the spec's retention.
+        self.lifecycle = azure_native.storage.ManagementPolicy(
+            f"{name}-lifecycle", resource_group_name=resource_group_name,
+            account_name=self.account.name, management_policy_name="default",
+            policy={"rules": [{
+                "name": "expire-noncurrent-versions", "enabled": True, "type": "Lifecycle",
+                "definition": {
+                    "filters": {"blob_types": ["blockBlob"]},
+                    "actions": {"version": {"delete": {
+                        "days_after_creation_greater_than": cfg.checkpoint_retention_days}}},
+                },
+            }]},
+            opts=self.child(depends_on=[self.blob_service]))
+        self.register_outputs({"account_id": self.account.id, "account_name": self.account.name,
+                               "container_id": self.container.id,
+                               "container_name": self.container.name})

@@ -1,0 +1,299 @@
+"""Compute rules: private nodes, encrypted Kubernetes secrets, no local cluster accounts,
+GPU pools tainted so only GPU workloads land on them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from components.policy.model import (
+    Finding,
+    Resource,
+    Rule,
+    Stack,
+    as_bool,
+    as_list,
+    as_map,
+    each,
+    get,
+    identifiers,
+    is_unknown,
+    short,
+)
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+AWS_SUBNET = "aws:ec2/subnet:Subnet"
+AWS_LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+GKE_CLUSTER = "gcp:container/cluster:Cluster"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+GCE_INSTANCES = ("gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate")
+AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
+AKS_AGENT_POOL = "azure-native:containerservice:AgentPool"
+AML_COMPUTE = "azure-native:machinelearningservices:Compute"
+
+GPU_TAINT_KEY = "nvidia.com/gpu"
+AWS_GPU_INSTANCE = re.compile(r"^(p\d+[a-z]*|g\d+[a-z]*|gr\d+)\.", re.I)
+GCP_GPU_MACHINE = re.compile(r"^(a2|a3|a4|g2|g4)-", re.I)
+AZURE_GPU_VM = re.compile(r"^Standard_N", re.I)
+
+
+# ---- compute-no-public-node-ips -------------------------------------------------------------
+
+
+def _public_node_ips(r: Resource) -> Iterator[str]:
+    if r.type == AWS_LAUNCH_TEMPLATE:
+        for nic in each(as_list(r.get("networkInterfaces"))):
+            if as_bool(nic.get("associatePublicIpAddress")) is True:
+                yield f"{short(r)} gives instances a public IP (associatePublicIpAddress)"
+    elif r.type == AKS_AGENT_POOL and as_bool(r.get("enableNodePublicIP")) is True:
+        yield f"{short(r)} gives every node a public IP (enableNodePublicIP)"
+    elif r.type == AKS_CLUSTER:
+        for pool in each(as_list(r.get("agentPoolProfiles"))):
+            if as_bool(pool.get("enableNodePublicIP")) is True:
+                yield f"{short(r)} agent pool {pool.get('name')!r} gives nodes public IPs"
+    elif r.type == AML_COMPUTE and get(r.inputs, "properties.computeType") == "AmlCompute":
+        if as_bool(get(r.inputs, "properties.properties.enableNodePublicIp")) is not False:
+            yield (
+                f"{short(r)} does not set enableNodePublicIp=false (Azure's default gives "
+                "every compute node a public IP)"
+            )
+    elif (
+        r.type == GKE_NODE_POOL
+        and as_bool(get(r.inputs, "networkConfig.enablePrivateNodes")) is False
+    ):
+        yield f"{short(r)} turns private nodes off (networkConfig.enablePrivateNodes=false)"
+    elif r.type in GCE_INSTANCES:
+        for nic in each(as_list(r.get("networkInterfaces"))):
+            if as_list(nic.get("accessConfigs")):
+                yield f"{short(r)} has an external IP (networkInterfaces[].accessConfigs)"
+
+
+def _node_subnets_private(stack: Stack) -> Iterator[Finding]:
+    """AWS: every subnet an EKS node group launches into must not map public IPs."""
+    subnets = stack.of_type(AWS_SUBNET)
+    reported: set[str] = set()
+    for group in stack.of_type(EKS_NODE_GROUP):
+        listed = as_list(group.get("subnetIds"))
+        ids = {s for s in listed if isinstance(s, str) and not is_unknown(s)}
+        # In a real preview the subnet ids are unknown; the recorded dependency is the link then.
+        unresolved = len(ids) < len(listed) or not listed
+        for subnet in subnets:
+            used = bool(ids & identifiers(subnet)) or (
+                unresolved and subnet.urn in group.dependencies
+            )
+            if (
+                used
+                and as_bool(subnet.get("mapPublicIpOnLaunch")) is True
+                and subnet.urn not in reported
+            ):
+                reported.add(subnet.urn)
+                yield Finding(
+                    subnet.urn,
+                    f"{short(subnet)} maps public IPs on launch and node group "
+                    f"{group.name!r} runs in it",
+                )
+
+
+NO_PUBLIC_NODE_IPS = Rule(
+    id="compute-no-public-node-ips",
+    severity="mandatory",
+    area="compute",
+    description="Nodes get no public IPs: EKS node subnets do not map public IPs, AKS and Azure ML "
+    "nodes have no public IP, GKE node pools keep private nodes.",
+    fix="AWS: node groups in private subnets (map_public_ip_on_launch=False) behind NAT; AKS: "
+    "enable_node_public_ip=False; AmlCompute: enable_node_public_ip=False with a subnet; GCE: "
+    "no access_configs.",
+    types=frozenset(
+        (
+            AWS_LAUNCH_TEMPLATE,
+            AKS_AGENT_POOL,
+            AKS_CLUSTER,
+            AML_COMPUTE,
+            GKE_NODE_POOL,
+            *GCE_INSTANCES,
+        )
+    ),
+    check_resource=_public_node_ips,
+    check_stack=_node_subnets_private,
+)
+
+
+def _gke_private_nodes(r: Resource) -> Iterator[str]:
+    private = as_bool(get(r.inputs, "privateClusterConfig.enablePrivateNodes"))
+    if (
+        private is not True
+        and as_bool(get(r.inputs, "networkConfig.enablePrivateNodes")) is not True
+    ):
+        yield f"{short(r)} does not enable private nodes (privateClusterConfig.enablePrivateNodes)"
+
+
+GKE_PRIVATE_NODES = Rule(
+    id="compute-gke-private-nodes",
+    severity="mandatory",
+    area="compute",
+    description="GKE clusters are private: nodes have internal IPs only.",
+    fix="private_cluster_config=ClusterPrivateClusterConfigArgs(enable_private_nodes=True, "
+    "master_ipv4_cidr_block=...) and Cloud NAT for egress.",
+    types=frozenset({GKE_CLUSTER}),
+    check_resource=_gke_private_nodes,
+)
+
+
+def _eks_secrets(r: Resource) -> Iterator[str]:
+    config = as_map(r.get("encryptionConfig"))
+    if "secrets" not in as_list(config.get("resources")) or not get(config, "provider.keyArn"):
+        yield f"{short(r)} does not encrypt Kubernetes secrets with a KMS key (encryptionConfig)"
+
+
+EKS_SECRETS_ENCRYPTION = Rule(
+    id="compute-eks-secrets-encryption",
+    severity="mandatory",
+    area="compute",
+    description="EKS envelope-encrypts Kubernetes secrets with the platform's KMS key.",
+    fix="encryption_config=ClusterEncryptionConfigArgs(resources=['secrets'], "
+    "provider=ClusterEncryptionConfigProviderArgs(key_arn=key.arn)).",
+    types=frozenset({EKS_CLUSTER}),
+    check_resource=_eks_secrets,
+)
+
+
+def _gke_secrets(r: Resource) -> Iterator[str]:
+    if get(r.inputs, "databaseEncryption.state") != "ENCRYPTED":
+        yield f"{short(r)} keeps etcd secrets under Google-managed keys only (databaseEncryption)"
+
+
+GKE_SECRETS_ENCRYPTION = Rule(
+    id="compute-gke-secrets-encryption",
+    severity="advisory",
+    area="compute",
+    description="GKE application-layer secrets encryption with a Cloud KMS key.",
+    fix="database_encryption=ClusterDatabaseEncryptionArgs(state='ENCRYPTED', key_name=key.id).",
+    types=frozenset({GKE_CLUSTER}),
+    check_resource=_gke_secrets,
+)
+
+
+def _aks_local_accounts(r: Resource) -> Iterator[str]:
+    if as_bool(r.get("disableLocalAccounts")) is not True:
+        yield f"{short(r)} keeps local accounts (a static cluster-admin kubeconfig); set disableLocalAccounts"
+
+
+AKS_LOCAL_ACCOUNTS = Rule(
+    id="compute-aks-local-accounts-disabled",
+    severity="mandatory",
+    area="compute",
+    description="AKS clusters accept Entra ID identities only: local accounts disabled.",
+    fix="disable_local_accounts=True with aad_profile=ManagedClusterAADProfileArgs(managed=True, "
+    "enable_azure_rbac=True).",
+    types=frozenset({AKS_CLUSTER}),
+    check_resource=_aks_local_accounts,
+)
+
+
+# ---- compute-gpu-taint ----------------------------------------------------------------------
+
+
+def is_gpu_pool(r: Resource) -> bool:
+    """Does this node pool/group carry NVIDIA GPUs (from its AMI, instance, machine or VM type)?"""
+    if r.type == EKS_NODE_GROUP:
+        ami = str(r.get("amiType") or "").upper()
+        return (
+            "GPU" in ami
+            or "NVIDIA" in ami
+            or any(AWS_GPU_INSTANCE.match(str(t)) for t in as_list(r.get("instanceTypes")))
+        )
+    if r.type == GKE_NODE_POOL:
+        return bool(as_list(get(r.inputs, "nodeConfig.guestAccelerators"))) or bool(
+            GCP_GPU_MACHINE.match(str(get(r.inputs, "nodeConfig.machineType") or ""))
+        )
+    if r.type == AKS_AGENT_POOL:
+        return bool(AZURE_GPU_VM.match(str(r.get("vmSize") or "")))
+    return False
+
+
+def _has_gpu_taint(taints: list, string_form: bool = False) -> bool:
+    if string_form:  # AKS: "nvidia.com/gpu=present:NoSchedule"
+        return any(
+            isinstance(t, str)
+            and t.split("=")[0].split(":")[0] == GPU_TAINT_KEY
+            and t.endswith(":NoSchedule")
+            for t in taints
+        )
+    return any(
+        t.get("key") == GPU_TAINT_KEY
+        and str(t.get("effect", "")).upper().replace("_", "") == "NOSCHEDULE"
+        for t in each(taints)
+    )
+
+
+def _gpu_taint(r: Resource) -> Iterator[str]:
+    if r.type == AKS_CLUSTER:
+        for pool in each(as_list(r.get("agentPoolProfiles"))):
+            if AZURE_GPU_VM.match(str(pool.get("vmSize") or "")) and not _has_gpu_taint(
+                as_list(pool.get("nodeTaints")), string_form=True
+            ):
+                yield f"{short(r)} GPU agent pool {pool.get('name')!r} has no {GPU_TAINT_KEY} NoSchedule taint"
+        return
+    if not is_gpu_pool(r):
+        return
+    if r.type == EKS_NODE_GROUP:
+        ok = _has_gpu_taint(as_list(r.get("taints")))
+    elif r.type == GKE_NODE_POOL:
+        ok = _has_gpu_taint(as_list(get(r.inputs, "nodeConfig.taints")))
+    else:
+        ok = _has_gpu_taint(as_list(r.get("nodeTaints")), string_form=True)
+    if not ok:
+        yield f"{short(r)} is a GPU pool without a {GPU_TAINT_KEY} NoSchedule taint"
+
+
+GPU_TAINT = Rule(
+    id="compute-gpu-taint",
+    severity="mandatory",
+    area="compute",
+    description="GPU node pools carry a nvidia.com/gpu NoSchedule taint, so CPU pods cannot "
+    "occupy (and keep alive) expensive GPU nodes.",
+    fix="EKS/GKE: taints=[{key: 'nvidia.com/gpu', value: 'present', effect: 'NO_SCHEDULE'}]; "
+    "AKS: node_taints=['nvidia.com/gpu=present:NoSchedule'].",
+    types=frozenset({EKS_NODE_GROUP, GKE_NODE_POOL, AKS_AGENT_POOL, AKS_CLUSTER}),
+    check_resource=_gpu_taint,
+)
+
+
+def _private_endpoint(r: Resource) -> Iterator[str]:
+    if r.type == EKS_CLUSTER:
+        public = as_bool(get(r.inputs, "vpcConfig.endpointPublicAccess"))
+        if public is not False:  # the EKS default is a public endpoint
+            cidrs = as_list(get(r.inputs, "vpcConfig.publicAccessCidrs")) or ["0.0.0.0/0"]
+            yield f"{short(r)} has a public API endpoint open to {', '.join(map(str, cidrs))}"
+    elif r.type == GKE_CLUSTER:
+        if as_bool(get(r.inputs, "privateClusterConfig.enablePrivateEndpoint")) is not True:
+            yield f"{short(r)} has a public control-plane endpoint"
+    elif (
+        r.type == AKS_CLUSTER
+        and as_bool(get(r.inputs, "apiServerAccessProfile.enablePrivateCluster")) is not True
+    ):
+        yield f"{short(r)} has a public API server (apiServerAccessProfile.enablePrivateCluster)"
+
+
+PRIVATE_ENDPOINT = Rule(
+    id="compute-private-endpoint",
+    severity="advisory",
+    area="compute",
+    description="The Kubernetes API is reachable only from inside the network "
+    "(spec: cluster.private_endpoint).",
+    fix="Set cluster.private_endpoint: true in the stack config, or restrict "
+    "cluster.authorized_cidrs to your office/VPN ranges.",
+    types=frozenset({EKS_CLUSTER, GKE_CLUSTER, AKS_CLUSTER}),
+    check_resource=_private_endpoint,
+)
+
+RULES: tuple[Rule, ...] = (
+    NO_PUBLIC_NODE_IPS,
+    GKE_PRIVATE_NODES,
+    EKS_SECRETS_ENCRYPTION,
+    GKE_SECRETS_ENCRYPTION,
+    AKS_LOCAL_ACCOUNTS,
+    GPU_TAINT,
+    PRIVATE_ENDPOINT,
+)

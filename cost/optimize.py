@@ -1,0 +1,409 @@
+"""The optimizer: the cheapest (or fastest) plan for a workload under deadline and budget.
+
+Search space: catalog offers (allowed clouds, regions, accelerators, enough memory per
+accelerator) x node counts 1..max_nodes (within the user's quotas) x capacity mode:
+
+* on_demand           hours = T(N) + R; meets the deadline if hours <= D.
+* spot                Eq. 2; meets the deadline if P(T <= D) >= deadline_probability.
+* spot_with_fallback  spot until the deadline can absorb no more interruptions, then
+                      on-demand (`cost.spot.fallback_cost`); meets it by construction.
+
+Everything is computed as numpy arrays over all candidate rows at once. The winner is
+the minimum of a pluggable objective (`OBJECTIVES`: a function of the plan table that
+returns lexsort keys), so other objectives (e.g. carbon) add a column and a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from cost.catalog import Catalog, Offer, get_catalog
+from cost.scaling import PEAK_TFLOPS, link_gbps, step_seconds
+from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
+from cost.workload import Workload, WorkloadError
+
+MODES = ("on_demand", "spot", "spot_with_fallback")
+HOURS_PER_MONTH = 730.0
+# Used only when the catalog has no figure for the cloud/region (documented defaults).
+DEFAULT_STORAGE_USD_GB_MONTH = {"aws": 0.023, "gcp": 0.020, "azure": 0.018}
+DEFAULT_EGRESS_USD_GB = {"aws": 0.09, "gcp": 0.12, "azure": 0.087}
+STORAGE_KEYS = {"aws": "s3_standard_gb_month", "gcp": "gcs_standard_gb_month",
+                "azure": "blob_hot_lrs_gb_month"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    cloud: str
+    region: str
+    instance_type: str
+    accelerator: str
+    accelerators_per_node: int
+    nodes: int
+    mode: str
+    price_usd_per_hour: float        # the plan's instances (spot or on-demand), all nodes
+    expected_hours: float
+    expected_cost_usd: float
+    deadline_probability: float
+    efficiency: float                # eta(N) from Eq. 1
+    compute_hours: float             # T(N), no interruptions
+    interruptions_per_hour: float    # Lambda = nodes x lambda (0 for on-demand)
+    interruption_source: str
+    checkpoint_interval_hours: float | None
+    storage_egress_usd: float        # part of expected_cost_usd
+    price_source: str
+    price_date: str
+
+    @property
+    def accelerators(self) -> int:
+        return self.accelerators_per_node * self.nodes
+
+    def label(self) -> str:
+        return (f"{self.cloud}/{self.region} {self.nodes}x {self.instance_type} "
+                f"({self.accelerators}x{self.accelerator}) {self.mode}")
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["accelerators"] = self.accelerators
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
+
+
+@dataclass
+class PlanTable:
+    """Every candidate as columns (one row per offer x nodes x mode)."""
+
+    offer_index: np.ndarray
+    nodes: np.ndarray
+    mode: np.ndarray             # index into MODES
+    price: np.ndarray
+    hours: np.ndarray
+    cost: np.ndarray
+    probability: np.ndarray
+    efficiency: np.ndarray
+    compute_hours: np.ndarray
+    rate: np.ndarray
+    tau: np.ndarray
+    extras: np.ndarray           # storage + egress $ (included in cost)
+    meets_deadline: np.ndarray
+    within_budget: np.ndarray
+
+    @property
+    def feasible(self) -> np.ndarray:
+        return self.meets_deadline & self.within_budget & np.isfinite(self.cost)
+
+
+Objective = Callable[[PlanTable], tuple[np.ndarray, ...]]
+# np.lexsort keys: the LAST key is the primary one.
+OBJECTIVES: dict[str, Objective] = {
+    "cost": lambda t: (t.hours, t.cost),
+    "time": lambda t: (t.cost, t.hours),
+}
+
+
+@dataclass
+class OptimizeResult:
+    workload: str
+    objective: str
+    best: Plan | None
+    frontier: list[Plan]
+    explanation: list[str]
+    binding: list[str] = field(default_factory=list)
+    considered: int = 0
+    feasible: int = 0
+    price_dates: list[str] = field(default_factory=list)
+    others: list[tuple[float, float, str]] = field(default_factory=list, repr=False)
+    """(hours, cost, mode) of a sample of the other plans, for the plot only."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workload": self.workload, "objective": self.objective,
+            "feasible": self.best is not None,
+            "best": self.best.as_dict() if self.best else None,
+            "frontier": [p.as_dict() for p in self.frontier],
+            "explanation": self.explanation, "binding_constraints": self.binding,
+            "plans_considered": self.considered, "plans_feasible": self.feasible,
+            "price_dates": self.price_dates,
+        }
+
+
+def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str,
+                 default: float) -> float:
+    if key is None or not hasattr(cat, "service_price"):
+        return default
+    try:
+        return cat.service_price(cloud, key, region).usd
+    except Exception:  # noqa: BLE001 - a missing figure falls back to the documented default
+        return default
+
+
+def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
+    """Offers the workload may use, and why the others were dropped (for explanations)."""
+    notes: list[str] = []
+    pool = [o for o in cat.offers
+            if o.cloud in w.clouds and o.on_demand_usd_per_hour
+            and (w.cloud_regions(o.cloud) is None or o.region in w.cloud_regions(o.cloud))
+            and (w.accelerators is None or o.accelerator in w.accelerators)
+            and o.accelerator in PEAK_TFLOPS]
+    if not pool:
+        regions = {c: r for c, r in w.regions.items() if c in w.clouds}
+        notes.append(f"no catalog offer matches clouds={w.clouds}, regions={regions or 'any'}, "
+                     f"accelerators={w.accelerators or 'any'}")
+        return [], notes
+    need = w.memory_needed_gib
+    fits = [o for o in pool if o.accelerator_memory_gib >= need]
+    if not fits:
+        top = max(pool, key=lambda o: o.accelerator_memory_gib)
+        notes.append(f"memory: the model needs {need:.0f} GiB per accelerator; the largest "
+                     f"allowed is {top.accelerator_memory_gib:.0f} GiB ({top.accelerator})")
+    return fits, notes
+
+
+def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
+    inp = w.scaling_inputs()
+    oi, nodes = [], []
+    for i, o in enumerate(offers):
+        quota = w.quotas.get(o.cloud, {}).get(o.accelerator)
+        top = w.max_nodes if quota is None else min(w.max_nodes, quota // o.accelerator_count)
+        for n in range(1, top + 1):
+            oi.append(i)
+            nodes.append(n)
+    oi_a, n_a = np.asarray(oi, dtype=int), np.asarray(nodes, dtype=float)
+    per_node = np.array([o.accelerator_count for o in offers], dtype=float)[oi_a]
+    peak = np.array([PEAK_TFLOPS[o.accelerator] for o in offers])[oi_a]
+    bus = np.array([[link_gbps(o.accelerator, o.instance_type, 1),
+                     link_gbps(o.accelerator, o.instance_type, 2)] for o in offers])
+    bus_row = np.where(n_a <= 1, bus[oi_a, 0], bus[oi_a, 1]) if len(oi_a) else np.zeros(0)
+    step, eta = step_seconds(inp, peak, per_node * n_a, bus_row)
+    work = step * inp.steps / 3600
+    premium = np.ones(len(offers))
+    if w.managed_service and hasattr(cat, "managed_premium"):
+        premium = np.array([_premium(cat, o) for o in offers])
+    od = np.array([o.on_demand_usd_per_hour for o in offers]) * premium
+    sp = np.array([o.spot_usd_per_hour if o.spot_usd_per_hour is not None
+                   and o.spot_usd_per_hour < o.on_demand_usd_per_hour else np.nan
+                   for o in offers]) * premium
+    lam = np.array([_rate(w, o)[0] for o in offers])
+    region_fees = {}
+    for o in offers:
+        key = (o.cloud, o.region)
+        if key not in region_fees:
+            st = _service_usd(cat, o.cloud, STORAGE_KEYS.get(o.cloud), o.region,
+                              DEFAULT_STORAGE_USD_GB_MONTH[o.cloud])
+            eg = _service_usd(cat, o.cloud, "egress_internet_gb", o.region,
+                              DEFAULT_EGRESS_USD_GB[o.cloud])
+            region_fees[key] = (st, eg)
+    fees = np.array([region_fees[(o.cloud, o.region)] for o in offers]).reshape(-1, 2)
+    storage_h = fees[oi_a, 0] * w.stored_gib / HOURS_PER_MONTH  # $ per wall hour
+    egress = fees[oi_a, 1] * w.egress_gib
+
+    R, D, delta = w.restart_hours, w.deadline_hours, w.checkpoint_hours
+    od_p, sp_p, rate = od[oi_a] * n_a, sp[oi_a] * n_a, lam[oi_a] * n_a
+
+    # on-demand
+    h_od = work + R
+    c_od = (od_p + storage_h) * h_od + egress
+    # spot (Eq. 2): the first start's R is added to the no-loss time T0
+    t0, loss, e_t, tau = spot_hours(work, rate, R, delta)
+    h_sp = e_t + R
+    c_sp = (sp_p + storage_h) * h_sp + egress
+    p_sp = poisson_cdf(np.floor((D - R - t0) / loss), rate * t0)
+    # spot with on-demand fallback
+    c_fb, h_fb, m_fb = fallback_cost(work, rate, R, delta, D - R, sp_p, od_p)
+    h_fb = h_fb + R
+    c_fb = c_fb + sp_p * R + storage_h * h_fb + egress
+    has_spot = np.isfinite(sp_p)
+
+    k = len(oi_a)
+    fb_ok = has_spot & (m_fb >= 0)
+    cost = np.concatenate([c_od, np.where(has_spot, c_sp, np.inf), np.where(fb_ok, c_fb, np.inf)])
+    budget = w.budget_usd if w.budget_usd is not None else np.inf
+    table = PlanTable(
+        offer_index=np.tile(oi_a, 3), nodes=np.tile(n_a.astype(int), 3),
+        mode=np.repeat(np.arange(3), k),
+        price=np.concatenate([od_p, sp_p, sp_p]),
+        hours=np.concatenate([h_od, h_sp, h_fb]),
+        cost=cost,
+        probability=np.concatenate([(h_od <= D).astype(float), np.where(has_spot, p_sp, 0.0),
+                                    fb_ok.astype(float)]),
+        efficiency=np.tile(eta, 3), compute_hours=np.tile(work, 3),
+        rate=np.concatenate([np.zeros(k), rate, rate]),
+        tau=np.concatenate([np.full(k, np.nan), tau, tau]),
+        extras=np.concatenate([storage_h * h for h in (h_od, h_sp, h_fb)]) + np.tile(egress, 3),
+        meets_deadline=np.concatenate([
+            h_od <= D, has_spot & (p_sp >= w.deadline_probability), fb_ok]),
+        within_budget=cost <= budget,
+    )
+    return table
+
+
+def _rate(w: Workload, o: Offer) -> tuple[float, str]:
+    if w.interruption_rate_per_hour is not None:
+        return w.interruption_rate_per_hour, "workload interruption_rate_per_hour"
+    if w.interruption_trace:
+        rate, name = _trace_rate(w.interruption_trace)
+        return rate, f"trace {name}"
+    return offer_rate(o)
+
+
+@cache
+def _trace_rate(ref: str) -> tuple[float, str]:
+    from cost.simulate import TraceError, load_trace  # the simulator is only needed here
+
+    try:
+        t = load_trace(ref)
+    except TraceError as e:
+        raise WorkloadError([f"interruption_trace: {e}"]) from None
+    return trace_rate(t.available, t.gap_seconds), t.name
+
+
+def _premium(cat: Catalog, o: Offer) -> float:
+    try:
+        return float(cat.managed_premium(o.cloud, o.instance_type).ratio)
+    except Exception:  # noqa: BLE001 - no figure: no premium, stated in the README
+        return 1.0
+
+
+def _plan(t: PlanTable, i: int, offers: list[Offer], w: Workload) -> Plan:
+    o = offers[t.offer_index[i]]
+    mode = MODES[t.mode[i]]
+    src = _rate(w, o)[1] if mode != "on_demand" else "none (on-demand)"
+    tau = float(t.tau[i])
+    return Plan(
+        cloud=o.cloud, region=o.region, instance_type=o.instance_type,
+        accelerator=o.accelerator, accelerators_per_node=o.accelerator_count,
+        nodes=int(t.nodes[i]), mode=mode, price_usd_per_hour=float(t.price[i]),
+        expected_hours=float(t.hours[i]), expected_cost_usd=float(t.cost[i]),
+        deadline_probability=float(t.probability[i]), efficiency=float(t.efficiency[i]),
+        compute_hours=float(t.compute_hours[i]), interruptions_per_hour=float(t.rate[i]),
+        interruption_source=src,
+        checkpoint_interval_hours=None if not np.isfinite(tau) else tau,
+        storage_egress_usd=float(t.extras[i]),
+        price_source=o.source, price_date=o.date,
+    )
+
+
+def pareto_front(cost: np.ndarray, hours: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Rows of `idx` not dominated in (cost, hours), sorted by hours ascending."""
+    if not len(idx):
+        return idx
+    # Hours within 0.1 h count as equal: a plan 2 minutes faster for twice the money is
+    # noise in the model, not a trade-off worth showing.
+    h = np.round(hours[idx], 1)
+    order = idx[np.lexsort((cost[idx], h))]
+    keep, best = [], np.inf
+    for i in order:
+        if cost[i] < best - 1e-9:
+            keep.append(i)
+            best = cost[i]
+    return np.asarray(keep, dtype=int)
+
+
+def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = None,
+             frontier_size: int = 12) -> OptimizeResult:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVES)}")
+    cat = catalog or get_catalog()
+    _check_regions(w, cat)
+    offers, notes = _candidates(w, cat)
+    result = OptimizeResult(w.name, objective, None, [], [], price_dates=sorted(
+        {o.date for o in offers}))
+    if not offers:
+        result.binding = notes
+        result.explanation = ["infeasible: " + n for n in notes]
+        return result
+    t = build_table(w, offers, cat)
+    result.considered = len(t.cost)
+    if not len(t.cost):
+        result.binding = [f"quotas: {w.quotas} leave no node count for any allowed offer"]
+        result.explanation = ["infeasible: " + result.binding[0]]
+        return result
+    feas = np.flatnonzero(t.feasible)
+    result.feasible = len(feas)
+    finite = np.flatnonzero(np.isfinite(t.cost))
+    front_rows = pareto_front(t.cost, t.hours, feas if len(feas) else finite)
+    if len(front_rows) > frontier_size:  # keep both ends and an even spread between
+        pick = np.unique(np.linspace(0, len(front_rows) - 1, frontier_size).round().astype(int))
+        front_rows = front_rows[pick]
+    result.frontier = [_plan(t, i, offers, w) for i in front_rows]
+    pool = feas if len(feas) else finite
+    sample = pool[:: max(1, len(pool) // 1500)]
+    result.others = [(float(t.hours[i]), float(t.cost[i]), MODES[t.mode[i]]) for i in sample]
+    if not len(feas):
+        result.binding = _binding(w, t, offers)
+        result.explanation = ["infeasible: " + b for b in result.binding]
+        return result
+    keys = OBJECTIVES[objective](t)
+    best_i = feas[np.lexsort(tuple(k[feas] for k in keys))[0]]
+    result.best = _plan(t, best_i, offers, w)
+    result.explanation = _explain(w, t, offers, best_i, feas)
+    return result
+
+
+def _check_regions(w: Workload, cat: Catalog) -> None:
+    errors = []
+    for cloud, regions in w.regions.items():
+        known = cat.regions(cloud)
+        bad = [r for r in regions if r not in known]
+        if bad:
+            errors.append(f"regions.{cloud}: {', '.join(bad)} not in the catalog; "
+                          f"known: {', '.join(known)}")
+    if errors:
+        raise WorkloadError(errors)
+
+
+def _binding(w: Workload, t: PlanTable, offers: list[Offer]) -> list[str]:
+    out = []
+    finite = np.flatnonzero(np.isfinite(t.cost))
+    if not t.meets_deadline.any():
+        fastest = finite[np.argmin(t.hours[finite])]
+        p = _plan(t, fastest, offers, w)
+        out.append(
+            f"deadline: the fastest plan ({p.label()}) needs {p.expected_hours:.1f} h > "
+            f"deadline {w.deadline_hours:g} h (max_nodes={w.max_nodes}"
+            + (f", quotas={w.quotas}" if w.quotas else "") + ")")
+    else:
+        ok = np.flatnonzero(t.meets_deadline & np.isfinite(t.cost))
+        cheapest = ok[np.argmin(t.cost[ok])]
+        p = _plan(t, cheapest, offers, w)
+        out.append(f"budget: the cheapest plan that meets the deadline ({p.label()}) costs "
+                   f"${p.expected_cost_usd:,.0f} > budget ${w.budget_usd:,.0f}")
+    return out
+
+
+def _explain(w: Workload, t: PlanTable, offers: list[Offer], best: int,
+             feas: np.ndarray) -> list[str]:
+    p = _plan(t, best, offers, w)
+    lines = [
+        f"{p.label()}: ${p.expected_cost_usd:,.0f} expected over {p.expected_hours:.1f} h "
+        f"(deadline {w.deadline_hours:g} h" + (f", budget ${w.budget_usd:,.0f}" if w.budget_usd
+                                                 else "") + ")",
+        f"price: ${p.price_usd_per_hour:,.2f}/h for {p.nodes} node(s) "
+        f"({p.price_source}, {p.price_date})",
+        f"efficiency: eta({p.accelerators}) = {p.efficiency:.2f}; compute {p.compute_hours:.1f} h "
+        f"at {w.model.mfu:.0%} MFU",
+    ]
+    lines.append(f"storage and egress: ${p.storage_egress_usd:,.2f} of the total "
+                 f"({w.stored_gib:g} GiB kept, {w.egress_gib:g} GiB out)")
+    if p.mode != "on_demand":
+        lines.append(
+            f"interruption risk: {p.interruptions_per_hour:.4f}/h for the job "
+            f"({p.interruption_source}); checkpoint every "
+            f"{(p.checkpoint_interval_hours or 0) * 60:.0f} min (Young); "
+            f"P(done by deadline) = {p.deadline_probability:.3f}")
+    od = feas[t.mode[feas] == 0]
+    if p.mode != "on_demand" and len(od):
+        c = od[np.argmin(t.cost[od])]
+        q = _plan(t, c, offers, w)
+        lines.append(f"vs on-demand: the cheapest feasible on-demand plan ({q.label()}) costs "
+                     f"${q.expected_cost_usd:,.0f}; this plan saves "
+                     f"{1 - p.expected_cost_usd / q.expected_cost_usd:.0%}")
+    fastest = feas[np.argmin(t.hours[feas])]
+    if fastest != best:
+        q = _plan(t, fastest, offers, w)
+        lines.append(f"fastest feasible: {q.label()} in {q.expected_hours:.1f} h for "
+                     f"${q.expected_cost_usd:,.0f}")
+    return lines

@@ -1,0 +1,62 @@
+"""The optimizer's Pareto frontier as a PNG (matplotlib, headless Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+
+from cost.optimize import OptimizeResult  # noqa: E402
+
+MODE_STYLE = {"on_demand": ("o", "tab:blue"), "spot": ("s", "tab:orange"),
+              "spot_with_fallback": ("^", "tab:green")}
+
+
+def plot_frontier(result: OptimizeResult, path: str | Path, deadline_hours: float | None = None,
+                  budget_usd: float | None = None) -> Path:
+    """Expected cost vs expected hours: the frontier (line), a sample of the other plans
+    (faint), the chosen plan circled; deadline and budget as reference lines."""
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    front = sorted(result.frontier, key=lambda p: p.expected_hours)
+    for mode, (marker, color) in MODE_STYLE.items():
+        pts = [(h, c) for h, c, m in result.others if m == mode]
+        if pts:
+            ax.scatter(*zip(*pts, strict=True), marker=marker, s=8, color=color, alpha=0.15,
+                       zorder=0)
+    ax.plot([p.expected_hours for p in front], [p.expected_cost_usd for p in front],
+            color="0.6", lw=1, zorder=1)
+    for mode, (marker, color) in MODE_STYLE.items():
+        pts = [p for p in front if p.mode == mode]
+        if pts:
+            ax.scatter([p.expected_hours for p in pts], [p.expected_cost_usd for p in pts],
+                       marker=marker, color=color, label=mode, zorder=2)
+    ends = (front[0], front[-1]) if front else ()
+    for p in {id(q): q for q in (*ends, result.best) if q}.values():
+        ax.annotate(f"{p.nodes}x {p.instance_type} ({p.mode})",
+                    (p.expected_hours, p.expected_cost_usd), fontsize=7, xytext=(6, 6),
+                    textcoords="offset points")
+    if result.best is not None:
+        b = result.best
+        ax.scatter([b.expected_hours], [b.expected_cost_usd], s=220, facecolors="none",
+                   edgecolors="red", linewidths=2, label=f"chosen ({result.objective})", zorder=3)
+    if deadline_hours:
+        ax.axvline(deadline_hours, color="red", ls="--", lw=1, label="deadline")
+    if front or result.others:
+        ax.set_yscale("log")  # plans span orders of magnitude in cost
+    if budget_usd and (front or result.others):
+        ax.axhline(budget_usd, color="purple", ls=":", lw=1, label="budget")
+    ax.set_xlabel("expected completion time (h)")
+    ax.set_ylabel("expected cost (USD, log scale)")
+    ax.set_title(f"{result.workload}: cost vs time (Pareto frontier)")
+    if not front:
+        ax.text(0.5, 0.5, "no plan", transform=ax.transAxes, ha="center")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,94 @@
+"""Eq. 1: data-parallel training time on N accelerators, and its efficiency eta(N).
+
+    t_c        = F_step / (F_peak * MFU)                   one step of compute on one device
+    t_ar(N)    = 2 (N-1)/N * G / B(N)                      ring all-reduce of the gradients
+    t_step(N)  = t_c/N + t_ar(N) - min(t_ar(N), phi * t_c/N)   (phi: overlappable fraction)
+    eta(N)     = (t_c/N) / t_step(N)
+    T(N)       = S * t_step(N)   with S = tokens / global_batch_tokens steps
+
+F_step = 6 P b FLOPs per step (P parameters, b tokens per global batch); G = P x bytes per
+gradient; B(N) is the bus bandwidth of the slowest link the ring crosses: NVLink/PCIe
+inside one node, the node's network (EFA / GPUDirect / InfiniBand) across nodes. The
+figures below are vendor nominal numbers reduced to what NCCL typically achieves; they
+are estimates to rank plans, not measurements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Dense BF16/FP16 tensor throughput per device, TFLOP/s (vendor data sheets).
+PEAK_TFLOPS: dict[str, float] = {
+    "B200": 2250, "H200": 989, "H100": 989, "A100": 312, "A100-80GB": 312, "L40S": 362,
+    "L4": 121, "A10G": 70, "A10": 125, "T4": 65, "V100": 125, "V100-32GB": 125,
+    "TPU-v4": 275, "TPU-v5e": 197, "TPU-v5p": 459, "TPU-v6e": 918,
+}
+
+# Achievable all-reduce bus bandwidth inside one node, GB/s (NVLink generation or PCIe).
+INTRA_NODE_GBPS: dict[str, float] = {
+    "B200": 800, "H200": 400, "H100": 400, "A100": 230, "A100-80GB": 230, "V100": 120,
+    "V100-32GB": 120, "L40S": 20, "L4": 12, "A10G": 12, "A10": 12, "T4": 8,
+    "TPU-v4": 150, "TPU-v5e": 100, "TPU-v5p": 300, "TPU-v6e": 200,
+}
+
+# Network bandwidth per node across nodes, GB/s, by instance-family prefix (longest match
+# wins). E.g. p5 = 3200 Gbit/s EFA, p4d = 400 Gbit/s, A3 High = 8 x 200 Gbit/s,
+# ND H100 v5 = 8 x 400 Gbit/s InfiniBand. Unknown families: 25 Gbit/s Ethernet.
+INTER_NODE_GBPS: dict[str, float] = {
+    "p6": 400, "p5": 400, "p5en": 400, "p4d": 50, "p4de": 50, "p3dn": 12.5, "p3": 3.1,
+    "g6e": 50, "g6": 12.5, "g5": 12.5, "g4dn": 6.25,
+    "a3-mega": 200, "a3-ultra": 400, "a3-high": 200, "a3-edge": 100, "a2": 12.5, "g2": 12.5,
+    "ct": 100,  # TPU slices: inter-host traffic rides ICI/DCN; treat as fast
+    "Standard_ND96": 400, "Standard_ND40": 12.5, "Standard_NC": 5, "Standard_NV": 3.1,
+}
+DEFAULT_INTER_NODE_GBPS = 3.1
+
+
+def inter_node_gbps(instance_type: str) -> float:
+    best = ""
+    for prefix in INTER_NODE_GBPS:
+        if instance_type.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return INTER_NODE_GBPS[best] if best else DEFAULT_INTER_NODE_GBPS
+
+
+def link_gbps(accelerator: str, instance_type: str, nodes: int) -> float:
+    """B(N): the bus bandwidth of the ring, limited by its slowest link."""
+    intra = INTRA_NODE_GBPS.get(accelerator, 12.0)
+    return intra if nodes <= 1 else min(intra, inter_node_gbps(instance_type))
+
+
+@dataclass(frozen=True)
+class ScalingInputs:
+    """Eq. 1's workload side: what one step computes and communicates."""
+
+    flops_per_step: float        # 6 P b
+    gradient_bytes: float        # G = P x bytes per gradient element
+    steps: float                 # S
+    mfu: float = 0.4             # model FLOPs utilisation on one device
+    overlap: float = 0.5         # phi: share of compute the all-reduce can hide behind
+
+
+def step_seconds(inp: ScalingInputs, peak_tflops, accelerators, bus_gbps):
+    """t_step(N) and eta(N); numpy-vectorised over plans (arrays broadcast)."""
+    n = np.asarray(accelerators, dtype=float)
+    t_c = inp.flops_per_step / (np.asarray(peak_tflops, dtype=float) * 1e12 * inp.mfu)
+    compute = t_c / n
+    comm = 2 * (n - 1) / n * inp.gradient_bytes / (np.asarray(bus_gbps, dtype=float) * 1e9)
+    hidden = np.minimum(comm, inp.overlap * compute)
+    step = compute + comm - hidden
+    return step, compute / step
+
+
+def training_hours(inp: ScalingInputs, accelerator: str, instance_type: str,
+                   accelerators_per_node: int, nodes: int) -> tuple[float, float]:
+    """T(N) in hours and eta(N) for one plan (the scalar form of `step_seconds`)."""
+    peak = PEAK_TFLOPS.get(accelerator)
+    if peak is None:
+        raise ValueError(f"accelerator: {accelerator!r} has no throughput figure; "
+                         f"known: {', '.join(PEAK_TFLOPS)}")
+    n = accelerators_per_node * nodes
+    step, eta = step_seconds(inp, peak, n, link_gbps(accelerator, instance_type, nodes))
+    return float(step * inp.steps / 3600), float(eta)

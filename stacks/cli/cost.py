@@ -1,0 +1,108 @@
+"""`pioneer cost`: the monthly estimate of stacks or plan documents, and training-run costs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cost.estimate import (
+    PreviewFormatError,
+    compare_estimates,
+    estimate_preview,
+    estimate_stack,
+    load_preview,
+)
+from cost.report import (
+    compare_table,
+    components_table,
+    estimate_table,
+    markdown,
+    side_by_side,
+    side_by_side_table,
+    training_table,
+)
+from cost.training_cost import TrainingCostError, estimate_training, load_job
+from cost.usage import UsageError, load_usage
+from stacks.cli import app
+from stacks.cli.common import console, print_json, user_errors
+
+ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
+
+
+def _estimate_ref(ref: str, usage_file: str | None) -> dict[str, Any]:
+    """A stack name / stack file, or a `pulumi preview --json` file (*.json)."""
+    if ref.endswith(".json"):
+        est = estimate_preview(load_preview(ref), load_usage(usage_file))
+        est["stack"] = Path(ref).name
+        return est
+    return estimate_stack(ref, usage_file)
+
+
+@app.command()
+def cost(
+    stacks: list[str] = typer.Argument(None, help="Stacks (names or Pulumi.<name>.yaml); "
+                                       "several print a side-by-side table."),
+    preview_json: Path = typer.Option(None, "--preview-json", help="Price a `pulumi preview "
+                                      "--json` document instead of a stack."),
+    compare: tuple[str, str] | None = typer.Option(None, "--compare", help="Show the cost change "
+                                            "from A to B (stacks or preview .json files)."),
+    training: Path = typer.Option(None, "--training", help="Price a training run (job YAML) on "
+                                  "each cloud."),
+    usage: Path = typer.Option(None, "--usage", help="Usage file (default: "
+                               "stacks/usage.<stack>.yaml if present, else the defaults)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    markdown_out: bool = typer.Option(False, "--markdown", help="Print a pull-request comment."),
+    show_free: bool = typer.Option(False, "--show-free", help="List free resources too."),
+) -> None:
+    """Monthly cost estimate of a stack or plan: per resource, per component, total."""
+    usage_file = str(usage) if usage else None
+    with user_errors(*ERRORS):
+        if training is not None:
+            est = estimate_training(load_job(training))
+            if json_out:
+                print_json(est)
+            else:
+                console.print(training_table(est))
+                for r in est["clouds"]:
+                    for note in r.get("notes", []):
+                        console.print(f"[dim]{r['cloud']}: {note}[/]")
+            return
+        if compare:
+            a, b = (_estimate_ref(ref, usage_file) for ref in compare)
+            cmp = compare_estimates(a, b, label_a=a["stack"], label_b=b["stack"])
+            if json_out:
+                print_json({"compare": cmp, "a": a, "b": b})
+            elif markdown_out:
+                typer.echo(markdown(b, compare=cmp))
+            else:
+                console.print(compare_table(cmp))
+            return
+        refs = [str(preview_json)] if preview_json else list(stacks or [])
+        if not refs:
+            raise typer.BadParameter("give a stack (e.g. aws-dev), --preview-json FILE, "
+                                     "--compare A B or --training JOB.yaml")
+        ests = {}
+        for ref in refs:
+            est = _estimate_ref(ref, usage_file)
+            ests[est["stack"]] = est
+    if json_out:
+        if len(ests) == 1:
+            print_json(next(iter(ests.values())))
+        else:
+            print_json({"stacks": ests, "side_by_side": side_by_side(ests)})
+        return
+    if markdown_out:
+        typer.echo("\n".join(markdown(e) for e in ests.values()))
+        return
+    if len(ests) > 1:
+        console.print(side_by_side_table(ests))
+        return
+    est = next(iter(ests.values()))
+    console.print(estimate_table(est, show_free=show_free))
+    console.print(components_table(est))
+    pools = est.get("node_pools")
+    if pools:
+        console.print(f"node pools at their maximum size all month: "
+                      f"${pools['max_monthly_usd']:,.2f}/month (compute only)")

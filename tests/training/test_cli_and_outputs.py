@@ -1,0 +1,122 @@
+"""`pioneer train` plumbing for managed backends, and where stack outputs come from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import stacks.cli.train as train_cli
+from stacks.cli import app
+from training import outputs as outputs_mod
+from training.outputs import OutputsError, load_stack_outputs
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def no_pulumi(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outputs_mod.shutil, "which", lambda name: None)
+
+
+def test_outputs_from_file(tmp_path: Path) -> None:
+    f = tmp_path / "out.json"
+    f.write_text(json.dumps({"bucket_name": "b"}))
+    assert load_stack_outputs("aws-dev", f, dry_run=False) == {"bucket_name": "b"}
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no file at"), ("{not json", "is not JSON"), ("[1, 2]", "must hold a JSON object")])
+def test_bad_outputs_file_is_named(tmp_path: Path, content: str | None, message: str) -> None:
+    f = tmp_path / "out.json"
+    if content is not None:
+        f.write_text(content)
+    with pytest.raises(OutputsError, match=message):
+        load_stack_outputs("aws-dev", f, dry_run=True)
+
+
+def test_submit_without_pulumi_or_file_says_what_to_do(no_pulumi: None) -> None:
+    with pytest.raises(OutputsError, match="pulumi up --stack aws-dev"):
+        load_stack_outputs("aws-dev", None, dry_run=False)
+
+
+def test_dry_run_without_pulumi_uses_the_offline_plan(no_pulumi: None) -> None:
+    out = load_stack_outputs("aws-dev", None, dry_run=True)
+    assert out["cloud"] == "aws" and out["bucket_name"].startswith("mlp-aws")
+
+
+def _fake_backend(calls: list[tuple[str, Any, dict]]) -> SimpleNamespace:
+    def dry_run(job: Any, outputs: dict) -> dict:
+        calls.append(("dry_run", job, outputs))
+        return {"request": {"args": list(job.args), "bucket": outputs["bucket_name"]}}
+
+    def submit(job: Any, outputs: dict) -> Any:
+        calls.append(("submit", job, outputs))
+        return SimpleNamespace(status=lambda: "InProgress")
+
+    return SimpleNamespace(dry_run=dry_run, submit=submit)
+
+
+def test_dry_run_builds_the_job_from_the_stack_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, Any, dict]] = []
+    monkeypatch.setattr(train_cli, "get_backend", lambda name: _fake_backend(calls))
+    f = tmp_path / "out.json"
+    f.write_text(json.dumps({"bucket_name": "my-bucket"}))
+    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--dry-run", "--json",
+                              "--outputs", str(f), "--model", "lm", "--max-steps", "40",
+                              "--nodes", "2", "--on-demand"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["request"]["bucket"] == "my-bucket"
+    assert doc["request"]["args"] == ["--model", "lm", "--max-steps", "40"]
+    (kind, job, _), = calls
+    assert kind == "dry_run" and job.nodes == 2 and job.capacity == "on_demand"
+    assert job.pool == "train-h100" and job.accelerator == "H100" and job.accelerators_per_node == 8
+
+
+def test_submit_reports_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, Any, dict]] = []
+    monkeypatch.setattr(train_cli, "get_backend", lambda name: _fake_backend(calls))
+    f = tmp_path / "out.json"
+    f.write_text(json.dumps({"bucket_name": "b"}))
+    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--json", "--outputs", str(f)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["status"] == "InProgress"
+    assert calls[0][0] == "submit" and calls[0][1].capacity == "spot"
+
+
+def test_missing_backend_module_is_reported_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> Any:
+        raise ImportError("No module named 'training.backends.vertex'")
+
+    monkeypatch.setattr(train_cli, "get_backend", missing)
+    f = tmp_path / "out.json"
+    f.write_text("{}")
+    res = runner.invoke(app, ["train", "--backend", "vertex", "--dry-run", "--outputs", str(f)])
+    assert res.exit_code == 2
+    assert "backend vertex is not available" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--backend", "slurm"], "is not one of local, sagemaker"),
+    (["--backend", "local", "--model", "resnet"], "--model: 'resnet' is not one of digits, lm"),
+    (["--backend", "sagemaker", "--dry-run", "--pool", "nope"], "--pool: 'nope' is not a node pool"),
+    (["--backend", "sagemaker", "--dry-run", "--stack", "mars-dev"], "unknown stack 'mars-dev'"),
+])
+def test_bad_options_name_the_field(argv: list[str], message: str) -> None:
+    res = runner.invoke(app, ["train", *argv])
+    assert res.exit_code == 2
+    assert message in " ".join(res.output.split())
+
+
+def test_real_sagemaker_dry_run_offline(no_pulumi: None) -> None:
+    """The shipped SageMaker backend, fed the offline plan's outputs, carries our entry args."""
+    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--dry-run", "--json",
+                              "--max-steps", "77"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert "77" in json.dumps(doc)

@@ -1,0 +1,50 @@
+"""The entry point as one plain process (no torchrun variables): the LM workload learns."""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+from pathlib import Path
+
+import pytest
+
+from training import train
+from training.models import LMConfig, TinyLM
+
+
+@pytest.fixture
+def keep_sigterm_handler():
+    before = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+def test_lm_learns_the_markov_chain_and_reports_throughput(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None) -> None:
+    for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    rc = train.main(["--model", "lm", "--max-steps", "40", "--batch-size", "8", "--seq-len", "32",
+                     "--d-model", "64", "--n-layers", "1", "--vocab-size", "64",
+                     "--lm-samples", "512", "--tracking", "none", "--no-energy",
+                     "--output-dir", str(tmp_path), "--threads", "1"])
+    assert rc == 0
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["world_size"] == 1 and s["final_step"] == 40 and s["test_accuracy"] is None
+    # Uniform guessing costs ln(64) = 4.16 nats; the chain has 4 successors per token (1.39).
+    assert s["final_loss"] < math.log(64) - 1.0
+    assert s["tokens_per_second"] == pytest.approx(s["samples_per_second"] * 32)
+    assert s["parameters"] == TinyLM(LMConfig(vocab_size=64, seq_len=32, d_model=64,
+                                              n_layers=1)).num_params()
+    assert sorted(p.name for p in (tmp_path / "checkpoints").glob("*.json"))[-1] == "step-00000040.json"
+
+
+def test_bad_arguments_are_rejected_with_the_flag_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        train.parse_args(["--batch-size", "0"])
+    assert "--batch-size must be >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        train.parse_args(["--country", "XX"])
+    assert "ISO-3166 alpha-3" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="divisible by n_heads"):
+        LMConfig(d_model=100, n_heads=3)

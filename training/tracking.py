@@ -1,0 +1,94 @@
+"""MLflow tracking: rank 0 logs params, metrics, the final model, and registers it.
+
+Default store: `sqlite:///<output-dir>/mlflow.db` with artifacts under
+`<output-dir>/mlartifacts` — a file on this machine, no server to start.
+`--tracking-uri` (or MLFLOW_TRACKING_URI) points at a real server instead.
+The run id is kept in the checkpoint, so a resumed job logs into the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("pioneer.tracking")
+
+# MLflow 3 reports usage to its maintainers unless told not to; this code sends nothing anywhere.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+def default_tracking_uri(output_dir: Path) -> str:
+    return f"sqlite:///{output_dir.resolve()}/mlflow.db"
+
+
+class Tracker:
+    """Does nothing unless `enabled` (rank 0 with tracking on); every method is cheap to call."""
+
+    def __init__(self, enabled: bool, output_dir: Path, experiment: str,
+                 tracking_uri: str | None = None):
+        self.enabled = enabled
+        self.run_id: str | None = None
+        self.tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or \
+            default_tracking_uri(output_dir)
+        self.artifact_root = (output_dir / "mlartifacts").resolve().as_uri()
+        self.experiment = experiment
+        self._mlflow: Any = None
+
+    def start(self, resume_run_id: str | None, params: dict[str, Any]) -> str | None:
+        if not self.enabled:
+            return None
+        import mlflow
+
+        # Quiet: the pickle-format notice and store migrations are not the user's business here.
+        logging.getLogger("mlflow").setLevel(logging.ERROR)
+        self._mlflow = mlflow
+        mlflow.set_tracking_uri(self.tracking_uri)
+        exp = mlflow.get_experiment_by_name(self.experiment)
+        exp_id = exp.experiment_id if exp else mlflow.create_experiment(
+            self.experiment, artifact_location=self.artifact_root)
+        run = None
+        if resume_run_id:
+            try:
+                run = mlflow.start_run(run_id=resume_run_id)
+            except Exception as e:  # the checkpoint may come from another store
+                log.warning("cannot continue MLflow run %s (%s); starting a new one", resume_run_id, e)
+        if run is None:
+            run = mlflow.start_run(experiment_id=exp_id)
+            mlflow.log_params({k: str(v) for k, v in params.items()})
+        self.run_id = run.info.run_id
+        return self.run_id
+
+    def metrics(self, values: dict[str, float], step: int) -> None:
+        if self._mlflow is not None:
+            self._mlflow.log_metrics(values, step=step)
+
+    def tags(self, values: dict[str, Any]) -> None:
+        if self._mlflow is not None:
+            self._mlflow.set_tags({k: str(v) for k, v in values.items()})
+
+    def log_dict(self, doc: dict[str, Any], name: str) -> None:
+        if self._mlflow is not None:
+            self._mlflow.log_dict(doc, name)
+
+    def log_model(self, model: Any, registered_name: str) -> int | None:
+        """Log the model and register a new version; returns the registered version."""
+        if self._mlflow is None:
+            return None
+        import torch
+
+        info = self._mlflow.pytorch.log_model(
+            model, name="model", registered_model_name=registered_name,
+            # Fixed requirements: inferring them imports the world and can reach for the network.
+            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
+            serialization_format="pickle",
+        )
+        version = getattr(info, "registered_model_version", None)
+        return int(version) if version is not None else None
+
+    def end(self, status: str = "FINISHED") -> None:
+        if self._mlflow is not None:
+            self._mlflow.end_run(status=status)
+            self._mlflow = None
