@@ -143,11 +143,14 @@ def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str,
 def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
     """Offers the workload may use, and why the others were dropped (for explanations)."""
     notes: list[str] = []
-    pool = [o for o in cat.offers
-            if o.cloud in w.clouds and o.on_demand_usd_per_hour
-            and (w.cloud_regions(o.cloud) is None or o.region in w.cloud_regions(o.cloud))
-            and (w.accelerators is None or o.accelerator in w.accelerators)
-            and o.accelerator in PEAK_TFLOPS]
+    def allowed(o: Offer) -> bool:
+        regions = w.cloud_regions(o.cloud)
+        return (o.cloud in w.clouds and bool(o.on_demand_usd_per_hour)
+                and (regions is None or o.region in regions)
+                and (w.accelerators is None or o.accelerator in w.accelerators)
+                and o.accelerator in PEAK_TFLOPS)
+
+    pool = [o for o in cat.offers if allowed(o)]
     if not pool:
         regions = {c: r for c, r in w.regions.items() if c in w.clouds}
         notes.append(f"no catalog offer matches clouds={w.clouds}, regions={regions or 'any'}, "
@@ -166,7 +169,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     inp = w.scaling_inputs()
     oi, nodes = [], []
     for i, o in enumerate(offers):
-        quota = w.quotas.get(o.cloud, {}).get(o.accelerator)
+        quota = w.quota(o.cloud, o.accelerator)
         top = w.max_nodes if quota is None else min(w.max_nodes, quota // o.accelerator_count)
         for n in range(1, top + 1):
             oi.append(i)
@@ -182,10 +185,8 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     premium = np.ones(len(offers))
     if w.managed_service and hasattr(cat, "managed_premium"):
         premium = np.array([_premium(cat, o) for o in offers])
-    od = np.array([o.on_demand_usd_per_hour for o in offers]) * premium
-    sp = np.array([o.spot_usd_per_hour if o.spot_usd_per_hour is not None
-                   and o.spot_usd_per_hour < o.on_demand_usd_per_hour else np.nan
-                   for o in offers]) * premium
+    od = np.array([o.on_demand_usd_per_hour for o in offers], dtype=float) * premium
+    sp = np.array([_real_spot_price(o) for o in offers]) * premium
     lam = np.array([_rate(w, o)[0] for o in offers])
     region_fees = {}
     for o in offers:
@@ -238,6 +239,13 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
         within_budget=cost <= budget,
     )
     return table
+
+
+def _real_spot_price(o: Offer) -> float:
+    """The spot price, or NaN where there is none or it is not below on-demand (some
+    catalog rows repeat the on-demand price as 'spot')."""
+    sp, od = o.spot_usd_per_hour, o.on_demand_usd_per_hour
+    return sp if sp is not None and od is not None and sp < od else np.nan
 
 
 def _rate(w: Workload, o: Offer) -> tuple[float, str]:

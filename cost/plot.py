@@ -23,10 +23,10 @@ def plot_frontier(result: OptimizeResult, path: str | Path, deadline_hours: floa
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     front = sorted(result.frontier, key=lambda p: p.expected_hours)
     for mode, (marker, color) in MODE_STYLE.items():
-        pts = [(h, c) for h, c, m in result.others if m == mode]
-        if pts:
-            ax.scatter(*zip(*pts, strict=True), marker=marker, s=8, color=color, alpha=0.15,
-                       zorder=0)
+        hours = [h for h, _, m in result.others if m == mode]
+        costs = [c for _, c, m in result.others if m == mode]
+        if hours:
+            ax.scatter(hours, costs, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
     ax.plot([p.expected_hours for p in front], [p.expected_cost_usd for p in front],
             color="0.6", lw=1, zorder=1)
     for mode, (marker, color) in MODE_STYLE.items():

@@ -104,10 +104,9 @@ class TickModel:
         r_s = round(job.restart_hours * 3600)
         unit = math.gcd(tick_seconds, r_s) if r_s else tick_seconds
         if tick_seconds // unit > max_units_per_tick:
-            unit = tick_seconds / max_units_per_tick
-            while tick_seconds % unit:
-                unit = tick_seconds / (tick_seconds // unit + 1)
-            unit = int(unit)
+            k = next(k for k in range(max_units_per_tick, tick_seconds + 1)
+                     if tick_seconds % k == 0)
+            unit = tick_seconds // k
         model = cls(
             tick_seconds=tick_seconds,
             unit_seconds=unit,
@@ -138,7 +137,7 @@ class Observation:
     spot_available: bool
     running: Action          # the instance kind up at the start of this tick (IDLE if none)
     overhead_left_hours: float  # restart overhead the running instance still has to pay
-    history: Sequence[bool]  # availability of ticks 0..tick (inclusive), never the future
+    history: Sequence[bool] | np.ndarray  # availability of ticks 0..tick, never the future
 
     @property
     def slack_hours(self) -> float:
@@ -326,7 +325,7 @@ def optimal_cost(available: Sequence[bool] | np.ndarray, job: SpotJob, model: Ti
     # V[kind][j] for running states (j = ticks already run, 1..J), plus idle.
     inf = np.inf
     idle = np.where(p >= P, 0.0, inf)
-    run = {k: [idle.copy() for _ in range(J + 1)] for k in kinds}  # index 0 unused
+    run: dict[Action, list[np.ndarray]] = {k: [idle] * (J + 1) for k in kinds}
     # Per j (ticks run before this tick): progress, and the cost of a tick per price unit.
     prog = [model.progress_in_tick(j) for j in range(J + 1)]
     step_cost = []  # (cost per price unit for each p, next index, finishes mask)
@@ -336,27 +335,22 @@ def optimal_cost(available: Sequence[bool] | np.ndarray, job: SpotJob, model: Ti
         used = np.where(finish, (g_u - prog[j]) + (P - p), g_u) * model.unit_hours
         step_cost.append((used, np.minimum(nxt, P), finish))
     for t in range(T - 1, -1, -1):
-        new_run = {k: [None] * (J + 1) for k in kinds}
-        # Value of taking each action starting from "ticks run before" j.
-        def take(kind: Action, j: int, _run=run) -> np.ndarray:
+        up = bool(avail[t])
+
+        def take(kind: Action, j: int, _run: dict[Action, list[np.ndarray]] = run) -> np.ndarray:
+            """Cost-to-go of running `kind` this tick, having run it `j` ticks before."""
             used, nxt, finish = step_cost[j]
             cont = _run[kind][min(j + 1, J)][nxt]
             return prices[kind] * used + np.where(finish, 0.0, cont)
 
-        start = {k: take(k, 0) for k in kinds}
-        if not avail[t]:
-            start[Action.SPOT] = np.full(P + 1, inf)
-        base = np.minimum(idle, np.minimum(start[Action.SPOT], start[Action.ON_DEMAND]))
-        new_idle = base
+        start_spot = take(Action.SPOT, 0) if up else np.full(P + 1, inf)
+        # Idle, or (re)start either kind; finished states (p = P) stay at 0.
+        base = np.minimum(idle, np.minimum(start_spot, take(Action.ON_DEMAND, 0)))
+        new_run: dict[Action, list[np.ndarray]] = {}
         for k in kinds:
-            for j in range(1, J + 1):
-                if k is Action.SPOT and not avail[t]:
-                    new_run[k][j] = base  # preempted: the same as idle
-                else:
-                    new_run[k][j] = np.minimum(base, take(k, j))
-        new_idle = np.where(p >= P, 0.0, new_idle)
-        for k in kinds:
-            new_run[k] = [new_idle if v is None else np.where(p >= P, 0.0, v)
-                          for v in new_run[k]]
-        idle, run = new_idle, new_run
+            if k is Action.SPOT and not up:
+                new_run[k] = [base] * (J + 1)  # preempted: the same as idle
+            else:  # index 0 is never read; it holds `base` to keep indices aligned
+                new_run[k] = [base] + [np.minimum(base, take(k, j)) for j in range(1, J + 1)]
+        idle, run = base, new_run
     return float(idle[0])

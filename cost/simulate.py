@@ -61,7 +61,7 @@ class Trace:
             return self
         n = len(self.available) // factor
         grouped = self.available[: n * factor].reshape(n, factor).all(axis=1)
-        return Trace(self.name, self.gap_seconds * factor, grouped)
+        return Trace(self.name, self.gap_seconds * factor, np.asarray(grouped, dtype=bool))
 
     def for_simulation(self) -> Trace:
         return self.resample(math.ceil(MIN_TICK_SECONDS / self.gap_seconds))

@@ -6,6 +6,7 @@ is reported as `field.path: what is allowed`, all at once, as `WorkloadError`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +17,11 @@ from cost.accelerators import ACCELERATORS
 from cost.scaling import PEAK_TFLOPS, ScalingInputs
 
 CLOUDS = ("aws", "gcp", "azure")
+CloudName = Literal["aws", "gcp", "azure"]
+
+
+def _all_clouds() -> list[CloudName]:
+    return ["aws", "gcp", "azure"]
 BYTES_PER_PARAM_TRAINING = 16  # bf16 weights + grads, fp32 master weights, Adam moments
 ACTIVATION_MARGIN = 1.25
 
@@ -73,13 +79,12 @@ class Workload(_Strict):
                                         description="for spot plans: P(T <= deadline)")
     budget_usd: float | None = Field(None, gt=0)
     restart_hours: float = Field(0.1, ge=0)
-    clouds: list[Literal["aws", "gcp", "azure"]] = Field(default_factory=lambda: list(CLOUDS),
-                                                        min_length=1)
-    regions: dict[Literal["aws", "gcp", "azure"], list[str]] = Field(default_factory=dict)
+    clouds: list[CloudName] = Field(default_factory=_all_clouds, min_length=1)
+    regions: dict[CloudName, list[str]] = Field(default_factory=dict)
     accelerators: list[str] | None = None
     min_accelerator_memory_gib: float | None = Field(None, gt=0)
     max_nodes: int = Field(16, ge=1, le=1024)
-    quotas: dict[Literal["aws", "gcp", "azure"], dict[str, int]] = Field(default_factory=dict)
+    quotas: dict[CloudName, dict[str, int]] = Field(default_factory=dict)
     storage_gib: float | None = Field(None, ge=0, description="kept during the run")
     egress_gib: float = Field(0, ge=0)
     managed_service: bool = False
@@ -106,7 +111,12 @@ class Workload(_Strict):
     # Derived quantities the optimizer uses.
     def cloud_regions(self, cloud: str) -> list[str] | None:
         """The regions allowed on `cloud` (None = all the catalog has)."""
-        return self.regions.get(cloud)
+        return next((r for c, r in self.regions.items() if c == cloud), None)
+
+    def quota(self, cloud: str, accelerator: str) -> int | None:
+        """Most `accelerator`s the user may run at once on `cloud` (None = no limit)."""
+        per_cloud = next((q for c, q in self.quotas.items() if c == cloud), {})
+        return per_cloud.get(accelerator)
 
     @property
     def memory_needed_gib(self) -> float:
@@ -129,6 +139,7 @@ class Workload(_Strict):
             return ScalingInputs(6 * m.parameters * m.global_batch_tokens, grad,
                                  m.tokens / m.global_batch_tokens, m.mfu, m.overlap)
         # Measured: FLOPs per sample such that the reference device at `mfu` gives the rate.
+        assert m.samples and m.samples_per_second and m.reference_accelerator  # validated
         per_sample = PEAK_TFLOPS[m.reference_accelerator] * 1e12 * m.mfu / m.samples_per_second
         return ScalingInputs(per_sample * m.global_batch_samples, grad,
                              m.samples / m.global_batch_samples, m.mfu, m.overlap)
@@ -148,7 +159,7 @@ class Workload(_Strict):
             raise WorkloadError([_describe(err) for err in e.errors()]) from None
 
 
-def _describe(err: dict) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     path = ".".join(str(p) for p in err["loc"]) or "workload"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":

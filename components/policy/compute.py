@@ -31,6 +31,8 @@ GCE_INSTANCES = ("gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:
 AKS_CLUSTER = "azure-native:containerservice:ManagedCluster"
 AKS_AGENT_POOL = "azure-native:containerservice:AgentPool"
 AML_COMPUTE = "azure-native:machinelearningservices:Compute"
+AML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
+SAGEMAKER_DOMAIN = "aws:sagemaker/domain:Domain"
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
 AWS_GPU_INSTANCE = re.compile(r"^(p\d+[a-z]*|g\d+[a-z]*|gr\d+)\.", re.I)
@@ -288,6 +290,29 @@ PRIVATE_ENDPOINT = Rule(
     check_resource=_private_endpoint,
 )
 
+
+def _private_ml_workspace(r: Resource) -> Iterator[str]:
+    if r.type == AML_WORKSPACE and r.get("publicNetworkAccess", "Enabled") != "Disabled":
+        yield f"{short(r)} is reachable from the internet (publicNetworkAccess)"
+    elif (
+        r.type == SAGEMAKER_DOMAIN
+        and r.get("appNetworkAccessType", "PublicInternetOnly") != "VpcOnly"
+    ):
+        yield f"{short(r)} gives Studio apps direct internet access (appNetworkAccessType)"
+
+
+PRIVATE_ML_WORKSPACE = Rule(
+    id="compute-private-ml-workspace",
+    severity="advisory",
+    area="compute",
+    description="Managed ML workspaces stay on the private network: Azure ML public network "
+    "access disabled, SageMaker Studio domains VPC-only (spec: mlops.public_network_access).",
+    fix="Azure: public_network_access='Disabled' (mlops.public_network_access: false); "
+    "SageMaker: app_network_access_type='VpcOnly'.",
+    types=frozenset({AML_WORKSPACE, SAGEMAKER_DOMAIN}),
+    check_resource=_private_ml_workspace,
+)
+
 RULES: tuple[Rule, ...] = (
     NO_PUBLIC_NODE_IPS,
     GKE_PRIVATE_NODES,
@@ -296,4 +321,5 @@ RULES: tuple[Rule, ...] = (
     AKS_LOCAL_ACCOUNTS,
     GPU_TAINT,
     PRIVATE_ENDPOINT,
+    PRIVATE_ML_WORKSPACE,
 )

@@ -31,7 +31,7 @@ def traces_cmd(json_out: bool = typer.Option(False, "--json", help="Print one JS
     for col in ("name", "tick s", "hours", "spot available", "interruptions/h"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], str(r["gap_seconds"]), f"{r['hours']:.0f}",
+        table.add_row(str(r["name"]), str(r["gap_seconds"]), f"{r['hours']:.0f}",
                       f"{r['availability']:.0%}", f"{r['interruptions_per_hour']:.3f}")
     console.print(table)
 

@@ -168,3 +168,37 @@ def test_errors_name_what_is_missing():
         k8s.render(job(), broken)
     with pytest.raises(BackendError, match="name no cloud"):
         k8s.render(job(), {"bucket_name": "x"})
+
+
+@pytest.mark.slow
+def test_rendered_command_lines_rendezvous_as_two_pods_on_loopback(tmp_path):
+    """Run each pod's command as a local process ("pods" 0 and 1 on 127.0.0.1)."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    rendered = job(name="ranks", args=("--model", "digits", "--max-steps", "4", "--tracking", "none",
+                                       "--no-energy", "--log-every", "1"))
+    command = pod_of(jobset(k8s.render(rendered, OUTPUTS["aws"])))["spec"]["containers"][0]["command"]
+    with socket.socket() as s:  # a free port for the rendezvous
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = []
+    for rank in (0, 1):
+        argv = [a.replace("$(NODE_RANK)", str(rank))
+                 .replace("--master_addr=ranks-node-0-0.ranks", "--master_addr=127.0.0.1")
+                 .replace("--master_port=29500", f"--master_port={port}")
+                 .replace("--nproc_per_node=8", "--nproc_per_node=1")
+                 .replace(k8s.CHECKPOINT_MOUNT, str(tmp_path)) for a in command]
+        assert argv[0] == "torchrun"
+        argv = [sys.executable, "-m", "torch.distributed.run", *argv[1:]]
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+        procs.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True))
+    outs = [p.communicate(timeout=240)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    ranks = sorted(json.loads(f.read_text())["rank"] for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json"))
+    world = {json.loads(f.read_text())["world_size"] for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json")}
+    assert ranks == [0, 1] and world == {2}

@@ -19,7 +19,6 @@ def fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
 
 
 def test_dry_run_is_a_managed_spot_request_in_the_platform_bucket(job, aws_outputs):

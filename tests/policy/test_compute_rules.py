@@ -292,3 +292,31 @@ def test_private_endpoint():
         == []
     )
     assert findings("compute-private-endpoint", res(AKS, "aks", {}))
+
+
+# ---- compute-private-ml-workspace (advisory) ------------------------------------------------
+
+
+def test_private_ml_workspaces():
+    workspace = "azure-native:machinelearningservices:Workspace"
+    assert (
+        findings(
+            "compute-private-ml-workspace",
+            res(workspace, "ws", {"publicNetworkAccess": "Disabled"}),
+        )
+        == []
+    )
+    assert findings(
+        "compute-private-ml-workspace", res(workspace, "ws", {"publicNetworkAccess": "Enabled"})
+    )
+    assert findings(
+        "compute-private-ml-workspace", res(workspace, "ws", {})
+    )  # the API default is public
+    domain = "aws:sagemaker/domain:Domain"
+    assert (
+        findings(
+            "compute-private-ml-workspace", res(domain, "d", {"appNetworkAccessType": "VpcOnly"})
+        )
+        == []
+    )
+    assert findings("compute-private-ml-workspace", res(domain, "d", {}))

@@ -90,7 +90,8 @@ def _interrupt(out: Path, how: str, extra: list[str]) -> tuple[LocalRun, int]:
 
 
 def test_sigterm_checkpoints_and_resume_is_bit_exact(reference: dict[str, Any], tmp_path: Path) -> None:
-    tracked = ["--tracking", "mlflow"]  # and the resumed job continues the same MLflow run
+    # Tracked and measured: the resumed job continues the same MLflow run and energy total.
+    tracked = ["--tracking", "mlflow", "--energy"]
     run, seen = _interrupt(tmp_path, "term", tracked)
     stopped = run.wait()
     assert stopped["status"] == "interrupted"
@@ -111,6 +112,11 @@ def test_sigterm_checkpoints_and_resume_is_bit_exact(reference: dict[str, Any], 
     assert run_info.status == "FINISHED"
     steps = {m.step for m in client.get_metric_history(run_info.run_id, "loss")}
     assert steps == set(range(5, 61, 5))  # both segments, one run
+
+    assert stopped["energy_kwh_total"] == stopped["energy_kwh"] > 0
+    assert resumed["energy_kwh"] > 0
+    assert resumed["energy_kwh_total"] == pytest.approx(
+        stopped["energy_kwh_total"] + resumed["energy_kwh"], rel=0.02)
 
 
 def test_sigkill_resumes_from_last_periodic_checkpoint_bit_exact(
