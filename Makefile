@@ -25,7 +25,7 @@ demo: $(STAMP)
 	@echo "== 2/4  pioneer cost: the three stacks' monthly cost side by side"
 	$(PIONEER) cost aws-dev gcp-dev azure-dev
 	@echo "== 3/4  pioneer optimize: the reference LM training job on each cloud"
-	$(PIONEER) optimize examples/reference-workload.yaml --per-cloud
+	for cloud in aws gcp azure; do $(PIONEER) optimize examples/reference-workload.yaml --cloud $$cloud || exit 1; done
 	@echo "== 4/4  pioneer train: a real 2-process DDP run on this machine, tracked in MLflow"
 	$(PIONEER) train --backend local --nproc 2 --model digits --output-dir .pioneer/demo-run
 

@@ -318,9 +318,13 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
                     "(a public endpoint open to 0.0.0.0/0 is not allowed)")
     for j, cidr in enumerate(spec.cluster.authorized_cidrs):
         try:
-            ipaddress.ip_network(cidr, strict=False)
+            net = ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             errs.append(f"cluster.authorized_cidrs[{j}]: {cidr!r} is not a CIDR block")
+            continue
+        if net.prefixlen == 0:
+            errs.append(f"cluster.authorized_cidrs[{j}]: {cidr!r} opens the endpoint to the whole "
+                        "internet; list the networks that need it")
     return errs
 
 

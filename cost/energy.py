@@ -85,16 +85,21 @@ def node_power_w(offer: Offer, accelerator_utilisation: float | None = None) -> 
     u_acc = e["accelerator_utilisation"]["value"] if accelerator_utilisation is None else accelerator_utilisation
     factors = [Factor("accelerator utilisation", u_acc, "ratio", e["accelerator_utilisation"]["source"],
                       str(e["accelerator_utilisation"]["date"]))]
-    acc = accelerator_power(offer.accelerator)
-    if acc is None:
-        return None, factors, f"no published board power for {offer.accelerator}"
-    factors.append(acc)
+    if not offer.accelerator or offer.accelerator_count == 0:
+        # A CPU-only type: the host model below is the whole node.
+        factors, acc_w = [], 0.0
+    else:
+        acc = accelerator_power(offer.accelerator)
+        if acc is None:
+            return None, factors, f"no published board power for {offer.accelerator}"
+        factors.append(acc)
+        acc_w = offer.accelerator_count * acc.value * u_acc
     pmin, pmax = host["vcpu_w_min"][offer.cloud], host["vcpu_w_max"][offer.cloud]
     vcpu_w = pmin + host["host_utilisation"] * (pmax - pmin)
     factors.append(Factor(f"{offer.cloud} host power per vCPU", round(vcpu_w, 4), "W/vCPU",
                           host["source"], str(host["date"])))
     factors.append(Factor("memory power", host["memory_w_per_gb"], "W/GB", host["source"], str(host["date"])))
-    watts = offer.accelerator_count * acc.value * u_acc + offer.vcpus * vcpu_w + offer.memory_gib * host["memory_w_per_gb"]
+    watts = acc_w + offer.vcpus * vcpu_w + offer.memory_gib * host["memory_w_per_gb"]
     return watts, factors, None
 
 

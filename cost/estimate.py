@@ -17,6 +17,7 @@ from typing import Any
 
 from components.spec import PlatformSpec
 from cost.catalog import Catalog, CatalogError, get_catalog
+from cost.energy_lines import energy_totals, line_energy
 from cost.pricing_rules import (
     RULES,
     Context,
@@ -166,7 +167,8 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
     """Price every resource of a `pulumi preview --json` document; see the module doc.
 
     Returns ``{"monthly_usd", "hourly_usd", "lines", "components", "counts",
-    "catalog_dates", "catalog_date", "usage", "cloud", "currency"}``.
+    "catalog_dates", "catalog_date", "usage", "cloud", "currency", "energy"}``; each line
+    carries ``energy: {kwh, kg_co2e, not_estimated, factors}`` (monthly, `cost.energy_lines`).
     """
     catalog = catalog or get_catalog()
     use = as_usage(usage)
@@ -188,6 +190,7 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
                        _region_for(s, providers, default_region))
         line = price_resource(res, ctx)
         line["component"] = _component_of(s["urn"], parents, types)
+        line["energy"] = line_energy(line)
         lines.append(line)
 
     components: dict[str, dict[str, Any]] = {}
@@ -214,6 +217,7 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
         "catalog_date": f"{dates[0]} .. {dates[-1]}" if len(dates) > 1 else
         (dates[0] if dates else None),
         "usage": {"source": use.source, "hours_per_month": use.hours_per_month},
+        "energy": energy_totals(lines),
     }
 
 

@@ -8,9 +8,20 @@ accelerator) x node counts 1..max_nodes (within the user's quotas) x capacity mo
 * spot_with_fallback  spot until the deadline can absorb no more interruptions, then
                       on-demand (`cost.spot.fallback_cost`); meets it by construction.
 
-Everything is computed as numpy arrays over all candidate rows at once. The winner is
-the minimum of a pluggable objective (`OBJECTIVES`: a function of the plan table that
-returns lexsort keys), so other objectives (e.g. carbon) add a column and a key.
+Everything is computed as numpy arrays over all candidate rows at once, including each
+plan's expected kWh and kgCO2e (`cost.plan_energy`: node power x PUE x nodes x expected
+hours, spot rework included, x the region's grid intensity). The winner is the minimum
+of an objective (`OBJECTIVES`: a function of the plan table that returns lexsort keys):
+
+* cost    expected dollars (ties: fewer hours)
+* time    expected hours (ties: fewer dollars)
+* carbon  expected kgCO2e; plans within 1% (`CARBON_TIE`) of the lowest count as tied
+          and the cheaper wins (the model is not that precise, and paying 4x for 0.1 kg
+          helps nobody); plans without a carbon estimate are left out, with a note,
+          never counted as zero
+* mix     sum over the weighted terms k of  w_k x value_k / min over candidates of value_k
+          (`--weights cost=1,carbon=0.5`): each term is 1.0 at its own best plan, so a
+          weight reads as "how much one relative step of this term is worth"
 """
 
 from __future__ import annotations
@@ -22,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
+from cost import energy
 from cost.catalog import Catalog, Offer, get_catalog
+from cost.plan_energy import offer_arrays, offer_factors
 from cost.scaling import PEAK_TFLOPS, link_gbps, step_seconds
 from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
 from cost.workload import Workload, WorkloadError
@@ -57,6 +70,10 @@ class Plan:
     storage_egress_usd: float        # part of expected_cost_usd
     price_source: str
     price_date: str
+    expected_kwh: float | None = None        # nodes x expected hours at training load
+    expected_kg_co2e: float | None = None
+    energy_not_estimated: str | None = None
+    energy_factors: tuple[energy.Factor, ...] = ()
 
     @property
     def accelerators(self) -> int:
@@ -69,6 +86,7 @@ class Plan:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["accelerators"] = self.accelerators
+        d["energy_factors"] = list(d["energy_factors"])
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
 
 
@@ -90,6 +108,8 @@ class PlanTable:
     extras: np.ndarray           # storage + egress $ (included in cost)
     meets_deadline: np.ndarray
     within_budget: np.ndarray
+    kwh: np.ndarray              # expected energy, NaN where not estimated
+    kg_co2e: np.ndarray          # expected emissions, NaN where not estimated
 
     @property
     def feasible(self) -> np.ndarray:
@@ -101,7 +121,48 @@ Objective = Callable[[PlanTable], tuple[np.ndarray, ...]]
 OBJECTIVES: dict[str, Objective] = {
     "cost": lambda t: (t.hours, t.cost),
     "time": lambda t: (t.cost, t.hours),
+    "carbon": lambda t: (t.hours, t.cost, np.where(np.isnan(t.kg_co2e), np.inf, t.kg_co2e)),
 }
+CARBON_TIE = 0.01
+MIX_TERMS = ("cost", "time", "carbon")
+OBJECTIVE_NAMES = (*OBJECTIVES, "mix")
+
+
+def parse_weights(text: str | None) -> dict[str, float]:
+    """``"cost=1,carbon=0.5"`` -> ``{"cost": 1.0, "carbon": 0.5}`` (for ``--objective mix``)."""
+    if not text or not text.strip():
+        raise ValueError("weights: give e.g. cost=1,carbon=0.5 (terms: "
+                         f"{', '.join(MIX_TERMS)})")
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in MIX_TERMS:
+            raise ValueError(f"weights: {part.strip()!r} is not TERM=NUMBER with TERM one of "
+                             f"{', '.join(MIX_TERMS)}")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise ValueError(f"weights: {name}={value.strip()!r} is not a number") from None
+        if not np.isfinite(out[name]) or out[name] < 0:
+            raise ValueError(f"weights: {name} must be a finite number >= 0, got {value.strip()}")
+    if not any(out.values()):
+        raise ValueError("weights: at least one weight must be > 0")
+    return out
+
+
+def _mix_score(t: PlanTable, pool: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+    """sum_k w_k x_k / min over `pool` of x_k; see the module doc."""
+    columns = {"cost": t.cost, "time": t.hours, "carbon": t.kg_co2e}
+    score = np.zeros(len(t.cost))
+    for name, weight in weights.items():
+        if weight == 0:
+            continue
+        x = columns[name]
+        low = float(np.min(x[pool]))
+        # a zero minimum (a carbon-free grid) would divide by zero: compare absolute values
+        score = score + weight * (x / low if low > 0 else x)
+    return np.where(np.isnan(score), np.inf, score)
 
 
 @dataclass
@@ -112,11 +173,19 @@ class OptimizeResult:
     frontier: list[Plan]
     explanation: list[str]
     binding: list[str] = field(default_factory=list)
+    weights: dict[str, float] | None = None
+    carbon_frontier: list[Plan] = field(default_factory=list)
+    """Plans not dominated in (cost, kgCO2e), lowest carbon first."""
+    carbon_excluded: int = 0
+    """Feasible plans without a carbon estimate (left out of carbon and mix objectives)."""
+    carbon_excluded_reasons: list[str] = field(default_factory=list)
     considered: int = 0
     feasible: int = 0
     price_dates: list[str] = field(default_factory=list)
     others: list[tuple[float, float, str]] = field(default_factory=list, repr=False)
     """(hours, cost, mode) of a sample of the other plans, for the plot only."""
+    others_carbon: list[tuple[float, float, str]] = field(default_factory=list, repr=False)
+    """(kgCO2e, cost, mode) of a sample of the other plans, for the plot only."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,7 +196,17 @@ class OptimizeResult:
             "explanation": self.explanation, "binding_constraints": self.binding,
             "plans_considered": self.considered, "plans_feasible": self.feasible,
             "price_dates": self.price_dates,
+            "weights": self.weights,
+            "carbon_frontier": [p.as_dict() for p in self.carbon_frontier],
+            "carbon_not_estimated": {"plans": self.carbon_excluded,
+                                     "reasons": self.carbon_excluded_reasons},
+            "energy_model": ENERGY_MODEL,
         }
+
+
+ENERGY_MODEL = ("kWh = (accelerators x board W x utilisation + vCPUs x host W + memory GB x W/GB)"
+                " x nodes x expected hours (spot rework included) x PUE / 1000; kgCO2e = kWh x "
+                "grid gCO2e/kWh / 1000 (cost/energy.py, factors in cost/data)")
 
 
 def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str,
@@ -222,11 +301,14 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     fb_ok = has_spot & (m_fb >= 0)
     cost = np.concatenate([c_od, np.where(has_spot, c_sp, np.inf), np.where(fb_ok, c_fb, np.inf)])
     budget = w.budget_usd if w.budget_usd is not None else np.inf
+    node_kw, intensity = offer_arrays(offers)
+    hours_all = np.concatenate([h_od, h_sp, h_fb])
+    kwh = np.tile(node_kw[oi_a] * n_a, 3) * hours_all
     table = PlanTable(
         offer_index=np.tile(oi_a, 3), nodes=np.tile(n_a.astype(int), 3),
         mode=np.repeat(np.arange(3), k),
         price=np.concatenate([od_p, sp_p, sp_p]),
-        hours=np.concatenate([h_od, h_sp, h_fb]),
+        hours=hours_all,
         cost=cost,
         probability=np.concatenate([(h_od <= D).astype(float), np.where(has_spot, p_sp, 0.0),
                                     fb_ok.astype(float)]),
@@ -237,6 +319,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
         meets_deadline=np.concatenate([
             h_od <= D, has_spot & (p_sp >= w.deadline_probability), fb_ok]),
         within_budget=cost <= budget,
+        kwh=kwh, kg_co2e=kwh * np.tile(intensity[oi_a], 3) / 1000,
     )
     return table
 
@@ -280,6 +363,9 @@ def _plan(t: PlanTable, i: int, offers: list[Offer], w: Workload) -> Plan:
     mode = MODES[t.mode[i]]
     src = _rate(w, o)[1] if mode != "on_demand" else "none (on-demand)"
     tau = float(t.tau[i])
+    kwh, kg = float(t.kwh[i]), float(t.kg_co2e[i])
+    # The factors (and any reason) from the scalar model, for the report.
+    est = energy.estimate(o, float(t.hours[i]), int(t.nodes[i]))
     return Plan(
         cloud=o.cloud, region=o.region, instance_type=o.instance_type,
         accelerator=o.accelerator, accelerators_per_node=o.accelerator_count,
@@ -291,6 +377,9 @@ def _plan(t: PlanTable, i: int, offers: list[Offer], w: Workload) -> Plan:
         checkpoint_interval_hours=None if not np.isfinite(tau) else tau,
         storage_egress_usd=float(t.extras[i]),
         price_source=o.source, price_date=o.date,
+        expected_kwh=kwh if np.isfinite(kwh) else None,
+        expected_kg_co2e=kg if np.isfinite(kg) else None,
+        energy_not_estimated=est.not_estimated, energy_factors=tuple(est.factors),
     )
 
 
@@ -310,14 +399,31 @@ def pareto_front(cost: np.ndarray, hours: np.ndarray, idx: np.ndarray) -> np.nda
     return np.asarray(keep, dtype=int)
 
 
+def _thin(rows: np.ndarray, size: int) -> np.ndarray:
+    """Keep both ends of a frontier and an even spread between."""
+    if len(rows) <= size:
+        return rows
+    return rows[np.unique(np.linspace(0, len(rows) - 1, size).round().astype(int))]
+
+
+def _pick(keys: tuple[np.ndarray, ...], pool: np.ndarray) -> int:
+    return int(pool[np.lexsort(tuple(k[pool] for k in keys))[0]])
+
+
 def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = None,
-             frontier_size: int = 12) -> OptimizeResult:
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVES)}")
+             frontier_size: int = 12, weights: dict[str, float] | None = None
+             ) -> OptimizeResult:
+    """The best plan for `objective` (see the module doc); `weights` only for "mix"."""
+    if objective not in OBJECTIVE_NAMES:
+        raise ValueError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVE_NAMES)}")
+    if objective == "mix" and not weights:
+        raise ValueError("weights: objective mix needs weights, e.g. cost=1,carbon=0.5")
+    if objective != "mix" and weights:
+        raise ValueError(f"weights: only used with objective mix, not {objective}")
     cat = catalog or get_catalog()
     _check_regions(w, cat)
     offers, notes = _candidates(w, cat)
-    result = OptimizeResult(w.name, objective, None, [], [], price_dates=sorted(
+    result = OptimizeResult(w.name, objective, None, [], [], weights=weights, price_dates=sorted(
         {o.date for o in offers}))
     if not offers:
         result.binding = notes
@@ -332,23 +438,77 @@ def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = Non
     feas = np.flatnonzero(t.feasible)
     result.feasible = len(feas)
     finite = np.flatnonzero(np.isfinite(t.cost))
-    front_rows = pareto_front(t.cost, t.hours, feas if len(feas) else finite)
-    if len(front_rows) > frontier_size:  # keep both ends and an even spread between
-        pick = np.unique(np.linspace(0, len(front_rows) - 1, frontier_size).round().astype(int))
-        front_rows = front_rows[pick]
-    result.frontier = [_plan(t, i, offers, w) for i in front_rows]
     pool = feas if len(feas) else finite
+    result.frontier = [_plan(t, i, offers, w) for i in
+                       _thin(pareto_front(t.cost, t.hours, pool), frontier_size)]
     sample = pool[:: max(1, len(pool) // 1500)]
     result.others = [(float(t.hours[i]), float(t.cost[i]), MODES[t.mode[i]]) for i in sample]
+    green = pool[np.isfinite(t.kg_co2e[pool])]
+    result.carbon_frontier = [_plan(t, i, offers, w) for i in
+                              _thin(pareto_front(t.cost, t.kg_co2e, green), frontier_size)]
+    result.others_carbon = [(float(t.kg_co2e[i]), float(t.cost[i]), MODES[t.mode[i]])
+                            for i in green[:: max(1, len(green) // 1500)]]
     if not len(feas):
         result.binding = _binding(w, t, offers)
         result.explanation = ["infeasible: " + b for b in result.binding]
         return result
-    keys = OBJECTIVES[objective](t)
-    best_i = feas[np.lexsort(tuple(k[feas] for k in keys))[0]]
+    uses_carbon = objective == "carbon" or bool(weights and weights.get("carbon"))
+    candidates = feas
+    if uses_carbon:
+        candidates = feas[np.isfinite(t.kg_co2e[feas])]
+        result.carbon_excluded = len(feas) - len(candidates)
+        result.carbon_excluded_reasons = sorted({
+            r for o in {offers[j] for j in t.offer_index[feas[~np.isfinite(t.kg_co2e[feas])]]}
+            if (r := offer_factors(o)[2])})
+        if not len(candidates):
+            result.binding = ["carbon: no feasible plan has a carbon estimate ("
+                              + "; ".join(result.carbon_excluded_reasons) + ")"]
+            result.explanation = ["infeasible: " + result.binding[0]]
+            return result
+    if objective == "mix":
+        assert weights is not None
+        keys: tuple[np.ndarray, ...] = (t.hours, t.cost, _mix_score(t, candidates, weights))
+    elif objective == "carbon":
+        low = float(np.min(t.kg_co2e[candidates]))
+        co2 = np.where(np.isnan(t.kg_co2e), np.inf, t.kg_co2e)
+        keys = (t.hours, t.cost, np.where(co2 <= low * (1 + CARBON_TIE), low, co2))
+    else:
+        keys = OBJECTIVES[objective](t)
+    best_i = _pick(keys, candidates)
     result.best = _plan(t, best_i, offers, w)
     result.explanation = _explain(w, t, offers, best_i, feas)
+    if objective != "cost":
+        result.explanation += _versus_cost_optimal(w, t, offers, best_i, feas)
+    if result.carbon_excluded:
+        result.explanation.append(
+            f"{result.carbon_excluded} feasible plan(s) left out of the {objective} objective: "
+            f"carbon not estimated ({'; '.join(result.carbon_excluded_reasons)}); not counted "
+            "as zero")
     return result
+
+
+def _versus_cost_optimal(w: Workload, t: PlanTable, offers: list[Offer], best: int,
+                         feas: np.ndarray) -> list[str]:
+    """What the chosen plan costs in dollars, time and carbon against the cheapest plan."""
+    cheapest = _pick(OBJECTIVES["cost"](t), feas)
+    p, q = _plan(t, best, offers, w), _plan(t, cheapest, offers, w)
+    if cheapest == best:
+        return ["the cost-optimal plan is also this objective's best: no extra cost"]
+    dc = p.expected_cost_usd - q.expected_cost_usd
+    dh = p.expected_hours - q.expected_hours
+    where = (f"moves from {q.cloud}/{q.region} to {p.cloud}/{p.region}"
+             if (p.cloud, p.region) != (q.cloud, q.region) else f"stays in {p.cloud}/{p.region}")
+    line = (f"vs the cost-optimal plan ({q.label()}, ${q.expected_cost_usd:,.0f}, "
+            f"{q.expected_hours:.1f} h): {dc:+,.0f} USD ({dc / q.expected_cost_usd:+.0%}), "
+            f"{dh:+.1f} h")
+    if p.expected_kg_co2e is not None and q.expected_kg_co2e is not None:
+        dk = p.expected_kg_co2e - q.expected_kg_co2e
+        pct = f" ({dk / q.expected_kg_co2e:+.0%})" if q.expected_kg_co2e else ""
+        line += f", {dk:+,.1f} kgCO2e{pct}"
+    else:
+        line += ", carbon of the cost-optimal plan not estimated " \
+                f"({q.energy_not_estimated})"
+    return [line + f"; {where}"]
 
 
 def _check_regions(w: Workload, cat: Catalog) -> None:
@@ -396,6 +556,7 @@ def _explain(w: Workload, t: PlanTable, offers: list[Offer], best: int,
     ]
     lines.append(f"storage and egress: ${p.storage_egress_usd:,.2f} of the total "
                  f"({w.stored_gib:g} GiB kept, {w.egress_gib:g} GiB out)")
+    lines.append(_energy_line(p))
     if p.mode != "on_demand":
         lines.append(
             f"interruption risk: {p.interruptions_per_hour:.4f}/h for the job "
@@ -415,3 +576,16 @@ def _explain(w: Workload, t: PlanTable, offers: list[Offer], best: int,
         lines.append(f"fastest feasible: {q.label()} in {q.expected_hours:.1f} h for "
                      f"${q.expected_cost_usd:,.0f}")
     return lines
+
+
+def _energy_line(p: Plan) -> str:
+    if p.expected_kwh is None:
+        return f"energy: not estimated ({p.energy_not_estimated})"
+    by_name = {f.name.split(" (")[0]: f for f in p.energy_factors}
+    grid = by_name.get(f"grid intensity {p.region}")
+    pue = by_name.get(f"{p.cloud} PUE")
+    carbon = (f"{p.expected_kg_co2e:,.1f} kgCO2e (grid {grid.value:g} gCO2e/kWh in {p.region})"
+              if p.expected_kg_co2e is not None and grid else
+              f"carbon not estimated ({p.energy_not_estimated})")
+    return (f"energy: {p.expected_kwh:,.0f} kWh over {p.expected_hours:.1f} h x {p.nodes} "
+            f"node(s) (PUE {pue.value if pue else '?'}), {carbon}")

@@ -60,3 +60,50 @@ def plot_frontier(result: OptimizeResult, path: str | Path, deadline_hours: floa
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_carbon_frontier(result: OptimizeResult, path: str | Path,
+                         budget_usd: float | None = None) -> Path:
+    """Expected cost vs expected kgCO2e: the (cost, carbon) frontier, a sample of the other
+    plans with a carbon estimate (faint), the chosen plan circled."""
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    front = sorted(result.carbon_frontier, key=lambda p: p.expected_kg_co2e or 0.0)
+    for mode, (marker, color) in MODE_STYLE.items():
+        pts = [(k, c) for k, c, m in result.others_carbon if m == mode]
+        if pts:
+            ax.scatter(*zip(*pts, strict=True), marker=marker, s=8, color=color, alpha=0.15,
+                       zorder=0)
+    ax.plot([p.expected_kg_co2e for p in front], [p.expected_cost_usd for p in front],
+            color="0.6", lw=1, zorder=1)
+    for mode, (marker, color) in MODE_STYLE.items():
+        pts = [p for p in front if p.mode == mode]
+        if pts:
+            ax.scatter([p.expected_kg_co2e for p in pts], [p.expected_cost_usd for p in pts],
+                       marker=marker, color=color, label=mode, zorder=2)
+    b = result.best
+    for p in {id(q): q for q in (*front[:1], *front[-1:], b) if q}.values():
+        if p.expected_kg_co2e is not None:
+            ax.annotate(f"{p.region} {p.nodes}x {p.instance_type} ({p.mode})",
+                        (p.expected_kg_co2e, p.expected_cost_usd), fontsize=7, xytext=(6, 6),
+                        textcoords="offset points")
+    if b is not None and b.expected_kg_co2e is not None:
+        ax.scatter([b.expected_kg_co2e], [b.expected_cost_usd], s=220, facecolors="none",
+                   edgecolors="red", linewidths=2, label=f"chosen ({result.objective})", zorder=3)
+    if front or result.others_carbon:
+        ax.set_xscale("log")  # grids differ by two orders of magnitude (2 to 700 g/kWh)
+        ax.set_yscale("log")
+        if budget_usd:
+            ax.axhline(budget_usd, color="purple", ls=":", lw=1, label="budget")
+    else:
+        ax.text(0.5, 0.5, "no plan with a carbon estimate", transform=ax.transAxes,
+                ha="center")
+    ax.set_xlabel("expected emissions (kgCO2e, log scale)")
+    ax.set_ylabel("expected cost (USD, log scale)")
+    ax.set_title(f"{result.workload}: cost vs carbon (Pareto frontier)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

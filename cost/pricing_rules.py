@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cost.catalog import Catalog, CatalogError, Offer, ServicePrice
+from cost.energy import EnergyEstimate
+from cost.energy import estimate as estimate_energy
 from cost.usage import Usage
 
 
@@ -36,14 +38,19 @@ class Charge:
     """The rate while running (for time-based parts), else None."""
     usage_based: bool = False
     """True when the quantity comes from the usage file or its defaults."""
+    energy: EnergyEstimate | None = None
+    """kWh and kgCO2e of the node-hours priced (compute charges only)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "name": self.name, "quantity": round(self.quantity, 6), "unit": self.unit,
             "unit_usd": self.unit_usd, "hourly_usd": _r(self.hourly_usd),
             "monthly_usd": _r(self.monthly_usd), "usage_based": self.usage_based,
             "price_source": self.source, "price_date": self.date,
         }
+        if self.energy is not None:
+            d["energy"] = self.energy.as_dict()
+        return d
 
 
 def _r(v: float | None) -> float | None:
@@ -267,7 +274,9 @@ def node_charges(ctx: Context, res: Resource, out: Priced, *, cloud: str, region
     out.charges.append(Charge(
         f"{label} ({instance_type}, {capacity})", nodes * hours, "node-hours", price,
         nodes * hours * price, offer.source, offer.date, hourly_usd=nodes * price,
-        usage_based=bool(entry)))
+        usage_based=bool(entry),
+        # the same node-hours the dollars use, at training load (cost.energy)
+        energy=estimate_energy(offer, hours, nodes)))  # type: ignore[arg-type]
     return hours
 
 

@@ -42,7 +42,8 @@ def estimate_table(est: Mapping[str, Any], *, show_free: bool = False, title: st
     t = Table(title=title or f"monthly estimate: {est.get('stack') or est.get('cloud') or 'plan'}",
               show_lines=False)
     for col, just in (("resource", "left"), ("type", "left"), ("quantity", "right"),
-                      ("hourly", "right"), ("monthly", "right"), ("price source (date)", "left"),
+                      ("hourly", "right"), ("monthly", "right"), ("kWh/mo", "right"),
+                      ("kgCO2e/mo", "right"), ("price source (date)", "left"),
                       ("note", "left")):
         t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     lines = sorted(est["lines"], key=lambda ln: -(ln["monthly_usd"] or 0))
@@ -52,14 +53,43 @@ def estimate_table(est: Mapping[str, Any], *, show_free: bool = False, title: st
         src = f"{short_source(ln['price_source'])} ({ln['price_date']})" if ln["price_source"] \
             else ""
         style = "red" if ln["status"] == "not_priced" else None
+        kwh, kg = _energy_cells(ln.get("energy"))
         t.add_row(ln["name"], ln["type"].split(":")[-1], _qty(ln), _usd(ln["hourly_usd"], 3),
-                  _usd(ln["monthly_usd"]), src, _what(ln)[:90], style=style)
+                  _usd(ln["monthly_usd"]), kwh, kg, src, _what(ln)[:90], style=style)
     free = est["counts"]["free"]
     t.caption = (f"total {_usd(est['monthly_usd'])}/month  ·  {est['counts']['priced']} priced, "
                  f"{est['counts']['partly_priced']} partly, {est['counts']['not_priced']} not "
                  f"priced, {free} free{'' if show_free else ' (hidden; --show-free)'}  ·  "
                  f"prices dated {est['catalog_date']}  ·  usage: {est['usage']['source']}")
+    if est.get("energy"):
+        e = est["energy"]
+        t.caption += (f"\nenergy {e['kwh']:,.1f} kWh/month, {e['kg_co2e']:,.1f} kgCO2e/month "
+                      f"over {e['lines_estimated']} compute line(s); \"n/e\" = not estimated "
+                      f"({e['lines_without_energy_data']} without public energy data"
+                      + (f", {len(e['not_estimated'])} compute line(s) without figures"
+                         if e["not_estimated"] else "") + ")")
     return t
+
+
+def _energy_cells(energy: Mapping[str, Any] | None) -> tuple[str, str]:
+    if not energy:
+        return "", ""
+    kwh = "n/e" if energy["kwh"] is None else f"{energy['kwh']:,.1f}"
+    kg = "n/e" if energy["kg_co2e"] is None else f"{energy['kg_co2e']:,.1f}"
+    return kwh, kg
+
+
+def energy_footnote(est: Mapping[str, Any]) -> list[str]:
+    """The factors behind the kWh and kgCO2e columns (name = value unit: source, date), and
+    the compute lines that have no figure, with the reason."""
+    e = est.get("energy")
+    if not e:
+        return []
+    out = ["energy factors (kWh = node W x hours x PUE / 1000; kgCO2e = kWh x grid g/kWh / 1000):"]
+    out += [f"  {f['name']} = {f['value']:g} {f['unit']}: {f['source']} ({f['date']})"
+            for f in e["factors"]]
+    out += [f"  not estimated: {m['name']}: {m['reason']}" for m in e["not_estimated"]]
+    return out
 
 
 def components_table(est: Mapping[str, Any]) -> Table:
@@ -105,11 +135,15 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _group(type_: str) -> str:
+def resource_group(type_: str) -> str:
+    """The row of the side-by-side table a resource type rolls up into."""
     for name, needles in GROUPS:
         if any(n in type_ for n in needles):
             return name
     return "other (keys, registry, logs, ML)"
+
+
+_group = resource_group
 
 
 def side_by_side(estimates: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -158,6 +192,11 @@ def markdown(est: Mapping[str, Any], *, compare: Mapping[str, Any] | None = None
     if compare:
         pct = f" ({compare['diff_pct']:+.1f}%)" if compare["diff_pct"] is not None else ""
         out += [f"Change vs `{compare['a']}`: **{compare['diff_usd']:+,.2f} USD/month{pct}**", ""]
+    if est.get("energy"):
+        e = est["energy"]
+        out += [f"Energy: **{e['kwh']:,.1f} kWh / month**, **{e['kg_co2e']:,.1f} kgCO2e / "
+                f"month** (compute node-hours at training load; {len(e['not_estimated'])} "
+                "compute line(s) not estimated)", ""]
     out += ["| component | resources | monthly |", "| --- | ---: | ---: |"]
     out += [f"| {c['component']} | {c['resources']} | {_usd(c['monthly_usd'])} |"
             for c in est["components"]]
@@ -181,17 +220,18 @@ def training_table(est: Mapping[str, Any]) -> Table:
                     f"x{est['job']['accelerator']}, {est['job']['hours']:g} h, "
                     f"{est['job']['capacity']}, backend {est['job']['backend']}")
     for col in ("cloud", "region", "instance type", "$/node-h", "compute", "managed premium",
-                "storage", "egress", "total", "price source (date)"):
+                "storage", "egress", "total", "kWh", "kgCO2e", "price source (date)"):
         left = col in ("cloud", "region", "instance type", "price source (date)")
         t.add_column(col, justify="left" if left else "right",
                      no_wrap=col != "price source (date)")
     for r in est["clouds"]:
         if r["status"] != "priced":
             t.add_row(r["cloud"], r.get("region") or "", "", "", "", "", "", "",
-                      "NOT PRICED", r["reason"], style="red")
+                      "NOT PRICED", "", "", r["reason"], style="red")
             continue
         t.add_row(r["cloud"], r["region"], r["instance_type"], _usd(r["usd_per_node_hour"], 3),
                   _usd(r["compute_usd"]), _usd(r["managed_premium_usd"]), _usd(r["storage_usd"]),
                   _usd(r["egress_usd"]), f"[bold]{_usd(r['total_usd'])}[/]",
+                  *_energy_cells(r.get("energy")),
                   f"{short_source(r['price_source'])} ({r['price_date']})")
     return t

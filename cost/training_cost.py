@@ -14,7 +14,8 @@ A job file (`pioneer cost --training JOB.yaml`)::
     egress_gb: 50                # results sent out of the cloud
 
 Spot hours are priced as given (no interruption overhead here; `cost.optimize`
-models that). Storage is prorated: GB x $/GB-month x hours / hours-per-month.
+models that). Each cloud's row also carries `energy: {kwh, kg_co2e, not_estimated,
+factors}` for the same node-hours (`cost.energy`). Storage is prorated: GB x $/GB-month x hours / hours-per-month.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import yaml
 
 from cost.accelerators import ACCELERATORS
 from cost.catalog import Catalog, CatalogError, Offer, get_catalog
+from cost.energy import estimate as estimate_energy
 
 CLOUDS = ("aws", "gcp", "azure")
 BACKENDS = ("managed", "kubernetes", "sagemaker", "vertex", "azureml")
@@ -174,6 +176,8 @@ def estimate_training(job_doc: Mapping[str, Any], *, catalog: Catalog | None = N
             "total_usd": round(compute + premium + storage + egress, 2),
             "interruption_bucket": offer.interruption_bucket,
             "price_source": offer.source, "price_date": offer.date, "notes": notes,
+            # the node-hours priced above, at training load (cost.energy)
+            "energy": estimate_energy(offer, job["hours"], job["nodes"]).as_dict(),
         })
     rows.sort(key=lambda r: (r["total_usd"] is None, r["total_usd"] or 0.0))
     return {"job": job, "currency": "USD", "clouds": rows,

@@ -83,27 +83,17 @@ def stack_config() -> dict[str, Any]:
     """The stack's `pioneer:` config, decoded (policy packs see the stack's config)."""
     try:
         import pulumi
+
+        from components.spec import PlatformSpec
     except ImportError:
         return {}
     config = pulumi.Config("pioneer")
     raw: dict[str, Any] = {}
-    for key in (
-        "name",
-        "cloud",
-        "region",
-        "project",
-        "node_pools",
-        "storage",
-        "mlops",
-        "network",
-        "cluster",
-        "tags",
-        "budget",
-    ):
+    for key in PlatformSpec.model_fields:
         value = config.get(key)
         if value is not None:
             try:
-                raw[key] = json.loads(value)
+                raw[key] = json.loads(value)  # structured config reaches programs as JSON
             except ValueError:
                 raw[key] = value
     return raw

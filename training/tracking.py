@@ -8,6 +8,7 @@ The run id is kept in the checkpoint, so a resumed job logs into the same run.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from pathlib import Path
@@ -79,12 +80,13 @@ class Tracker:
             return None
         import torch
 
+        kwargs: dict[str, Any] = {}
+        if "serialization_format" in inspect.signature(self._mlflow.pytorch.log_model).parameters:
+            kwargs["serialization_format"] = "pickle"  # newer MLflow's pt2 needs an input example
         info = self._mlflow.pytorch.log_model(
             model, name="model", registered_model_name=registered_name,
             # Fixed requirements: inferring them imports the world and can reach for the network.
-            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
-            serialization_format="pickle",
-        )
+            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"], **kwargs)
         version = getattr(info, "registered_model_version", None)
         return int(version) if version is not None else None
 

@@ -184,15 +184,15 @@ def _accuracy(model: nn.Module, test: Any, device: torch.device) -> float:
 
 
 def _find_resume_point(args: argparse.Namespace, env: DistEnv) -> checkpoint.Checkpoint | None:
-    # Rank 0 chooses, everyone loads the same one (a rank must never pick a different step).
+    # Rank 0 chooses (and verifies), every rank loads that one: no rank may pick another step,
+    # and hashing a large file once is enough.
     ckpt = checkpoint.latest(args.ckpt_dir) if env.is_main else None
-    chosen = distributed.broadcast_object(str(ckpt.manifest) if ckpt else None, env)
-    if chosen is None:
-        return None
-    return ckpt if env.is_main else checkpoint.verify(Path(str(chosen)))
+    chosen = distributed.broadcast_object(ckpt, env)
+    return chosen if isinstance(chosen, checkpoint.Checkpoint) else None
 
 
 def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[str, Any]:
+    stop = StopRequest().install()  # early: a notice during set-up stops after the first step
     args.output_dir.mkdir(parents=True, exist_ok=True)
     _write_rank_file(args, env, device)
     _seed(args.seed)  # same initial weights on every rank
@@ -217,7 +217,8 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
     earlier_energy: dict[str, float] | None = None  # kWh and kg of earlier segments of this job
     ckpt = _find_resume_point(args, env)
     if ckpt is not None:
-        state = checkpoint.load(ckpt, map_location=device)
+        # On the CPU: RNG states must stay CPU tensors; load_state_dict moves weights to the device.
+        state = checkpoint.load(ckpt, map_location="cpu")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -246,7 +247,6 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
     run_id = tracker.start(run_id, {**params, "world_size": env.world_size, "device": str(device)})
     meter = EnergyMeter(args.country, enabled=args.energy and env.is_local_main)
     meter.start()
-    stop = StopRequest().install()
 
     if env.is_main:
         _progress(event="start", step=step, max_steps=args.max_steps, resumed_from=resumed_from,

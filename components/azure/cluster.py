@@ -2,6 +2,8 @@
 
 - Identity: system-assigned managed identity; no local accounts (no static
   admin kubeconfig) — users sign in with Entra ID and are authorised by Azure RBAC.
+- Access: the deployer (the identity running `pulumi up`) gets Azure Kubernetes
+  Service RBAC Cluster Admin on this cluster, so it can install the add-ons.
 - OIDC issuer + workload identity, so pods get Entra tokens without secrets.
 - The first CPU pool of the spec is the system pool (inside the cluster
   resource); every other pool, GPU pools included, is a separate `AgentPool`
@@ -54,7 +56,8 @@ class Cluster(AzureComponent):
     def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
                  tenant_id: pulumi.Input[str], subscription_id: pulumi.Input[str],
                  nodes_subnet_id: pulumi.Input[str], registry_id: pulumi.Input[str],
-                 log_analytics_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+                 log_analytics_id: pulumi.Input[str], deployer_object_id: pulumi.Input[str],
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, opts)
         pods, services, dns_ip = overlay_ranges(spec.network.cidr)
         system = system_pool(spec) or NodePool(name="system", min_nodes=1, max_nodes=3)
@@ -114,6 +117,15 @@ class Cluster(AzureComponent):
             principal_type="ServicePrincipal",
             role_definition_id=pulumi.Output.from_input(subscription_id).apply(
                 lambda s: role_definition_id(s, "AcrPull")),
+            opts=self.child())
+        # With local accounts off, whoever runs `pulumi up` needs a Kubernetes role to install
+        # the training add-ons; this grant covers exactly this cluster's objects.
+        admin = "Azure Kubernetes Service RBAC Cluster Admin"
+        self.deployer_admin = azure_native.authorization.RoleAssignment(
+            f"{name}-deployer-admin", scope=self.cluster.id, principal_id=deployer_object_id,
+            role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                lambda s: role_definition_id(s, admin)),
+            description=f"pioneer {spec.name}: the deployer -> {admin}",
             opts=self.child())
         creds = azure_native.containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=resource_group_name, resource_name=self.cluster.name,

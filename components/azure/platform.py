@@ -3,7 +3,8 @@
 Order of construction follows the references: resource group -> network ->
 Key Vault, storage, observability, registry -> AKS cluster -> its training add-ons and
 pod workload identity (`components.k8s`) -> compute identity
-and its grants -> Azure ML workspace and compute -> the workspace's private endpoint.
+and its grants -> Azure ML workspace and compute -> the workspace's private endpoint
+(the Azure ML part only with `mlops.enabled`).
 """
 
 from __future__ import annotations
@@ -66,12 +67,14 @@ class AzurePlatform(AzureComponent):
         cluster = Cluster(f"{name}-cluster", spec, resource_group_name=rg, tenant_id=tenant_id,
                           subscription_id=subscription_id, nodes_subnet_id=network.nodes_subnet.id,
                           registry_id=registry.registry.id,
-                          log_analytics_id=observability.log_analytics.id, opts=part)
+                          log_analytics_id=observability.log_analytics.id,
+                          deployer_object_id=client.object_id, opts=part)
         # Training on the cluster: JobSet, the NVIDIA device plugin (AKS GPU nodes carry the
         # driver only) and a `training/trainer` service account federated (Entra workload
         # identity) with an identity that may use the platform container only.
         after_cluster = pulumi.ResourceOptions(
-            parent=self, depends_on=[cluster.cluster, *cluster.agent_pools.values()])
+            parent=self, depends_on=[cluster.cluster, *cluster.agent_pools.values(),
+                                     cluster.deployer_admin])
         workload = azure_workload_identity(
             f"{name}-workload-identity", resource_group=rg, location=spec.region,
             oidc_issuer=cluster.oidc_issuer_url, container_id=storage.container.id,
@@ -79,23 +82,28 @@ class AzurePlatform(AzureComponent):
         ClusterAddons(f"{name}-addons", ClusterAddonsArgs(
             kubeconfig=cluster.kubeconfig, device_plugin=True,
             service_account_annotations=workload.annotations), opts=after_cluster)
-        identity = ComputeIdentity(f"{name}-identity", spec, resource_group_name=rg,
-                                   subscription_id=subscription_id,
-                                   container_id=storage.container.id,
-                                   registry_id=registry.registry.id, opts=part)
-        ml = MachineLearning(f"{name}-ml", spec, resource_group_name=rg,
-                             storage_account_id=storage.account.id, key_vault_id=vault.vault.id,
-                             app_insights_id=observability.app_insights.id,
-                             registry_id=registry.registry.id,
-                             compute_identity_id=identity.identity.id,
-                             compute_depends_on=list(identity.assignments.values()), opts=part)
+        identity: ComputeIdentity | None = None
+        ml: MachineLearning | None = None
         self.workspace_link: PrivateLink | None = None
-        if not spec.mlops.public_network_access:
-            # Without public access the workspace is reached from inside the VNet only.
-            self.workspace_link = PrivateLink(
-                f"{name}-ml-link", spec, resource_group_name=rg, target_id=ml.workspace.id,
-                group_id="amlworkspace", subnet_id=network.endpoints_subnet.id,
-                vnet_id=network.vnet.id, opts=part)
+        if spec.mlops.enabled:
+            identity = ComputeIdentity(f"{name}-identity", spec, resource_group_name=rg,
+                                       subscription_id=subscription_id,
+                                       container_id=storage.container.id,
+                                       registry_id=registry.registry.id, opts=part)
+            ml = MachineLearning(f"{name}-ml", spec, resource_group_name=rg,
+                                 storage_account_id=storage.account.id,
+                                 key_vault_id=vault.vault.id,
+                                 app_insights_id=observability.app_insights.id,
+                                 registry_id=registry.registry.id,
+                                 compute_identity_id=identity.identity.id,
+                                 compute_depends_on=list(identity.assignments.values()),
+                                 opts=part)
+            if not spec.mlops.public_network_access:
+                # Without public access the workspace is reached from inside the VNet only.
+                self.workspace_link = PrivateLink(
+                    f"{name}-ml-link", spec, resource_group_name=rg, target_id=ml.workspace.id,
+                    group_id="amlworkspace", subnet_id=network.endpoints_subnet.id,
+                    vnet_id=network.vnet.id, opts=part)
         self.network, self.key_vault, self.storage = network, vault, storage
         self.observability, self.registry, self.cluster = observability, registry, cluster
         self.identity, self.ml = identity, ml
@@ -116,11 +124,12 @@ class AzurePlatform(AzureComponent):
             "oidc_issuer_url": cluster.oidc_issuer_url,
             "node_pools": cluster.pool_outputs,
             "workload_identity_client_id": workload.client_id,
-            "workspace_name": ml.workspace.name,
-            "compute_clusters": ml.computes,
-            "compute_identity_id": identity.identity.id,
-            "compute_identity_principal_id": identity.identity.principal_id,
-            "compute_identity_client_id": identity.identity.client_id,
+            # Azure ML (None / empty with `mlops.enabled: false`).
+            "workspace_name": ml.workspace.name if ml else None,
+            "compute_clusters": ml.computes if ml else [],
+            "compute_identity_id": identity.identity.id if identity else None,
+            "compute_identity_principal_id": identity.identity.principal_id if identity else None,
+            "compute_identity_client_id": identity.identity.client_id if identity else None,
             "application_insights_id": observability.app_insights.id,
         }
         self.register_outputs(self.outputs)

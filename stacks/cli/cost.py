@@ -17,6 +17,7 @@ from cost.estimate import (
 from cost.report import (
     compare_table,
     components_table,
+    energy_footnote,
     estimate_table,
     markdown,
     side_by_side,
@@ -68,6 +69,15 @@ def cost(
                 for r in est["clouds"]:
                     for note in r.get("notes", []):
                         console.print(f"[dim]{r['cloud']}: {note}[/]")
+                    energy = r.get("energy") or {}
+                    if energy.get("not_estimated"):
+                        console.print(f"[dim]{r['cloud']}: energy/carbon not estimated: "
+                                      f"{energy['not_estimated']}[/]")
+                factors = {(f["name"], f["value"]): f for r in est["clouds"]
+                           for f in (r.get("energy") or {}).get("factors", [])}
+                for line in energy_footnote({"energy": {"factors": list(factors.values()),
+                                                        "not_estimated": []}}):
+                    console.print(f"[dim]{line}[/]", highlight=False)
             return
         if compare:
             a, b = (_estimate_ref(ref, usage_file) for ref in compare)
@@ -102,6 +112,8 @@ def cost(
     est = next(iter(ests.values()))
     console.print(estimate_table(est, show_free=show_free))
     console.print(components_table(est))
+    for line in energy_footnote(est):
+        console.print(f"[dim]{line}[/]", highlight=False)
     pools = est.get("node_pools")
     if pools:
         console.print(f"node pools at their maximum size all month: "

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cost.optimize import OBJECTIVES, optimize
+from cost.optimize import OBJECTIVE_NAMES, optimize, parse_weights
 from cost.workload import Workload, WorkloadError, load_workload
 from stacks.cli import app
 from stacks.cli.common import console, fail, print_json, user_errors
@@ -19,40 +19,66 @@ def optimize_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     plot: Path = typer.Option(None, "--plot", help="Write the cost/time frontier to this PNG."),
     objective: str = typer.Option("cost", "--objective",
-                                  help=f"What to minimise: {' | '.join(OBJECTIVES)}."),
+                                  help=f"What to minimise: {' | '.join(OBJECTIVE_NAMES)}."),
+    weights: str = typer.Option(None, "--weights", help="For --objective mix: e.g. "
+                                "cost=1,carbon=0.5 (each term divided by its best value)."),
+    plot_axes: str = typer.Option(None, "--plot-axes", help="cost-time | cost-carbon (default: "
+                                  "cost-carbon when the objective uses carbon)."),
     cloud: list[str] = typer.Option(None, "--cloud",
                                     help="Only these clouds (repeat); default: the workload's."),
 ) -> None:
     """Search offers x node counts x capacity (on-demand, spot, spot + fallback)."""
-    if objective not in OBJECTIVES:
-        fail(f"--objective: {objective!r} is not one of {', '.join(OBJECTIVES)}")
+    if objective not in OBJECTIVE_NAMES:
+        fail(f"--objective: {objective!r} is not one of {', '.join(OBJECTIVE_NAMES)}")
+    if objective != "mix" and weights:
+        fail(f"--weights: only used with --objective mix, not {objective}")
+    wts = None
+    if objective == "mix":
+        try:
+            wts = parse_weights(weights)
+        except ValueError as e:
+            fail(f"--{e}")
+    uses_carbon = objective == "carbon" or bool(wts and wts.get("carbon"))
+    axes = plot_axes or ("cost-carbon" if uses_carbon else "cost-time")
+    if axes not in ("cost-time", "cost-carbon"):
+        fail(f"--plot-axes: {plot_axes!r} is not one of cost-time, cost-carbon")
     with user_errors(WorkloadError):
         w = load_workload(workload)
         if cloud:
             w = Workload.parse({**w.model_dump(exclude_defaults=True), "clouds": cloud})
-        result = optimize(w, objective=objective)
+        result = optimize(w, objective=objective, weights=wts)
     if plot is not None:
-        from cost.plot import plot_frontier
+        from cost.plot import plot_carbon_frontier, plot_frontier
 
-        plot_frontier(result, plot, w.deadline_hours, w.budget_usd)
+        if axes == "cost-carbon":
+            plot_carbon_frontier(result, plot, w.budget_usd)
+        else:
+            plot_frontier(result, plot, w.deadline_hours, w.budget_usd)
     if json_out:
         doc = result.as_dict()
         if plot is not None:
             doc["plot"] = str(plot)
+            doc["plot_axes"] = axes
         print_json(doc)
         if result.best is None:
             raise typer.Exit(1)  # the JSON still explains which constraint binds
         return
-    table = Table(title=f"{w.name}: Pareto frontier (expected cost vs time)")
-    for col in ("plan", "mode", "$/h", "hours", "cost $", "P(deadline)", "eta(N)"):
+    carbon_axes = axes == "cost-carbon"
+    table = Table(title=f"{w.name}: Pareto frontier (expected cost vs "
+                        f"{'carbon' if carbon_axes else 'time'})")
+    for col in ("plan", "mode", "$/h", "hours", "cost $", "kWh", "kgCO2e", "P(deadline)",
+                "eta(N)"):
         table.add_column(col, justify="left" if col in ("plan", "mode") else "right")
-    for p in result.frontier:
+    front = result.carbon_frontier if carbon_axes else result.frontier
+    rows = front if result.best is None or result.best in front else [*front, result.best]
+    for p in rows:
         chosen = result.best is not None and p == result.best
         table.add_row(
             f"{'* ' if chosen else ''}{p.cloud}/{p.region} {p.nodes}x {p.instance_type} "
             f"({p.accelerators}x{p.accelerator})",
             p.mode, f"{p.price_usd_per_hour:,.2f}", f"{p.expected_hours:.1f}",
-            f"{p.expected_cost_usd:,.0f}", f"{p.deadline_probability:.3f}",
+            f"{p.expected_cost_usd:,.0f}", _num(p.expected_kwh, 0), _num(p.expected_kg_co2e, 1),
+            f"{p.deadline_probability:.3f}",
             f"{p.efficiency:.2f}", style="bold green" if chosen else None)
     console.print(table)
     console.print(f"{result.considered} plans considered, {result.feasible} feasible; "
@@ -61,7 +87,16 @@ def optimize_cmd(
     console.print(head)
     for line in result.explanation:
         console.print(f"  - {line}", highlight=False)
+    if result.best is not None:
+        sources = "; ".join(f"{f.name} = {f.value:g} {f.unit} ({f.source}, {f.date})"
+                            for f in result.best.energy_factors)
+        console.print(f"[dim]energy factors of the chosen plan: {sources or 'none'}[/]",
+                      highlight=False)
     if plot is not None:
-        console.print(f"frontier plot: {plot}")
+        console.print(f"frontier plot ({axes}): {plot}")
     if result.best is None:
         raise typer.Exit(1)
+
+
+def _num(v: float | None, digits: int) -> str:
+    return "n/e" if v is None else f"{v:,.{digits}f}"

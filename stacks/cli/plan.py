@@ -78,16 +78,17 @@ def render_tree(plan: Plan) -> Tree:
     return tree
 
 
-def estimate(doc: dict[str, Any], stack: str) -> dict[str, Any] | None:
-    """The cost estimate for the plan (with the stack's usage file), or None without `cost.estimate`."""
+def estimate(plan: Plan, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The plan's cost estimate, with the usage file next to its stack config (as `pioneer cost`).
+
+    None when the cost package is not importable: cost-within-budget is then reported as skipped.
+    """
     try:
         from cost.estimate import estimate_preview
         from cost.usage import load_usage
-    except (
-        ImportError
-    ):  # the cost package is optional for the policy: cost-within-budget is skipped
+    except ImportError:
         return None
-    return estimate_preview(doc, load_usage(stack=stack))
+    return estimate_preview(doc, load_usage(stack=plan.stack, directory=plan.path.parent))
 
 
 def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
@@ -143,7 +144,7 @@ def plan(
             p = run_plan(ref)
         doc = preview_document(p, show_secrets=show_secrets)
         with user_errors():  # a broken usage file is the user's to fix
-            cost = estimate(doc, p.stack)
+            cost = estimate(p, doc)
         if cost is not None:
             doc["cost"] = cost  # before the policy: cost-within-budget reads it
         doc["policy"] = evaluate(doc, p.spec)

@@ -15,8 +15,9 @@ from training.backends import BACKENDS, get_backend
 from training.outputs import OutputsError, load_stack_outputs
 
 SUMMARY_ROWS = ("status", "final_step", "resumed_from_step", "test_accuracy", "final_loss",
-                "samples_per_second", "world_size", "energy_kwh", "emissions_kg", "weights_sha256",
-                "mlflow_run_id", "registered_model", "checkpoint_dir", "output_dir", "log_file")
+                "samples_per_second", "world_size", "energy_kwh", "emissions_kg",
+                "energy_kwh_total", "emissions_kg_total", "weights_sha256", "mlflow_run_id",
+                "registered_model", "checkpoint_dir", "output_dir", "log_file")
 
 
 def _train_args(model: str, max_steps: int | None, ckpt_dir: Path | None, seed: int | None,
@@ -30,8 +31,12 @@ def _train_args(model: str, max_steps: int | None, ckpt_dir: Path | None, seed: 
 
 
 def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bool) -> None:
-    from training.backends.local import LocalRunError, run_local
+    from training.backends.local import LocalRun, LocalRunError, run_local
 
+    try:
+        LocalRun(nproc, train_args, output_dir)  # validates the arguments; starts nothing
+    except ValueError as e:  # e.g. --output-dir given after `--` instead of as an option
+        fail(str(e))
     with Progress(TextColumn("[bold]train[/] {task.description}"), BarColumn(),
                   MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
                   TimeElapsedColumn(), console=err_console, transient=json_out) as bar:
@@ -51,7 +56,10 @@ def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bo
         print_json(summary)
         return
     table = Table(title="training summary", show_header=False)
+    resumed = summary.get("resumed_from_step") is not None
     for key in SUMMARY_ROWS:
+        if key.endswith("_total") and not resumed:
+            continue  # equal to this run's own figure on a fresh start
         if summary.get(key) is not None:
             table.add_row(key, _fmt(key, summary[key]))
     console.print(table)
@@ -62,9 +70,9 @@ def _fmt(key: str, value: Any) -> str:
         return f"{value:.2%}"
     if key == "samples_per_second":
         return f"{value:,.0f}"
-    if key == "energy_kwh":
+    if key.startswith("energy_kwh"):
         return f"{value:.3g} kWh ({value * 1000:.3g} Wh)"
-    if key == "emissions_kg":
+    if key.startswith("emissions_kg"):
         return f"{value:.3g} kg CO2e ({value * 1000:.3g} g)"
     if key == "registered_model":
         return f"{value['name']} v{value['version']}"

@@ -84,3 +84,43 @@ def test_missing_credentials_fail_before_upload(job, azure_outputs, monkeypatch)
     monkeypatch.setattr(azureml, "_credential", NoCredential)
     with pytest.raises(BackendError, match="no usable Azure credentials; run `az login`"):
         azureml.submit(job, azure_outputs)
+
+
+def test_submit_registers_the_datastore_then_creates_the_job(job, azure_outputs, monkeypatch):
+    """MLClient replaced by a recorder: what submit asks the workspace for, in order."""
+    import azure.ai.ml
+
+    calls: list[tuple[str, object]] = []
+
+    class Token:
+        def get_token(self, *scopes: str) -> object:
+            calls.append(("token", scopes))
+            return object()
+
+    class Ops:
+        def __init__(self, kind: str) -> None:
+            self.kind = kind
+
+        def create_or_update(self, entity: object, **kw: object) -> object:
+            calls.append((self.kind, entity))
+            return type("Created", (), {"name": getattr(entity, "name", "")})()
+
+    class FakeMLClient:
+        def __init__(self, cred: object, sub: str, rg: str, ws: str) -> None:
+            calls.append(("client", (sub, rg, ws)))
+            self.datastores, self.jobs = Ops("datastore"), Ops("job")
+
+    monkeypatch.setattr(azureml, "_credential", Token)
+    monkeypatch.setattr(azure.ai.ml, "MLClient", FakeMLClient)
+    handle = azureml.submit(job, azure_outputs)
+
+    kinds = [k for k, _ in calls]
+    assert kinds == ["token", "client", "datastore", "job"]
+    store = calls[2][1]
+    assert (store.name, store.account_name, store.container_name) == (
+        "pioneer_training", "mlpazuredata0123", "training")
+    # Identity-based: no account key or SAS stored in the workspace.
+    assert type(store.credentials).__name__ == "NoneCredentialConfiguration"
+    submitted = calls[3][1]
+    assert submitted.compute == "train-a100-lp"
+    assert handle.name == submitted.name and handle.name.startswith("digits-")

@@ -79,6 +79,8 @@ def test_tpu_machine_type_with_topology(job, gcp_outputs):
     assert pool.machine_spec.accelerator_count == 0
     assert "pytorch-xla" in pool.container_spec.image_uri
     assert "--nproc_per_node=1" in pool.container_spec.command[2]
+    with pytest.raises(BackendError, match="nodes: 2 — a Vertex AI TPU job runs on one"):
+        _request(dataclasses.replace(tpu, nodes=2), gcp_outputs)
 
 
 def test_dry_run_is_json_with_enum_names(job, gcp_outputs):

@@ -16,6 +16,7 @@ from components.policy import RULES, evaluate
 from components.policy.compute import is_gpu_pool
 from components.policy.model import Resource
 from stacks.cli import app
+from stacks.config import STACKS_DIR
 from tests.policy.helpers import EXPECTED, weakened
 
 runner = CliRunner()
@@ -79,3 +80,15 @@ def test_opt_in_and_a_budget_that_fits_leave_only_public_storage(tmp_path):
     assert result.exit_code == 1
     assert "violates mandatory rule: storage-no-public-access" in result.stderr
     assert "storage-no-public-access" in result.stdout and "cost-within-budget" not in result.stdout
+
+
+def test_a_stack_without_budget_is_reported_not_failed(tmp_path):
+    doc = yaml.safe_load((STACKS_DIR / "Pulumi.azure-dev.yaml").read_text())
+    del doc["config"]["pioneer:budget"]
+    path = tmp_path / "Pulumi.no-budget.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = plan(str(path), "--enforce")
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.stdout.split())  # the table title wraps at the terminal width
+    assert "skipped cost-within-budget: the stack sets no budget" in words
+    assert "cost-budget-defined" in result.stdout  # the advisory finding in the table

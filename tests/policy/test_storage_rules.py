@@ -255,6 +255,13 @@ def test_s3_tls_only_policy():
     assert findings("storage-tls-only", bucket())
 
 
+def test_s3_policy_not_known_until_the_bucket_exists_is_not_a_finding():
+    unknown = res(
+        POLICY, "p", {"bucket": "data-id", "policy": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}
+    )
+    assert findings("storage-tls-only", bucket(), unknown) == []
+
+
 def test_s3_tls_condition_as_boolean_or_list_also_counts():
     doc = json.loads(TLS_POLICY)
     doc["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"] = [False]

@@ -109,6 +109,9 @@ def test_public_endpoint_needs_authorized_cidrs(base_config):
     ]
     cfg["cluster"]["authorized_cidrs"] = ["198.51.100.0/24"]
     assert PlatformSpec.parse(cfg).cluster.authorized_cidrs == ["198.51.100.0/24"]
+    cfg["cluster"]["authorized_cidrs"] = ["0.0.0.0/0"]
+    assert errors_of(cfg) == ["cluster.authorized_cidrs[0]: '0.0.0.0/0' opens the endpoint to the "
+                              "whole internet; list the networks that need it"]
 
 
 def test_missing_required_fields_and_non_mapping():

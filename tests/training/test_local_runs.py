@@ -181,3 +181,12 @@ def test_sagemaker_env_defaults_and_ranks(tmp_path: Path) -> None:
     assert [(r["rank"], r["local_rank"], r["world_size"]) for r in ranks] == [(0, 0, 2), (1, 1, 2)]
     summary = json.loads((model_dir / "summary.json").read_text())
     assert summary["final_step"] == 2 and summary["checkpoint_dir"] == str(tmp_path / "ckpt")
+
+
+def test_failed_run_reports_the_workers_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["train", "--backend", "local", "--nproc", "1", "--output-dir",
+                                   str(tmp_path), "--", "--batch-size", "5000"])
+    assert res.exit_code == 1
+    text = " ".join(res.output.split())
+    assert "--batch-size 5000 is larger than this rank's 1437 training samples" in text
+    assert "ChildFailedError" not in text  # torchrun's own traceback stays in the log file

@@ -55,7 +55,8 @@ class LocalRun:
     def __init__(self, nproc: int, train_args: Sequence[str], output_dir: Path,
                  env: dict[str, str] | None = None):
         if _flag(train_args, "--output-dir") is not None:
-            raise ValueError("pass output_dir, not --output-dir in train_args")
+            raise ValueError("--output-dir: give it as an option of `pioneer train`, "
+                             "not after `--`")
         self.nproc = nproc
         self.output_dir = Path(output_dir)
         self.train_args = [*train_args, "--output-dir", str(self.output_dir)]
@@ -122,8 +123,8 @@ class LocalRun:
         summary_path = self.output_dir / SUMMARY_FILE
         if not summary_path.is_file():
             raise LocalRunError(
-                f"training failed (torchrun exit code {rc}); last lines of {self.log_path}:\n"
-                + "".join(self.tail))
+                f"training failed (torchrun exit code {rc}); the workers' last lines "
+                f"(full log: {self.log_path}):\n" + "".join(_worker_lines(list(self.tail))))
         summary = json.loads(summary_path.read_text())
         summary["exit_code"] = rc
         summary["log_file"] = str(self.log_path.resolve())
@@ -132,6 +133,15 @@ class LocalRun:
     def _read_tail(self) -> None:
         with open(self.log_path, errors="replace") as f:
             self.tail.extend(f)
+
+
+def _worker_lines(lines: list[str], keep: int = 15) -> list[str]:
+    """The workers' own last words, without torchrun's agent traceback that follows them."""
+    for i, line in enumerate(lines):
+        if "torch/distributed/elastic" in line or "torch.distributed.elastic" in line:
+            lines = lines[:i]
+            break
+    return lines[-keep:] or ["(no output)\n"]
 
 
 def run_local(nproc: int, train_args: Sequence[str], output_dir: Path,

@@ -60,6 +60,10 @@ def machine_spec(job: TrainingJob, region: str) -> dict[str, Any]:
     machine = common.instance_type("gcp", region, job)
     assert job.accelerator is not None  # instance_type() checked it
     if is_tpu(job.accelerator):
+        if job.nodes > 1:
+            raise BackendError(f"nodes: {job.nodes} — a Vertex AI TPU job runs on one "
+                               "single-host slice here; use nodes=1 (multi-host slices are "
+                               "not supported by this backend)")
         table = TPU_TOPOLOGY_3D if job.accelerator == "TPU-v5p" else TPU_TOPOLOGY_2D
         topology = job.tpu_topology or table.get(job.accelerators_per_node)
         if topology is None:

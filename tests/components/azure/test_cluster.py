@@ -189,3 +189,12 @@ def test_cluster_addons_install_jobset_and_the_gpu_device_plugin_after_the_pools
     addons = next(r for r in dev_run.resources if r.type == "pioneer:k8s:ClusterAddons")
     pools = {p.urn for p in dev_run.of_type(T["agent_pool"])} | {dev_run.one(T["aks"]).urn}
     assert pools <= set(addons.dependencies)
+
+
+def test_the_deployer_may_administer_this_clusters_objects_before_the_addons_install(dev_run):
+    grant = by_suffix(dev_run, T["role"], "-deployer-admin")
+    assert grant.inputs["scope"] == dev_run.one(T["aks"]).id
+    assert grant.inputs["principalId"] == azure_mocks.uuid_id("object")  # get_client_config
+    assert grant.inputs["roleDefinitionId"].endswith("/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b")
+    addons = next(r for r in dev_run.resources if r.type == "pioneer:k8s:ClusterAddons")
+    assert grant.urn in addons.dependencies

@@ -91,8 +91,9 @@ def test_compute_identity_gets_blob_contributor_on_the_container_and_acrpull_on_
 
 def test_no_role_assignment_is_scoped_to_a_subscription_or_resource_group(dev_run):
     grants = dev_run.of_type(T["role"])
-    # compute: blob + acr; kubelet: acr; storage encryption: key; training pods: blob
-    assert len(grants) == 5
+    # compute: blob + acr; kubelet: acr; storage encryption: key; training pods: blob;
+    # the deployer: the cluster's Kubernetes objects
+    assert len(grants) == 6
     for grant in grants:
         scope = grant.inputs["scope"]
         parts = scope.strip("/").split("/")
@@ -131,3 +132,16 @@ def test_public_workspace_gets_no_private_endpoint():
     run = run_azure(config)
     assert run.of_type("azure-native:network:PrivateEndpoint") == []
     assert run.of_type("azure-native:privatedns:PrivateZone") == []
+
+
+def test_mlops_disabled_creates_no_azure_ml_resources_and_empty_outputs():
+    config = azure_config()
+    config["mlops"]["enabled"] = False
+    run = run_azure(config)
+    assert [r for r in run.resources if ":machinelearningservices:" in r.type] == []
+    assert run.of_type("azure-native:network:PrivateEndpoint") == []
+    assert [r.name for r in run.of_type(T["uami"]) if r.name.endswith("-compute-id")] == []
+    assert run.outputs["workspace_name"] is None
+    assert run.outputs["compute_clusters"] == []
+    assert run.outputs["compute_identity_client_id"] is None
+    assert run.one(T["aks"]) and run.of_type(T["agent_pool"])  # the cluster stays

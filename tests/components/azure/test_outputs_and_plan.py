@@ -116,6 +116,7 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
     assert one(T["workspace"])["publicNetworkAccess"] == "Disabled"
     assert one(T["compute"])["properties"]["properties"]["vmPriority"] == "LowPriority"
     scopes = sorted(g["scope"].split("/providers/")[-1].split("/")[1] for g in by_type[T["role"]])
-    assert scopes == ["registries", "registries", "storageAccounts", "storageAccounts", "vaults"]
+    assert scopes == ["managedClusters", "registries", "registries", "storageAccounts",
+                      "storageAccounts", "vaults"]
     assert doc["outputs"]["kubeconfig"] == "[secret]"
     assert doc["outputs"]["compute_clusters"][0]["priority"] == "LowPriority"
