@@ -329,4 +329,14 @@ def compare_estimates(a: Mapping[str, Any], b: Mapping[str, Any], *, label_a: st
         "diff_pct": round(100 * (total_b - total_a) / total_a, 1) if total_a else None,
         "by_type": rows,
         "not_priced": {label_a: a["counts"]["not_priced"], label_b: b["counts"]["not_priced"]},
+        **_energy_change(a, b, label_a, label_b),
     }
+
+
+def _energy_change(a: Mapping[str, Any], b: Mapping[str, Any], label_a: str, label_b: str
+                   ) -> dict[str, Any]:
+    """Monthly kgCO2e of both sides and the change (compute lines only, `cost.energy_lines`)."""
+    if not (a.get("energy") and b.get("energy")):
+        return {}
+    ka, kb = a["energy"]["kg_co2e"], b["energy"]["kg_co2e"]
+    return {"kg_co2e": {label_a: ka, label_b: kb}, "diff_kg_co2e": round(kb - ka, 3)}

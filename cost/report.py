@@ -118,6 +118,11 @@ def side_by_side_table(estimates: Mapping[str, Mapping[str, Any]]) -> Table:
                            for n in estimates))
     t.add_row("[bold]total[/]", *(f"[bold]{_usd(estimates[n]['monthly_usd'])}[/]"
                                   for n in estimates))
+    if all(e.get("energy") for e in estimates.values()):
+        t.add_row("kWh / month (compute)", *(f"{estimates[n]['energy']['kwh']:,.1f}"
+                                             for n in estimates))
+        t.add_row("kgCO2e / month (compute)", *(f"{estimates[n]['energy']['kg_co2e']:,.1f}"
+                                                for n in estimates))
     t.add_row("not priced", *(str(estimates[n]["counts"]["not_priced"]) for n in estimates))
     t.add_row("prices dated", *(str(estimates[n]["catalog_date"]) for n in estimates))
     return t
@@ -163,7 +168,9 @@ def side_by_side(estimates: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
             g = _group(ln["type"])
             rows[g][stack] = round(rows[g][stack] + (ln["monthly_usd"] or 0.0), 2)
     return {"rows": rows, "not_priced": unpriced,
-            "total": {n: e["monthly_usd"] for n, e in estimates.items()}}
+            "total": {n: e["monthly_usd"] for n, e in estimates.items()},
+            "energy": {n: {"kwh": e["energy"]["kwh"], "kg_co2e": e["energy"]["kg_co2e"]}
+                       for n, e in estimates.items() if e.get("energy")}}
 
 
 def compare_table(cmp: Mapping[str, Any]) -> Table:
@@ -180,6 +187,10 @@ def compare_table(cmp: Mapping[str, Any]) -> Table:
     pct = f" ({cmp['diff_pct']:+.1f}%)" if cmp["diff_pct"] is not None else ""
     t.add_row("[bold]total[/]", _usd(cmp["monthly_usd"][a]), _usd(cmp["monthly_usd"][b]),
               f"[bold]{cmp['diff_usd']:+,.2f}{pct}[/]")
+    if cmp.get("kg_co2e"):
+        kg = cmp["kg_co2e"]
+        t.add_row("kgCO2e / month (compute)", f"{kg[a]:,.1f}", f"{kg[b]:,.1f}",
+                  f"{cmp['diff_kg_co2e']:+,.1f}")
     return t
 
 

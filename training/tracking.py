@@ -2,8 +2,11 @@
 
 Default store: `sqlite:///<output-dir>/mlflow.db` with artifacts under
 `<output-dir>/mlartifacts` — a file on this machine, no server to start.
-`--tracking-uri` (or MLFLOW_TRACKING_URI) points at a real server instead.
-The run id is kept in the checkpoint, so a resumed job logs into the same run.
+`--tracking-uri` (or MLFLOW_TRACKING_URI, which Azure ML and SageMaker's
+managed MLflow set) points at a real server instead. The run id is kept in
+the checkpoint, so a resumed job logs into the same run. Tracking never stops
+training: if the store cannot be reached, a warning is logged and the run
+continues untracked.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger("pioneer.tracking")
 
 # MLflow 3 reports usage to its maintainers unless told not to; this code sends nothing anywhere.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
+
+T = TypeVar("T")
 
 
 def default_tracking_uri(output_dir: Path) -> str:
@@ -32,11 +38,23 @@ class Tracker:
                  tracking_uri: str | None = None):
         self.enabled = enabled
         self.run_id: str | None = None
+        self.local_store = not (tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"))
         self.tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or \
             default_tracking_uri(output_dir)
         self.artifact_root = (output_dir / "mlartifacts").resolve().as_uri()
         self.experiment = experiment
         self._mlflow: Any = None
+
+    def _safely(self, what: str, fn: Callable[[], T]) -> T | None:
+        if self._mlflow is None:
+            return None
+        try:
+            return fn()
+        except Exception as e:
+            log.warning("MLflow %s failed (%s: %s); continuing without tracking", what,
+                        type(e).__name__, e)
+            self._mlflow = None
+            return None
 
     def start(self, resume_run_id: str | None, params: dict[str, Any]) -> str | None:
         if not self.enabled:
@@ -46,10 +64,18 @@ class Tracker:
         # Quiet: the pickle-format notice and store migrations are not the user's business here.
         logging.getLogger("mlflow").setLevel(logging.ERROR)
         self._mlflow = mlflow
+        self.run_id = self._safely(f"start ({self.tracking_uri})",
+                                   lambda: self._start(mlflow, resume_run_id, params))
+        return self.run_id
+
+    def _start(self, mlflow: Any, resume_run_id: str | None, params: dict[str, Any]) -> str:
         mlflow.set_tracking_uri(self.tracking_uri)
         exp = mlflow.get_experiment_by_name(self.experiment)
-        exp_id = exp.experiment_id if exp else mlflow.create_experiment(
-            self.experiment, artifact_location=self.artifact_root)
+        if exp is not None:
+            exp_id = exp.experiment_id
+        else:  # artifacts next to a local store; a server decides for itself
+            exp_id = mlflow.create_experiment(
+                self.experiment, artifact_location=self.artifact_root if self.local_store else None)
         run = None
         if resume_run_id:
             try:
@@ -59,25 +85,19 @@ class Tracker:
         if run is None:
             run = mlflow.start_run(experiment_id=exp_id)
             mlflow.log_params({k: str(v) for k, v in params.items()})
-        self.run_id = run.info.run_id
-        return self.run_id
+        return str(run.info.run_id)
 
     def metrics(self, values: dict[str, float], step: int) -> None:
-        if self._mlflow is not None:
-            self._mlflow.log_metrics(values, step=step)
-
-    def tags(self, values: dict[str, Any]) -> None:
-        if self._mlflow is not None:
-            self._mlflow.set_tags({k: str(v) for k, v in values.items()})
+        self._safely("log_metrics", lambda: self._mlflow.log_metrics(values, step=step))
 
     def log_dict(self, doc: dict[str, Any], name: str) -> None:
-        if self._mlflow is not None:
-            self._mlflow.log_dict(doc, name)
+        self._safely("log_dict", lambda: self._mlflow.log_dict(doc, name))
 
     def log_model(self, model: Any, registered_name: str) -> int | None:
         """Log the model and register a new version; returns the registered version."""
-        if self._mlflow is None:
-            return None
+        return self._safely("log_model", lambda: self._log_model(model, registered_name))
+
+    def _log_model(self, model: Any, registered_name: str) -> int | None:
         import torch
 
         kwargs: dict[str, Any] = {}
@@ -91,6 +111,5 @@ class Tracker:
         return int(version) if version is not None else None
 
     def end(self, status: str = "FINISHED") -> None:
-        if self._mlflow is not None:
-            self._mlflow.end_run(status=status)
-            self._mlflow = None
+        self._safely("end_run", lambda: self._mlflow.end_run(status=status))
+        self._mlflow = None

@@ -155,3 +155,17 @@ def test_cli_training_table_has_energy_columns():
                       env={"COLUMNS": "250"})
     assert r.exit_code == 0, r.output
     assert "kgCO2e" in r.stdout and "H100 board power" in r.stdout
+
+
+def test_compare_and_side_by_side_carry_carbon():
+    a = estimate_preview(load_preview(FIXTURES / "aws-preview.json"))
+    b = estimate_preview(load_preview(FIXTURES / "azure-preview.json"))
+    from cost.estimate import compare_estimates
+    from cost.report import markdown, side_by_side
+
+    cmp = compare_estimates(a, b, label_a="aws", label_b="azure")
+    assert cmp["diff_kg_co2e"] == pytest.approx(b["energy"]["kg_co2e"] - a["energy"]["kg_co2e"],
+                                                abs=1e-3)
+    both = side_by_side({"aws": a, "azure": b})
+    assert both["energy"]["azure"]["kwh"] == b["energy"]["kwh"]
+    assert f"{a['energy']['kg_co2e']:,.1f} kgCO2e / month" in markdown(a)

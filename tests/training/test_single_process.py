@@ -48,3 +48,18 @@ def test_bad_arguments_are_rejected_with_the_flag_name(capsys: pytest.CaptureFix
     assert "ISO-3166 alpha-3" in capsys.readouterr().err
     with pytest.raises(ValueError, match="divisible by n_heads"):
         LMConfig(d_model=100, n_heads=3)
+
+
+def test_an_unreachable_tracking_store_does_not_stop_training(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """Azure ML sets MLFLOW_TRACKING_URI=azureml://…; without its plugin, training goes on."""
+    for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "azureml://eastus.api.azureml.ms/mlflow/v1.0/x")
+    assert train.main(["--max-steps", "5", "--no-energy", "--output-dir", str(tmp_path),
+                       "--threads", "1"]) == 0
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["status"] == "completed" and s["final_step"] == 5
+    assert s["mlflow_run_id"] is None and s["registered_model"] is None
+    assert "continuing without tracking" in capfd.readouterr().err
