@@ -241,7 +241,7 @@ class Catalog:
 
     def service_prices(self, cloud: str | None = None) -> list[ServicePrice]:
         """Every non-instance price (one row per region for regional ones)."""
-        out = []
+        out: list[ServicePrice] = []
         for c in (cloud,) if cloud else ("aws", "gcp", "azure"):
             for key, rec in self._prices.get(c, {}).items():
                 regions = list(rec["usd"]) if isinstance(rec["usd"], Mapping) else [None]

@@ -248,11 +248,10 @@ def gcp_offers(rates: Mapping[tuple[str, str, str], float], catalog: Catalog,
         for r in regions:
             price = {}
             for usage in ("OnDemand", "Preemptible"):
-                parts = [rates.get((r, f"{family} core", usage)),
-                         rates.get((r, f"{family} ram", usage)),
-                         rates.get((r, f"gpu:{base.accelerator}", usage))]
-                if None not in parts:
-                    core, ram, gpu = parts  # type: ignore[misc]
+                core = rates.get((r, f"{family} core", usage))
+                ram = rates.get((r, f"{family} ram", usage))
+                gpu = rates.get((r, f"gpu:{base.accelerator}", usage))
+                if core is not None and ram is not None and gpu is not None:
                     price[usage] = round(base.vcpus * core + base.memory_gib * ram
                                          + base.accelerator_count * gpu, 6)
             if "OnDemand" in price:

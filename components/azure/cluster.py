@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from typing import cast
 
 import pulumi
 import pulumi_azure_native as azure_native
@@ -64,16 +65,17 @@ class Cluster(AzureComponent):
         names = agent_pool_names([p.name for p in spec.node_pools if p is not system])
         names = {system.name: "system", **{k: v if v != "system" else "system2"
                                            for k, v in names.items()}}
-        access = ({"enable_private_cluster": True, "private_dns_zone": "system"}
-                  if spec.cluster.private_endpoint
-                  else {"enable_private_cluster": False,
-                        "authorized_ip_ranges": list(spec.cluster.authorized_cidrs)})
+        access: azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgsDict = (
+            {"enable_private_cluster": True, "private_dns_zone": "system"}
+            if spec.cluster.private_endpoint
+            else {"enable_private_cluster": False,
+                  "authorized_ip_ranges": list(spec.cluster.authorized_cidrs)})
         self.cluster = azure_native.containerservice.ManagedCluster(
             f"{name}-aks", resource_group_name=resource_group_name, location=spec.region,
             dns_prefix=spec.name,
             kubernetes_version=spec.cluster.kubernetes_version,
             sku={"name": "Base", "tier": "Standard"},
-            identity={"type": "SystemAssigned"},
+            identity={"type": azure_native.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED},
             enable_rbac=True,
             aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": tenant_id},
             disable_local_accounts=True,
@@ -90,10 +92,12 @@ class Cluster(AzureComponent):
             },
             addon_profiles={"omsagent": {"enabled": True, "config": {
                 "logAnalyticsWorkspaceResourceID": log_analytics_id, "useAADAuth": "true"}}},
-            agent_pool_profiles=[{
-                "name": "system",
-                **node_pools.pool_args(spec, system, mode="System", subnet_id=nodes_subnet_id),
-            }],
+            # `pool_args` is a plain dict shared with `AgentPool`; here it is a pool profile.
+            agent_pool_profiles=[cast(
+                azure_native.containerservice.ManagedClusterAgentPoolProfileArgsDict, {
+                    "name": "system",
+                    **node_pools.pool_args(spec, system, mode="System", subnet_id=nodes_subnet_id),
+                })],
             # AKS has no deletion-protection flag; Pulumi's `protect` refuses to delete it.
             opts=self.child(protect=spec.cluster.deletion_protection))
         self.pool_outputs = [node_pools.describe(spec, p, names[p.name])
@@ -131,10 +135,11 @@ class Cluster(AzureComponent):
             resource_group_name=resource_group_name, resource_name=self.cluster.name,
             format="exec",  # an Entra ID kubeconfig that runs `kubelogin`; no static token
             opts=pulumi.InvokeOutputOptions(parent=self))
-        self.kubeconfig = pulumi.Output.secret(creds.kubeconfigs.apply(
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(creds.kubeconfigs.apply(
             lambda k: base64.b64decode(k[0].value).decode()))
-        self.oidc_issuer_url = self.cluster.oidc_issuer_profile.apply(
-            lambda p: p.issuer_url if p else None)
+        # The OIDC issuer is enabled above, so a deployed cluster always reports its URL.
+        self.oidc_issuer_url = cast(pulumi.Output[str], self.cluster.oidc_issuer_profile.apply(
+            lambda p: p.issuer_url if p else None))
         self.register_outputs({"cluster_name": self.cluster.name, "kubeconfig": self.kubeconfig,
                                "oidc_issuer_url": self.oidc_issuer_url,
                                "node_pools": self.pool_outputs})

@@ -8,6 +8,8 @@ granted at resource-group or subscription scope.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pulumi
 import pulumi_azure_native as azure_native
 
@@ -33,7 +35,7 @@ class ComputeIdentity(AzureComponent):
             self.assignments[role] = azure_native.authorization.RoleAssignment(
                 f"{name}-compute-{suffix}", scope=scope,
                 principal_id=self.identity.principal_id, principal_type="ServicePrincipal",
-                role_definition_id=sub.apply(lambda s, r=role: role_definition_id(s, r)),
+                role_definition_id=sub.apply(partial(role_definition_id, role=role)),
                 description=f"pioneer {spec.name}: Azure ML compute -> {role}",
                 opts=self.child())
         self.register_outputs({"id": self.identity.id, "principal_id": self.identity.principal_id,

@@ -10,10 +10,12 @@ from components.azure.base import AzureComponent
 from components.spec import PlatformSpec
 
 # The storage key rotates yearly; Azure Storage follows the newest version by itself.
-KEY_ROTATION = {"attributes": {"expiry_time": "P2Y"}, "lifetime_actions": [
-    {"trigger": {"time_after_create": "P1Y"}, "action": {"type": "rotate"}},
-    {"trigger": {"time_before_expiry": "P30D"}, "action": {"type": "notify"}},
-]}
+_ACTION = azure_native.keyvault.KeyRotationPolicyActionType
+KEY_ROTATION: azure_native.keyvault.RotationPolicyArgsDict = {
+    "attributes": {"expiry_time": "P2Y"}, "lifetime_actions": [
+        {"trigger": {"time_after_create": "P1Y"}, "action": {"type": _ACTION.ROTATE}},
+        {"trigger": {"time_before_expiry": "P30D"}, "action": {"type": _ACTION.NOTIFY}},
+    ]}
 # Key Vault keeps deleted vaults 7-90 days; the spec's soft-delete window is clamped into it.
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 7, 90
 
@@ -40,7 +42,7 @@ class KeyVault(AzureComponent):
             vault_name=vault_name,
             properties={
                 "tenant_id": tenant_id,
-                "sku": {"family": "A", "name": "standard"},
+                "sku": {"family": "A", "name": azure_native.keyvault.SkuName.STANDARD},
                 "enable_rbac_authorization": True,
                 "enable_soft_delete": True,
                 "soft_delete_retention_in_days": retention_days(spec),

@@ -46,7 +46,7 @@ class MachineLearning(AzureComponent):
         self.workspace = azure_native.machinelearningservices.Workspace(
             f"{name}-ws", resource_group_name=resource_group_name, location=spec.region,
             friendly_name=f"pioneer {spec.name}", kind="Default",
-            sku={"name": "Basic", "tier": "Basic"},
+            sku={"name": "Basic", "tier": azure_native.machinelearningservices.SkuTier.BASIC},
             identity={"type": "SystemAssigned"},
             storage_account=storage_account_id, key_vault=key_vault_id,
             application_insights=app_insights_id, container_registry=registry_id,

@@ -35,14 +35,15 @@ class Network(AzureComponent):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, opts)
         nodes_cidr, endpoints_cidr = subnet_ranges(spec.network.cidr)
-        common = {"resource_group_name": resource_group_name, "location": spec.region}
         self.vnet = azure_native.network.VirtualNetwork(
             f"{name}-vnet", address_space={"address_prefixes": [spec.network.cidr]},
-            opts=self.child(), **common)
+            opts=self.child(), resource_group_name=resource_group_name, location=spec.region)
         self.nodes_nsg = azure_native.network.NetworkSecurityGroup(
-            f"{name}-nodes-nsg", opts=self.child(), **common)
+            f"{name}-nodes-nsg", opts=self.child(),
+            resource_group_name=resource_group_name, location=spec.region)
         self.endpoints_nsg = azure_native.network.NetworkSecurityGroup(
-            f"{name}-endpoints-nsg", opts=self.child(), **common)
+            f"{name}-endpoints-nsg", opts=self.child(),
+            resource_group_name=resource_group_name, location=spec.region)
         self.nodes_subnet = azure_native.network.Subnet(
             f"{name}-nodes", resource_group_name=resource_group_name,
             virtual_network_name=self.vnet.name, address_prefix=nodes_cidr,

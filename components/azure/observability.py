@@ -18,15 +18,14 @@ class Observability(AzureComponent):
     def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, opts)
-        common = {"resource_group_name": resource_group_name, "location": spec.region}
         self.log_analytics = azure_native.operationalinsights.Workspace(
             f"{name}-logs", sku={"name": "PerGB2018"}, retention_in_days=RETENTION_DAYS,
-            opts=self.child(), **common)
+            opts=self.child(), resource_group_name=resource_group_name, location=spec.region)
         self.app_insights = azure_native.applicationinsights.Component(
             f"{name}-appinsights", kind="web", application_type="web",
             ingestion_mode="LogAnalytics", workspace_resource_id=self.log_analytics.id,
             # Telemetry only with Entra ID tokens, not with the instrumentation key alone.
             disable_local_auth=True,
-            opts=self.child(), **common)
+            opts=self.child(), resource_group_name=resource_group_name, location=spec.region)
         self.register_outputs({"log_analytics_id": self.log_analytics.id,
                                "app_insights_id": self.app_insights.id})

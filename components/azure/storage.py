@@ -10,6 +10,8 @@ keys stay off.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_azure_native as azure_native
 
@@ -36,11 +38,12 @@ class Storage(AzureComponent):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, opts)
         cfg = spec.storage
-        services = {"blob": {"enabled": True, "key_type": "Account"},
-                    "file": {"enabled": True, "key_type": "Account"}}
-        encryption: dict = {"key_source": "Microsoft.Storage", "services": services,
-                            "require_infrastructure_encryption": True}
-        cmk: dict = {}
+        encryption: azure_native.storage.EncryptionArgsDict = {
+            "key_source": "Microsoft.Storage",
+            "services": {"blob": {"enabled": True, "key_type": "Account"},
+                         "file": {"enabled": True, "key_type": "Account"}},
+            "require_infrastructure_encryption": True}
+        cmk: dict[str, Any] = {}
         self.key_grant: azure_native.authorization.RoleAssignment | None = None
         if key is not None:
             self.encryption_identity = azure_native.managedidentity.UserAssignedIdentity(
@@ -55,18 +58,19 @@ class Storage(AzureComponent):
                     lambda s: role_definition_id(s, role)),
                 description=f"pioneer {spec.name}: storage encryption -> {role}",
                 opts=self.child())
-            encryption.update(
-                key_source="Microsoft.Keyvault",
-                # No key version: the account follows the key's rotation automatically.
-                key_vault_properties={"key_name": key.name, "key_vault_uri": key_vault_uri},
-                encryption_identity={
-                    "encryption_user_assigned_identity": self.encryption_identity.id})
+            encryption["key_source"] = "Microsoft.Keyvault"
+            # No key version: the account follows the key's rotation automatically.
+            encryption["key_vault_properties"] = {"key_name": key.name,
+                                                  "key_vault_uri": key_vault_uri}
+            encryption["encryption_identity"] = {
+                "encryption_user_assigned_identity": self.encryption_identity.id}
             cmk = {"identity": {"type": "UserAssigned",
                                 "user_assigned_identities": [self.encryption_identity.id]}}
         self.account = azure_native.storage.StorageAccount(
             f"{name}-account", resource_group_name=resource_group_name, location=spec.region,
             account_name=account_name,
-            kind="StorageV2", sku={"name": "Standard_ZRS"}, access_tier="Hot",
+            kind="StorageV2", sku={"name": "Standard_ZRS"},
+            access_tier=azure_native.storage.AccessTier.HOT,
             allow_blob_public_access=cfg.public_access,
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
@@ -75,8 +79,10 @@ class Storage(AzureComponent):
             allow_cross_tenant_replication=False,
             encryption=encryption, **cmk,
             opts=self.child(depends_on=[self.key_grant] if self.key_grant else []))
-        retention = {"enabled": cfg.soft_delete_days > 0, **({"days": cfg.soft_delete_days}
-                                                              if cfg.soft_delete_days else {})}
+        retention: azure_native.storage.DeleteRetentionPolicyArgsDict = {
+            "enabled": cfg.soft_delete_days > 0}
+        if cfg.soft_delete_days:
+            retention["days"] = cfg.soft_delete_days
         self.blob_service = azure_native.storage.BlobServiceProperties(
             f"{name}-blob-service", resource_group_name=resource_group_name,
             account_name=self.account.name, blob_services_name="default",
@@ -87,7 +93,8 @@ class Storage(AzureComponent):
         self.container = azure_native.storage.BlobContainer(
             f"{name}-container", resource_group_name=resource_group_name,
             account_name=self.account.name, container_name=CONTAINER,
-            public_access="Container" if cfg.public_access else "None",
+            public_access=(azure_native.storage.PublicAccess.CONTAINER if cfg.public_access
+                           else azure_native.storage.PublicAccess.NONE),
             opts=self.child(depends_on=[self.blob_service]))
         # Old checkpoint versions (noncurrent blob versions) expire after the spec's retention.
         self.lifecycle = azure_native.storage.ManagementPolicy(

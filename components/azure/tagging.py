@@ -11,7 +11,8 @@ match the other clouds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import pulumi
 
@@ -34,7 +35,8 @@ def tag_transformation(spec: PlatformSpec) -> Transformation:
         if "tags" not in args.props:  # components, providers and types without tags
             return None
         tags = platform_tags(spec, component_kind(args.opts.parent))
-        own = args.props.get("tags") or {}
+        # Tags arrive as the plain mapping the component passed (never an Output here).
+        own = cast(Mapping[str, Any], args.props.get("tags") or {})
         # The resource's own tags may add keys but never override the platform's.
         props = {**args.props, "tags": {**own, **tags}}
         return pulumi.ResourceTransformationResult(props=props, opts=args.opts)

@@ -24,6 +24,9 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """Holds one cloud's binding; `annotations` go on the Kubernetes service account."""
 
     annotations: dict[str, pulumi.Input[str]]
+    # Set by the cloud-specific constructor that applies: AWS (IAM role) or Azure (managed identity).
+    role_arn: pulumi.Output[str] | None = None
+    client_id: pulumi.Output[str] | None = None
 
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pioneer:k8s:WorkloadIdentity", name, None, opts)

@@ -47,9 +47,9 @@ def show(
         t = Table(title="service prices")
         for col in ("cloud", "price", "region", "usd", "unit", "source", "date"):
             t.add_column(col, no_wrap=col != "source")
-        for p in rows:
-            t.add_row(p.cloud, p.key, p.region or "all", f"{p.usd:g}", p.unit,
-                      short_source(p.source), p.date)
+        for sp in rows:
+            t.add_row(sp.cloud, sp.key, sp.region or "all", f"{sp.usd:g}", sp.unit,
+                      short_source(sp.source), sp.date)
         console.print(t)
         return
     offers = cat.offers_for(cloud, region, accelerator, count)

@@ -20,7 +20,7 @@ import base64
 import tempfile
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from components.k8s.addons import NAMESPACE, POOL_LABEL, SERVICE_ACCOUNT
 from cost.accelerators import is_tpu
@@ -235,7 +235,9 @@ class KubernetesJob:
             NAMESPACE, label_selector=f"jobset.sigs.k8s.io/jobset-name={self.name}").items
 
     def status(self) -> str:
-        obj = self._custom.get_namespaced_custom_object(*JOBSET_API[:2], NAMESPACE, JOBSET_API[2], self.name)
+        # Custom objects come back as plain JSON dicts (the stubs only say `object`).
+        obj = cast(dict[str, Any], self._custom.get_namespaced_custom_object(
+            *JOBSET_API[:2], NAMESPACE, JOBSET_API[2], self.name))
         for cond in (obj.get("status") or {}).get("conditions", []):
             if cond.get("status") == "True" and cond.get("type") in ("Completed", "Failed"):
                 return cond["type"]
@@ -284,10 +286,11 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> KubernetesJob:
     custom = client.CustomObjectsApi(api)
     for obj in objects:
         try:
+            # The client serializes plain dict bodies as-is; the stubs only name the model classes.
             if obj["kind"] == "PersistentVolume":
-                core.create_persistent_volume(obj)
+                core.create_persistent_volume(cast(Any, obj))
             elif obj["kind"] == "PersistentVolumeClaim":
-                core.create_namespaced_persistent_volume_claim(NAMESPACE, obj)
+                core.create_namespaced_persistent_volume_claim(NAMESPACE, cast(Any, obj))
             else:
                 custom.create_namespaced_custom_object(*JOBSET_API[:2], NAMESPACE, JOBSET_API[2], obj)
         except ApiException as e:
