@@ -8,7 +8,7 @@ per-resource energy for them, and zero would be a claim we cannot back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 NO_DATA = "no public per-resource energy data for this resource type"
@@ -59,7 +59,7 @@ def line_energy(line: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def energy_totals(lines: list[Mapping[str, Any]]) -> dict[str, Any]:
+def energy_totals(lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Monthly kWh and kgCO2e over the lines that have figures, and which ones do not."""
     with_kwh = [ln for ln in lines if ln["energy"]["kwh"] is not None]
     compute_missing = [

@@ -182,7 +182,7 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
     by_id = {str(s["id"]): s.get("inputs") or {} for s in states if s.get("id")}
     ctx = Context(catalog, use, cloud, by_id)
 
-    lines = []
+    lines: list[dict[str, Any]] = []
     for s in states:
         if not s.get("custom", True) or s["type"] == STACK_TYPE:
             continue  # component resources hold no cost of their own
@@ -195,12 +195,12 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
 
     components: dict[str, dict[str, Any]] = {}
     for line in lines:
-        c = components.setdefault(line["component"], {"component": line["component"],
+        comp: dict[str, Any] = components.setdefault(line["component"], {"component": line["component"],
                                                       "monthly_usd": 0.0, "resources": 0,
                                                       "not_priced": 0})
-        c["resources"] += 1
-        c["monthly_usd"] = round(c["monthly_usd"] + (line["monthly_usd"] or 0.0), 4)
-        c["not_priced"] += line["status"] == "not_priced"
+        comp["resources"] += 1
+        comp["monthly_usd"] = round(comp["monthly_usd"] + (line["monthly_usd"] or 0.0), 4)
+        comp["not_priced"] += line["status"] == "not_priced"
     dates = sorted({ch["price_date"] for ln in lines for ch in ln["charges"]})
     counts = Counter(ln["status"] for ln in lines)
     return {
@@ -317,7 +317,7 @@ def compare_estimates(a: Mapping[str, Any], b: Mapping[str, Any], *, label_a: st
         return out
 
     ta, tb = by_type(a), by_type(b)
-    rows = [{"type": t, label_a: ta.get(t, 0.0), label_b: tb.get(t, 0.0),
+    rows: list[dict[str, Any]] = [{"type": t, label_a: ta.get(t, 0.0), label_b: tb.get(t, 0.0),
              "diff_usd": round(tb.get(t, 0.0) - ta.get(t, 0.0), 2)}
             for t in sorted(set(ta) | set(tb))]
     rows.sort(key=lambda r: -abs(r["diff_usd"]))

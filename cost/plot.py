@@ -72,14 +72,14 @@ def plot_carbon_frontier(result: OptimizeResult, path: str | Path,
     for mode, (marker, color) in MODE_STYLE.items():
         pts = [(k, c) for k, c, m in result.others_carbon if m == mode]
         if pts:
-            ax.scatter(*zip(*pts, strict=True), marker=marker, s=8, color=color, alpha=0.15,
-                       zorder=0)
-    ax.plot([p.expected_kg_co2e for p in front], [p.expected_cost_usd for p in front],
+            xs, ys = zip(*pts, strict=True)
+            ax.scatter(xs, ys, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
+    ax.plot([p.expected_kg_co2e or 0.0 for p in front], [p.expected_cost_usd for p in front],
             color="0.6", lw=1, zorder=1)
     for mode, (marker, color) in MODE_STYLE.items():
-        pts = [p for p in front if p.mode == mode]
-        if pts:
-            ax.scatter([p.expected_kg_co2e for p in pts], [p.expected_cost_usd for p in pts],
+        plans = [p for p in front if p.mode == mode]
+        if plans:
+            ax.scatter([p.expected_kg_co2e or 0.0 for p in plans], [p.expected_cost_usd for p in plans],
                        marker=marker, color=color, label=mode, zorder=2)
     b = result.best
     for p in {id(q): q for q in (*front[:1], *front[-1:], b) if q}.values():

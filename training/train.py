@@ -33,7 +33,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader
 
-from training import checkpoint, data, dirs, distributed
+from training import checkpoint, data, dirs, distributed, remote_checkpoints
 from training.distributed import DistEnv
 from training.energy import EnergyMeter, country_code
 from training.models import LMConfig, TinyLM, build_model, lm_loss
@@ -73,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="default: SM_MODEL_DIR, AIP_MODEL_DIR, else runs/<model>")
     p.add_argument("--ckpt-every", type=int, default=50, help="steps between checkpoints (50)")
     p.add_argument("--keep", type=int, default=3, help="checkpoints kept (3)")
+    p.add_argument("--ckpt-sync", default=None, metavar="URI",
+                   help="s3://bucket/prefix: mirror --ckpt-dir there (pull newer at start, push "
+                        "each save); for storage that cannot rename, e.g. Mountpoint on EKS")
     p.add_argument("--log-every", type=int, default=10, help="steps between progress lines (10)")
     p.add_argument("--tracking", choices=("mlflow", "none"), default="mlflow", help="(mlflow)")
     p.add_argument("--tracking-uri", default=None,
@@ -102,6 +105,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(f"--{key.replace('_', '-')} must be >= 1")
     if args.max_steps < 0 or args.lr <= 0 or args.step_sleep < 0:
         p.error("--max-steps must be >= 0, --lr > 0, --step-sleep >= 0")
+    if args.ckpt_sync is not None:
+        try:
+            remote_checkpoints.parse_uri(args.ckpt_sync)
+        except ValueError as e:
+            p.error(f"--ckpt-sync {e}")
     try:
         args.country = country_code(args.country)
     except ValueError as e:
@@ -215,6 +223,14 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
 
     step, epoch, position, last_loss, resumed_from, run_id = 0, 0, 0, None, None, None
     earlier_energy: dict[str, float] | None = None  # kWh and kg of earlier segments of this job
+    remote = None
+    if args.ckpt_sync:
+        # One download per machine (each node resumes from its own local --ckpt-dir), before
+        # rank 0 chooses the newest local checkpoint; rank 0 alone uploads.
+        if env.is_local_main:
+            remote = remote_checkpoints.RemoteCheckpoints(args.ckpt_sync, args.ckpt_dir, args.keep)
+            remote.pull()
+        distributed.barrier(env)
     ckpt = _find_resume_point(args, env)
     if ckpt is not None:
         # On the CPU: RNG states must stay CPU tensors; load_state_dict moves weights to the device.
@@ -266,13 +282,15 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         rngs = distributed.gather_objects(_rng_state(device), env)
         total = energy_total() if args.energy else None
         if env.is_main:
-            checkpoint.save(args.ckpt_dir, at, {
+            saved = checkpoint.save(args.ckpt_dir, at, {
                 "model": model.state_dict(), "optimizer": opt.state_dict(),
                 "scheduler": sched.state_dict(), "step": at, "epoch": epoch,
                 "position": position, "rng": rngs, "last_loss": last_loss,
                 "mlflow_run_id": run_id, "world_size": env.world_size,
                 "energy_total": total, "args": params}, keep=args.keep)
             log.info("checkpoint at step %d -> %s", at, args.ckpt_dir)
+            if remote is not None:
+                remote.push(saved)  # complete before returning: the SIGTERM save relies on it
 
     interrupted = False
     samples = 0
