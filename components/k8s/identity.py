@@ -68,9 +68,6 @@ def aws_pod_identity(name: str, *, cluster_name: pulumi.Input[str], bucket_arn: 
                            lambda a: s3_trainer_policy(a[0], a[1])), opts=child)
     agent = aws.eks.Addon(f"{name}-pod-identity-agent", cluster_name=cluster_name,
                           addon_name="eks-pod-identity-agent", tags=tags, opts=child)
-    # Mounts the bucket for checkpoints; with authenticationSource "pod" it uses the pod's identity.
-    aws.eks.Addon(f"{name}-s3-csi", cluster_name=cluster_name,
-                  addon_name="aws-mountpoint-s3-csi-driver", tags=tags, opts=child)
     aws.eks.PodIdentityAssociation(f"{name}-trainer", cluster_name=cluster_name, namespace=NAMESPACE,
                                    service_account=SERVICE_ACCOUNT, role_arn=role.arn, tags=tags,
                                    opts=pulumi.ResourceOptions.merge(

@@ -143,9 +143,14 @@ def test_checkpoints_live_in_platform_storage():
     vol = pod_of(jobset(gcp))["spec"]["volumes"][0]
     assert vol["csi"]["driver"] == "gcsfuse.csi.storage.gke.io"
     assert vol["csi"]["volumeAttributes"]["bucketName"] == "mlp-gcp-data-1a2b"
-    aws_pv = k8s.render(job(), OUTPUTS["aws"])[0]
-    assert aws_pv["spec"]["csi"]["driver"] == "s3.csi.aws.com"
-    assert aws_pv["spec"]["csi"]["volumeAttributes"]["bucketName"] == "mlp-aws-data-1a2b"
+    # EKS: Mountpoint for S3 cannot rename, so checkpoints go to local disk and are
+    # synced to the bucket by the training code.
+    aws = k8s.render(job(), OUTPUTS["aws"])
+    assert [o["kind"] for o in aws] == ["JobSet"]
+    aws_pod = pod_of(jobset(aws))["spec"]
+    assert aws_pod["volumes"][0] == {"name": "checkpoints", "emptyDir": {}}
+    cmd = aws_pod["containers"][0]["command"]
+    assert cmd[cmd.index("--ckpt-sync") + 1] == "s3://mlp-aws-data-1a2b/checkpoints/lm-run"
     azure_pv = k8s.render(job(), OUTPUTS["azure"])[0]
     assert azure_pv["spec"]["csi"]["driver"] == "blob.csi.azure.com"
     assert azure_pv["spec"]["csi"]["volumeAttributes"]["containerName"] == "ml"
@@ -181,7 +186,8 @@ def test_rendered_command_lines_rendezvous_as_two_pods_on_loopback(tmp_path):
 
     rendered = job(name="ranks", args=("--model", "digits", "--max-steps", "4", "--tracking", "none",
                                        "--no-energy", "--log-every", "1"))
-    command = pod_of(jobset(k8s.render(rendered, OUTPUTS["aws"])))["spec"]["containers"][0]["command"]
+    # GKE's rendering: checkpoints on the mounted bucket path (no S3 sync to reach out to).
+    command = pod_of(jobset(k8s.render(rendered, OUTPUTS["gcp"])))["spec"]["containers"][0]["command"]
     with socket.socket() as s:  # a free port for the rendezvous
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

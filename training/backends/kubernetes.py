@@ -112,8 +112,9 @@ def _checkpoint_volume(job: TrainingJob, cloud: str, outputs: Mapping[str, Any]
                        ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], str]:
     """(pod volume, extra objects, pod annotations, storage URI) for the checkpoint mount.
 
-    The platform bucket/container is mounted with the cloud's CSI driver for
-    object storage, through the pod's workload identity (no keys).
+    GKE and AKS mount the platform bucket/container with the cloud's CSI driver
+    for object storage, through the pod's workload identity (no keys); EKS uses
+    local disk synced to S3 by the training code.
     """
     pvc = f"{job.name}-checkpoints"
     if cloud == "gcp":
@@ -123,23 +124,23 @@ def _checkpoint_volume(job: TrainingJob, cloud: str, outputs: Mapping[str, Any]
                                  "mountOptions": "implicit-dirs,only-dir=checkpoints"}}}
         return volume, [], {"gke-gcsfuse/volumes": "true"}, f"gs://{outputs['bucket_name']}/checkpoints"
     if cloud == "aws":
-        attrs = {"bucketName": outputs["bucket_name"], "authenticationSource": "pod"}
-        csi = {"driver": "s3.csi.aws.com", "volumeHandle": f"{outputs['bucket_name']}-{job.name}",
-               "volumeAttributes": attrs}
-        options = ["allow-delete", "allow-overwrite", f"region {outputs['region']}", "prefix checkpoints/"]
-        uri = f"s3://{outputs['bucket_name']}/checkpoints"
-    else:
-        attrs = {"storageAccount": outputs["storage_account"],
-                 "containerName": outputs["storage_container"],
-                 "resourceGroup": outputs["resource_group"], "protocol": "fuse2"}
-        if outputs.get("workload_identity_client_id"):
-            attrs["clientID"] = outputs["workload_identity_client_id"]
-        csi = {"driver": "blob.csi.azure.com",
-               "volumeHandle": f"{outputs['storage_account']}-{outputs['storage_container']}-{job.name}",
-               "volumeAttributes": attrs}
-        options = ["-o allow_other", "--file-cache-timeout-in-seconds=0"]
-        uri = (f"https://{outputs['storage_account']}.blob.core.windows.net/"
-               f"{outputs['storage_container']}/checkpoints")
+        # Mountpoint for S3 cannot rename, and checkpoints are written atomically by
+        # renaming; so on EKS they go to local disk and the training code syncs them to S3
+        # (`--ckpt-sync`, through the pod's identity), as SageMaker does for its own.
+        volume = {"name": "checkpoints", "emptyDir": {}}
+        return volume, [], {}, f"s3://{outputs['bucket_name']}/checkpoints"
+    # azure
+    attrs = {"storageAccount": outputs["storage_account"],
+             "containerName": outputs["storage_container"],
+             "resourceGroup": outputs["resource_group"], "protocol": "fuse2"}
+    if outputs.get("workload_identity_client_id"):
+        attrs["clientID"] = outputs["workload_identity_client_id"]
+    csi = {"driver": "blob.csi.azure.com",
+           "volumeHandle": f"{outputs['storage_account']}-{outputs['storage_container']}-{job.name}",
+           "volumeAttributes": attrs}
+    options = ["-o allow_other", "--file-cache-timeout-in-seconds=0"]
+    uri = (f"https://{outputs['storage_account']}.blob.core.windows.net/"
+           f"{outputs['storage_container']}/checkpoints")
     pv = {"apiVersion": "v1", "kind": "PersistentVolume",
           "metadata": {"name": pvc, "labels": {"app.kubernetes.io/managed-by": "pioneer"}},
           "spec": {"capacity": {"storage": "1Ti"}, "accessModes": ["ReadWriteMany"],
@@ -172,6 +173,8 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
     command = ["torchrun", f"--nnodes={job.nodes}", f"--nproc_per_node={nproc}",
                "--node_rank=$(NODE_RANK)", f"--master_addr={master}", f"--master_port={MASTER_PORT}",
                job.entry_point, *script_args(job, ckpt_dir, f"{ckpt_dir}/output")]
+    if cloud == "aws":
+        command += ["--ckpt-sync", f"{storage_uri}/{job.name}"]
     resource = "google.com/tpu" if accelerator and is_tpu(accelerator) else "nvidia.com/gpu"
     limits = {resource: str(per_node)} if accelerator else {}
     env = [{"name": "NODE_RANK", "valueFrom": {"fieldRef": {
