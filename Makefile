@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
-install: $(STAMP)
+# The CrossGuard policy pack has its own venv: pulumi-policy pins older protobuf/grpcio.
+PACK_STAMP := policypack/.venv/.installed
+$(PACK_STAMP): policypack/requirements.txt policypack/constraints.txt
+	test -x policypack/.venv/bin/python || python3 -m venv policypack/.venv
+	policypack/.venv/bin/python -m pip install --quiet --upgrade pip
+	policypack/.venv/bin/python -m pip install --quiet -c policypack/constraints.txt -r policypack/requirements.txt
+	touch $@
+
+install: $(STAMP) $(PACK_STAMP)
 
 # The offline tour; COLUMNS keeps the tables readable when the output is not a terminal.
 demo: export COLUMNS ?= 140
@@ -27,9 +35,10 @@ demo: $(STAMP)
 	@echo "== 3/4  pioneer optimize: the reference LM training job on each cloud"
 	for cloud in aws gcp azure; do $(PIONEER) optimize examples/reference-workload.yaml --cloud $$cloud || exit 1; done
 	@echo "== 4/4  pioneer train: a real 2-process DDP run on this machine, tracked in MLflow"
+	rm -rf .pioneer/demo-run  # a fresh run each time (the same command again would resume)
 	$(PIONEER) train --backend local --nproc 2 --model digits --output-dir .pioneer/demo-run
 
-test: $(STAMP)
+test: $(STAMP) $(PACK_STAMP)
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)

@@ -22,8 +22,9 @@ STACKS = {"sagemaker": "aws-dev", "vertex": "gcp-dev", "azureml": "azure-dev"}
 def main() -> None:
     for backend, stack in STACKS.items():
         outputs = run_plan(stack).run.outputs
-        job = build_job(backend=backend, spec=spec_from_stack(stack)[2],
-                        train_args=["--model", "digits"])
+        job = build_job(
+            backend=backend, spec=spec_from_stack(stack)[2], train_args=["--model", "digits"]
+        )
         module = get_backend(backend)
         t0 = time.perf_counter()
         module.dry_run(job, outputs)  # first call: SDK imports
@@ -33,10 +34,12 @@ def main() -> None:
             doc = module.dry_run(job, outputs)
         t2 = time.perf_counter()
         code = doc["uploads"][0]
-        print(f"{backend} ({stack}, {job.nodes}x {job.accelerators_per_node}x{job.accelerator} "
-              f"{job.capacity}): first dry run {t1 - t0:.2f} s, then "
-              f"{(t2 - t1) / runs * 1000:.0f} ms; request {len(json.dumps(doc['request']))} "
-              f"bytes; ships {code['files']} files from {code['from']}")
+        print(
+            f"{backend} ({stack}, {job.nodes}x {job.accelerators_per_node}x{job.accelerator} "
+            f"{job.capacity}): first dry run {t1 - t0:.2f} s, then "
+            f"{(t2 - t1) / runs * 1000:.0f} ms; request {len(json.dumps(doc['request']))} "
+            f"bytes; ships {code['files']} files from {code['from']}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ from stacks.plan import preview_document, run_plan
 def main() -> None:
     t0 = time.perf_counter()
     get_catalog()
-    print(f"catalog load: {time.perf_counter() - t0:.3f} s "
-          f"({len(get_catalog().offers)} accelerator offers)")
+    print(
+        f"catalog load: {time.perf_counter() - t0:.3f} s "
+        f"({len(get_catalog().offers)} accelerator offers)"
+    )
     for stack in ("aws-dev", "gcp-dev", "azure-dev"):
         t0 = time.perf_counter()
         doc = preview_document(run_plan(stack))
@@ -25,8 +27,10 @@ def main() -> None:
         for _ in range(runs):
             est = estimate_preview(doc)
         t2 = time.perf_counter()
-        print(f"{stack}: plan {t1 - t0:.2f} s, estimate of {len(doc['steps'])} steps "
-              f"{(t2 - t1) / runs * 1000:.1f} ms, ${est['monthly_usd']:,.2f}/month (default usage)")
+        print(
+            f"{stack}: plan {t1 - t0:.2f} s, estimate of {len(doc['steps'])} steps "
+            f"{(t2 - t1) / runs * 1000:.1f} ms, ${est['monthly_usd']:,.2f}/month (default usage)"
+        )
 
 
 if __name__ == "__main__":

@@ -32,16 +32,20 @@ def main() -> None:
     data.update(max_nodes=16, min_accelerator_memory_gib=1)
     w = Workload.parse(data)
     get_catalog()  # load the snapshot once, as a long-lived process would
-    optimize(w)    # warm-up
+    optimize(w)  # warm-up
     times = []
     for _ in range(args.runs):
         t = time.perf_counter()
         r = optimize(w)
         times.append(time.perf_counter() - t)
-    print(f"offers in catalog: {len(get_catalog().offers)}; plans evaluated per run: "
-          f"{r.considered} (offers x 1..16 nodes x 3 modes); feasible: {r.feasible}")
-    print(f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms, "
-          f"max {max(times) * 1000:.1f} ms over {args.runs} runs")
+    print(
+        f"offers in catalog: {len(get_catalog().offers)}; plans evaluated per run: "
+        f"{r.considered} (offers x 1..16 nodes x 3 modes); feasible: {r.feasible}"
+    )
+    print(
+        f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms, "
+        f"max {max(times) * 1000:.1f} ms over {args.runs} runs"
+    )
 
 
 if __name__ == "__main__":

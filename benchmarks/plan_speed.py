@@ -1,6 +1,6 @@
 """How long the offline plan of a stack takes, cold and warm (prints figures only).
 
-    .venv/bin/python benchmarks/plan_speed.py [STACK ...] [--runs 5]     # default: every stack
+.venv/bin/python benchmarks/plan_speed.py [STACK ...] [--runs 5]     # default: every stack
 """
 
 from __future__ import annotations
@@ -34,15 +34,24 @@ def main() -> None:
             t = time.perf_counter()
             run_plan(stack)
             warm.append(time.perf_counter() - t)
-        kinds = Counter("component" if not r.custom else
-                        "provider" if r.type.startswith("pulumi:providers:") else "cloud"
-                        for r in first.run.resources)
-        print(f"{stack}: {len(first.run.resources)} registered ({kinds['cloud']} cloud resources, "
-              f"{kinds['component']} components, {kinds['provider']} providers)")
+        kinds = Counter(
+            "component"
+            if not r.custom
+            else "provider"
+            if r.type.startswith("pulumi:providers:")
+            else "cloud"
+            for r in first.run.resources
+        )
+        print(
+            f"{stack}: {len(first.run.resources)} registered ({kinds['cloud']} cloud resources, "
+            f"{kinds['component']} components, {kinds['provider']} providers)"
+        )
         print(f"  first run_plan (cold)  {cold:6.2f} s")
         if warm:
-            print(f"  warm run_plan, median  {statistics.median(warm):6.2f} s  (n={len(warm)}, "
-                  f"min {min(warm):.2f}, max {max(warm):.2f})")
+            print(
+                f"  warm run_plan, median  {statistics.median(warm):6.2f} s  (n={len(warm)}, "
+                f"min {min(warm):.2f}, max {max(warm):.2f})"
+            )
     print(f"load average at the end  {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 

@@ -28,12 +28,15 @@ def main() -> None:
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for d in args.deadlines:
         t = time.perf_counter()
-        scores = evaluate(traces, SpotJob(48, d, 0.1, 3.06, 0.97), list(DEFAULT_POLICIES),
-                          windows=args.windows)
+        scores = evaluate(
+            traces, SpotJob(48, d, 0.1, 3.06, 0.97), list(DEFAULT_POLICIES), windows=args.windows
+        )
         for name, s in scores.items():
             gap = "-" if name == OPTIMUM else f"{s.mean_gap:.1%}"
-            print(f"| {d:g} h | {name} | {s.mean_cost:.3f} | {round(1 - s.mean_cost, 6) + 0.0:.1%} | {gap} | "
-                  f"{s.misses}/{len(s.costs)} |")
+            print(
+                f"| {d:g} h | {name} | {s.mean_cost:.3f} | {round(1 - s.mean_cost, 6) + 0.0:.1%} | {gap} | "
+                f"{s.misses}/{len(s.costs)} |"
+            )
         print(f"<!-- {d:g} h: {time.perf_counter() - t:.1f} s -->")
 
 

@@ -26,32 +26,72 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Peak dense bf16 tensor-core FLOP/s (vendor data sheets, no sparsity).
-PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0,
-                    "A10G": 70.0, "V100": 125.0}
+PEAK_BF16_TFLOPS = {
+    "H200": 989.0,
+    "H100": 989.0,
+    "A100": 312.0,
+    "L40S": 362.0,
+    "L4": 121.0,
+    "A10G": 70.0,
+    "V100": 125.0,
+}
 
 GPU_PRESETS = {
     # ~1.3B parameters: fills an 80-141 GB GPU with AdamW state and activations at batch 8.
-    "1b": {"vocab_size": 32000, "seq_len": 2048, "d_model": 2048, "n_layers": 24, "n_heads": 16,
-           "batch_size": 8},
-    "350m": {"vocab_size": 32000, "seq_len": 1024, "d_model": 1024, "n_layers": 24, "n_heads": 16,
-             "batch_size": 16},
-    "tiny": {"vocab_size": 256, "seq_len": 64, "d_model": 64, "n_layers": 1, "n_heads": 4,
-             "batch_size": 4},  # smoke test of this script on a CPU
+    "1b": {
+        "vocab_size": 32000,
+        "seq_len": 2048,
+        "d_model": 2048,
+        "n_layers": 24,
+        "n_heads": 16,
+        "batch_size": 8,
+    },
+    "350m": {
+        "vocab_size": 32000,
+        "seq_len": 1024,
+        "d_model": 1024,
+        "n_layers": 24,
+        "n_heads": 16,
+        "batch_size": 16,
+    },
+    "tiny": {
+        "vocab_size": 256,
+        "seq_len": 64,
+        "d_model": 64,
+        "n_layers": 1,
+        "n_heads": 4,
+        "batch_size": 4,
+    },  # smoke test of this script on a CPU
 }
 
 
 def cpu_scaling(steps: int, nprocs: list[int]) -> dict[str, object]:
     from training.backends.local import run_local
 
-    args = ["--model", "lm", "--max-steps", str(steps), "--ckpt-every", str(steps),
-            "--log-every", str(steps), "--tracking", "none", "--no-energy", "--threads", "1"]
+    args = [
+        "--model",
+        "lm",
+        "--max-steps",
+        str(steps),
+        "--ckpt-every",
+        str(steps),
+        "--log-every",
+        str(steps),
+        "--tracking",
+        "none",
+        "--no-energy",
+        "--threads",
+        "1",
+    ]
     rates: dict[int, float] = {}
     for n in nprocs:
         with tempfile.TemporaryDirectory() as out:
             s = run_local(n, args, Path(out))
         rates[n] = s["samples_per_second"]
-        print(f"lm  nproc={n}  {rates[n]:9.1f} samples/s  {s['tokens_per_second']:11.0f} tokens/s",
-              flush=True)
+        print(
+            f"lm  nproc={n}  {rates[n]:9.1f} samples/s  {s['tokens_per_second']:11.0f} tokens/s",
+            flush=True,
+        )
     base = rates[nprocs[0]] / nprocs[0]
     eff = {n: rates[n] / (n * base) for n in nprocs}
     for n in nprocs[1:]:
@@ -68,8 +108,9 @@ def peak_flops(name: str, override: float | None) -> float | None:
     return None
 
 
-def gpu_throughput(preset: str, steps: int, warmup: int, peak_tflops: float | None,
-                   device_name: str) -> dict[str, object]:
+def gpu_throughput(
+    preset: str, steps: int, warmup: int, peak_tflops: float | None, device_name: str
+) -> dict[str, object]:
     import torch
 
     from training.distributed import autocast
@@ -111,13 +152,23 @@ def gpu_throughput(preset: str, steps: int, warmup: int, peak_tflops: float | No
     peak = peak_flops(name, peak_tflops)
     mfu = tokens_s * model.flops_per_token() / peak if peak else None
     mem = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
-    print(f"{name}: {preset} model, {model.num_params() / 1e6:.0f}M parameters, batch {batch} x "
-          f"{cfg.seq_len} tokens, bf16={device.type == 'cuda' and torch.cuda.is_bf16_supported()}")
-    print(f"  {tokens_s:,.0f} tokens/s  {elapsed / steps * 1000:.1f} ms/step"
-          + (f"  MFU {mfu:.1%} of {peak / 1e12:.0f} TFLOP/s" if mfu is not None else "  MFU n/a")
-          + (f"  peak memory {mem:.1f} GiB" if mem is not None else ""))
-    return {"device": name, "preset": preset, "parameters": model.num_params(),
-            "tokens_per_second": tokens_s, "mfu": mfu, "peak_memory_gib": mem}
+    print(
+        f"{name}: {preset} model, {model.num_params() / 1e6:.0f}M parameters, batch {batch} x "
+        f"{cfg.seq_len} tokens, bf16={device.type == 'cuda' and torch.cuda.is_bf16_supported()}"
+    )
+    print(
+        f"  {tokens_s:,.0f} tokens/s  {elapsed / steps * 1000:.1f} ms/step"
+        + (f"  MFU {mfu:.1%} of {peak / 1e12:.0f} TFLOP/s" if mfu is not None else "  MFU n/a")
+        + (f"  peak memory {mem:.1f} GiB" if mem is not None else "")
+    )
+    return {
+        "device": name,
+        "preset": preset,
+        "parameters": model.num_params(),
+        "tokens_per_second": tokens_s,
+        "mfu": mfu,
+        "peak_memory_gib": mem,
+    }
 
 
 def main() -> None:
@@ -142,8 +193,9 @@ def main() -> None:
         if a.device == "cuda" and not torch.cuda.is_available():
             print("--gpu: no CUDA device here; skipped")
         else:
-            result["gpu"] = gpu_throughput(a.gpu_preset, a.gpu_steps, a.gpu_warmup,
-                                           a.peak_tflops, a.device)
+            result["gpu"] = gpu_throughput(
+                a.gpu_preset, a.gpu_steps, a.gpu_warmup, a.peak_tflops, a.device
+            )
     if a.json:
         a.json.write_text(json.dumps(result, indent=2, default=str))
 

@@ -65,7 +65,9 @@ class NodePool(_Model):
     @classmethod
     def _name(cls, v: str) -> str:
         if not _NAME.match(v):
-            raise ValueError(f"{v!r} must be 3-32 lower-case letters, digits or '-', starting with a letter")
+            raise ValueError(
+                f"{v!r} must be 3-32 lower-case letters, digits or '-', starting with a letter"
+            )
         return v
 
     @field_validator("accelerator")
@@ -172,7 +174,9 @@ class PlatformSpec(_Model):
     @classmethod
     def _name(cls, v: str) -> str:
         if not _NAME.match(v) or len(v) > 20:
-            raise ValueError(f"{v!r} must be 3-20 lower-case letters, digits or '-', starting with a letter")
+            raise ValueError(
+                f"{v!r} must be 3-20 lower-case letters, digits or '-', starting with a letter"
+            )
         return v
 
     @classmethod
@@ -240,7 +244,9 @@ def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
             return []
         ann = field.annotation
         args = getattr(ann, "__args__", ())
-        nxt = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        nxt = next(
+            (a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
         if nxt is None:
             return []
         model = nxt
@@ -261,13 +267,20 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
     for i, pool in enumerate(spec.node_pools):
         at = f"node_pools[{i}]"
         if pool.name in seen:
-            errs.append(f"{at}.name: {pool.name!r} is used by another pool; pool names must be unique")
+            errs.append(
+                f"{at}.name: {pool.name!r} is used by another pool; pool names must be unique"
+            )
         seen.add(pool.name)
         if pool.min_nodes > pool.max_nodes:
             errs.append(f"{at}: min_nodes {pool.min_nodes} > max_nodes {pool.max_nodes}")
-        if pool.desired_nodes is not None and not pool.min_nodes <= pool.desired_nodes <= pool.max_nodes:
-            errs.append(f"{at}.desired_nodes: {pool.desired_nodes} is outside min_nodes..max_nodes "
-                        f"({pool.min_nodes}..{pool.max_nodes})")
+        if (
+            pool.desired_nodes is not None
+            and not pool.min_nodes <= pool.desired_nodes <= pool.max_nodes
+        ):
+            errs.append(
+                f"{at}.desired_nodes: {pool.desired_nodes} is outside min_nodes..max_nodes "
+                f"({pool.min_nodes}..{pool.max_nodes})"
+            )
         if pool.accelerator is None:
             if pool.accelerators_per_node:
                 errs.append(f"{at}.accelerators_per_node: set without an accelerator")
@@ -276,7 +289,9 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             continue
         if pool.is_tpu:
             if spec.cloud != "gcp":
-                errs.append(f"{at}.accelerator: TPU pools exist only on gcp (cloud is {spec.cloud!r})")
+                errs.append(
+                    f"{at}.accelerator: TPU pools exist only on gcp (cloud is {spec.cloud!r})"
+                )
                 continue
             if not pool.tpu_topology:
                 errs.append(f"{at}.tpu_topology: required for TPU pools (for example 2x2 or 2x2x1)")
@@ -286,22 +301,30 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"{at}.tpu_topology: only for TPU pools")
         counts = catalog.accelerator_counts(spec.cloud, pool.accelerator)
         if not counts:
-            errs.append(f"{at}.accelerator: {spec.cloud} offers no {pool.accelerator}; "
-                        f"clouds that do: {', '.join(c for c in CLOUDS if catalog.accelerator_counts(c, pool.accelerator)) or 'none'}")
+            errs.append(
+                f"{at}.accelerator: {spec.cloud} offers no {pool.accelerator}; "
+                f"clouds that do: {', '.join(c for c in CLOUDS if catalog.accelerator_counts(c, pool.accelerator)) or 'none'}"
+            )
             continue
         if pool.accelerators_per_node not in counts:
-            errs.append(f"{at}.accelerators_per_node: {pool.accelerators_per_node} is not one of "
-                        f"{', '.join(map(str, counts))} ({spec.cloud} {pool.accelerator} instance sizes)")
+            errs.append(
+                f"{at}.accelerators_per_node: {pool.accelerators_per_node} is not one of "
+                f"{', '.join(map(str, counts))} ({spec.cloud} {pool.accelerator} instance sizes)"
+            )
             continue
         regions = catalog.regions_offering(spec.cloud, pool.accelerator, pool.accelerators_per_node)
         if spec.region not in regions:
-            errs.append(f"{at}.accelerator: {spec.cloud} offers no {pool.accelerators_per_node}x"
-                        f"{pool.accelerator} in {spec.region}; regions that do: {', '.join(regions)}")
+            errs.append(
+                f"{at}.accelerator: {spec.cloud} offers no {pool.accelerators_per_node}x"
+                f"{pool.accelerator} in {spec.region}; regions that do: {', '.join(regions)}"
+            )
         if pool.instance_type and pool.instance_type not in {
             o.instance_type for o in catalog.offers_for(spec.cloud, spec.region, pool.accelerator)
         }:
-            errs.append(f"{at}.instance_type: {pool.instance_type!r} does not carry "
-                        f"{pool.accelerator} in {spec.region} (see `pioneer catalog show`)")
+            errs.append(
+                f"{at}.instance_type: {pool.instance_type!r} does not carry "
+                f"{pool.accelerator} in {spec.region} (see `pioneer catalog show`)"
+            )
     for key, value in spec.tags.items():
         if not key or len(key) > 63:
             errs.append(f"tags.{key}: tag keys must be 1-63 characters")
@@ -314,8 +337,10 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
 
         errs.extend(gcp_spec_errors(spec))
     if not spec.cluster.private_endpoint and not spec.cluster.authorized_cidrs:
-        errs.append("cluster.authorized_cidrs: required when private_endpoint is false "
-                    "(a public endpoint open to 0.0.0.0/0 is not allowed)")
+        errs.append(
+            "cluster.authorized_cidrs: required when private_endpoint is false "
+            "(a public endpoint open to 0.0.0.0/0 is not allowed)"
+        )
     for j, cidr in enumerate(spec.cluster.authorized_cidrs):
         try:
             net = ipaddress.ip_network(cidr, strict=False)
@@ -323,13 +348,15 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"cluster.authorized_cidrs[{j}]: {cidr!r} is not a CIDR block")
             continue
         if net.prefixlen == 0:
-            errs.append(f"cluster.authorized_cidrs[{j}]: {cidr!r} opens the endpoint to the whole "
-                        "internet; list the networks that need it")
+            errs.append(
+                f"cluster.authorized_cidrs[{j}]: {cidr!r} opens the endpoint to the whole "
+                "internet; list the networks that need it"
+            )
     return errs
 
 
 # Azure tag names may not contain these characters, nor start with these reserved prefixes.
-_AZURE_TAG_FORBIDDEN = set('<>%&\\?/')
+_AZURE_TAG_FORBIDDEN = set("<>%&\\?/")
 _AZURE_TAG_RESERVED = ("microsoft", "azure", "windows")
 
 
@@ -338,13 +365,17 @@ def _azure_errors(spec: PlatformSpec) -> list[str]:
     errs = []
     for i, pool in enumerate(spec.node_pools):
         if pool.max_nodes < 1:
-            errs.append(f"node_pools[{i}].max_nodes: must be at least 1 on azure "
-                        "(the AKS autoscaler and AmlCompute need a maximum of 1 or more)")
+            errs.append(
+                f"node_pools[{i}].max_nodes: must be at least 1 on azure "
+                "(the AKS autoscaler and AmlCompute need a maximum of 1 or more)"
+            )
     for key in spec.tags:
         bad = sorted(_AZURE_TAG_FORBIDDEN & set(key))
         if bad:
             errs.append(f"tags.{key}: azure tag names may not contain {' '.join(bad)}")
         if key.lower().startswith(_AZURE_TAG_RESERVED):
-            errs.append(f"tags.{key}: azure reserves tag names starting with "
-                        f"{', '.join(_AZURE_TAG_RESERVED)}")
+            errs.append(
+                f"tags.{key}: azure reserves tag names starting with "
+                f"{', '.join(_AZURE_TAG_RESERVED)}"
+            )
     return errs

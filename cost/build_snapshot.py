@@ -17,14 +17,26 @@ import yaml
 
 OUT = Path(__file__).parent / "data" / "offers.csv"
 FIELDS = [
-    "cloud", "region", "instance_type", "accelerator", "accelerator_count",
-    "accelerator_memory_gib", "vcpus", "memory_gib", "on_demand_usd_per_hour",
-    "spot_usd_per_hour", "source", "date",
+    "cloud",
+    "region",
+    "instance_type",
+    "accelerator",
+    "accelerator_count",
+    "accelerator_memory_gib",
+    "vcpus",
+    "memory_gib",
+    "on_demand_usd_per_hour",
+    "spot_usd_per_hour",
+    "source",
+    "date",
 ]
 
 SKYPILOT_AWS = ("skypilot-org/skypilot-catalog catalogs/v9/aws/vms.csv@2c3d7ea7", "2026-07")
 SKYPILOT_AZURE = ("skypilot-org/skypilot-catalog catalogs/v6/azure/vms.csv@098741e7", "2024-08")
-GCP_SOURCE = ("Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml@fd66b26 (Cloud Billing Catalog API)", "2026-07-30")
+GCP_SOURCE = (
+    "Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml@fd66b26 (Cloud Billing Catalog API)",
+    "2026-07-30",
+)
 
 # Accelerators the GCP pricing file does not name per machine type; from the
 # machine-family pages of cloud.google.com/compute/docs/gpus (A2, A3, G2).
@@ -35,13 +47,27 @@ GCP_GPU_MACHINES: dict[str, tuple[str, int]] = {
     **{f"a3-highgpu-{n}g": ("H100", n) for n in (1, 2, 4, 8)},
     "a3-megagpu-8g": ("H100", 8),
     **{f"g2-standard-{c}": ("L4", 1) for c in (4, 8, 12, 16, 32)},
-    "g2-standard-24": ("L4", 2), "g2-standard-48": ("L4", 4), "g2-standard-96": ("L4", 8),
+    "g2-standard-24": ("L4", 2),
+    "g2-standard-48": ("L4", 4),
+    "g2-standard-96": ("L4", 8),
 }
 # Azure's source rows that misstate the machine (see SOURCES.md): ND96isr_H100_v5 has 8 GPUs.
 AZURE_COUNT_FIXES = {"Standard_ND96isr_H100_v5": 8}
 KEEP_AWS = re.compile(r"^(g4dn|g5|g6|g6e|p3|p3dn|p4d|p4de|p5|p5e|p5en|p6-b200)\.")
-KEEP_ACCEL = {"H200", "H100", "B200", "A100", "A100-80GB", "L40S", "L4", "A10G", "A10", "T4",
-              "V100", "V100-32GB"}
+KEEP_ACCEL = {
+    "H200",
+    "H100",
+    "B200",
+    "A100",
+    "A100-80GB",
+    "L40S",
+    "L4",
+    "A10G",
+    "A10",
+    "T4",
+    "V100",
+    "V100-32GB",
+}
 
 
 def _rows_from_skypilot(path: Path, source: tuple[str, str]) -> list[dict]:
@@ -59,13 +85,22 @@ def _rows_from_skypilot(path: Path, source: tuple[str, str]) -> list[dict]:
             # A spot price equal to on-demand is a placeholder in the source, not a price.
             if spot and float(spot) >= float(r["on_demand_usd_per_hour"]):
                 spot = ""
-            rows.append({
-                "cloud": r["cloud"], "region": r["region"], "instance_type": r["instance_type"],
-                "accelerator": r["accelerator"], "accelerator_count": count,
-                "accelerator_memory_gib": r["accelerator_memory_gib"], "vcpus": r["vcpus"],
-                "memory_gib": r["memory_gib"], "on_demand_usd_per_hour": r["on_demand_usd_per_hour"],
-                "spot_usd_per_hour": spot, "source": source[0], "date": source[1],
-            })
+            rows.append(
+                {
+                    "cloud": r["cloud"],
+                    "region": r["region"],
+                    "instance_type": r["instance_type"],
+                    "accelerator": r["accelerator"],
+                    "accelerator_count": count,
+                    "accelerator_memory_gib": r["accelerator_memory_gib"],
+                    "vcpus": r["vcpus"],
+                    "memory_gib": r["memory_gib"],
+                    "on_demand_usd_per_hour": r["on_demand_usd_per_hour"],
+                    "spot_usd_per_hour": spot,
+                    "source": source[0],
+                    "date": source[1],
+                }
+            )
     return rows
 
 
@@ -81,14 +116,22 @@ def _rows_from_gcp(path: Path) -> list[dict]:
             if "hour" not in cost:
                 continue
             spot = cost.get("hour_spot")
-            rows.append({
-                "cloud": "gcp", "region": region, "instance_type": machine, "accelerator": accel,
-                "accelerator_count": count, "accelerator_memory_gib": mem[accel],
-                "vcpus": item.get("cpu", ""), "memory_gib": item.get("ram", ""),
-                "on_demand_usd_per_hour": round(float(cost["hour"]), 6),
-                "spot_usd_per_hour": round(float(spot), 6) if spot else "",
-                "source": GCP_SOURCE[0], "date": GCP_SOURCE[1],
-            })
+            rows.append(
+                {
+                    "cloud": "gcp",
+                    "region": region,
+                    "instance_type": machine,
+                    "accelerator": accel,
+                    "accelerator_count": count,
+                    "accelerator_memory_gib": mem[accel],
+                    "vcpus": item.get("cpu", ""),
+                    "memory_gib": item.get("ram", ""),
+                    "on_demand_usd_per_hour": round(float(cost["hour"]), 6),
+                    "spot_usd_per_hour": round(float(spot), 6) if spot else "",
+                    "source": GCP_SOURCE[0],
+                    "date": GCP_SOURCE[1],
+                }
+            )
     return rows
 
 
@@ -98,9 +141,33 @@ def _rows_from_gcp(path: Path) -> list[dict]:
 TPU_SOURCE = ("cloud.google.com/tpu/pricing (list price per chip-hour, entered by hand)", "2025-06")
 TPU_MACHINES = [
     # machine type, accelerator, chips per VM, vCPUs, memory GiB, $/chip-hour, regions
-    ("ct5lp-hightpu-1t", "TPU-v5e", 1, 24, 48, 1.20, ("us-central1", "us-west4", "us-east1", "europe-west4")),
-    ("ct5lp-hightpu-4t", "TPU-v5e", 4, 112, 192, 1.20, ("us-central1", "us-west4", "us-east1", "europe-west4")),
-    ("ct5lp-hightpu-8t", "TPU-v5e", 8, 224, 384, 1.20, ("us-central1", "us-west4", "us-east1", "europe-west4")),
+    (
+        "ct5lp-hightpu-1t",
+        "TPU-v5e",
+        1,
+        24,
+        48,
+        1.20,
+        ("us-central1", "us-west4", "us-east1", "europe-west4"),
+    ),
+    (
+        "ct5lp-hightpu-4t",
+        "TPU-v5e",
+        4,
+        112,
+        192,
+        1.20,
+        ("us-central1", "us-west4", "us-east1", "europe-west4"),
+    ),
+    (
+        "ct5lp-hightpu-8t",
+        "TPU-v5e",
+        8,
+        224,
+        384,
+        1.20,
+        ("us-central1", "us-west4", "us-east1", "europe-west4"),
+    ),
     ("ct5p-hightpu-4t", "TPU-v5p", 4, 208, 448, 4.20, ("us-east5", "europe-west4")),
     ("ct4p-hightpu-4t", "TPU-v4", 4, 240, 407, 3.22, ("us-central2",)),
     ("ct6e-standard-4t", "TPU-v6e", 4, 180, 720, 2.70, ("us-east5", "europe-west4", "us-east1")),
@@ -111,10 +178,20 @@ TPU_MEMORY = {"TPU-v5e": 16, "TPU-v5p": 95, "TPU-v4": 32, "TPU-v6e": 32}
 
 def _tpu_rows() -> list[dict]:
     return [
-        {"cloud": "gcp", "region": region, "instance_type": machine, "accelerator": accel,
-         "accelerator_count": chips, "accelerator_memory_gib": TPU_MEMORY[accel], "vcpus": vcpus,
-         "memory_gib": mem, "on_demand_usd_per_hour": round(chips * per_chip, 6),
-         "spot_usd_per_hour": "", "source": TPU_SOURCE[0], "date": TPU_SOURCE[1]}
+        {
+            "cloud": "gcp",
+            "region": region,
+            "instance_type": machine,
+            "accelerator": accel,
+            "accelerator_count": chips,
+            "accelerator_memory_gib": TPU_MEMORY[accel],
+            "vcpus": vcpus,
+            "memory_gib": mem,
+            "on_demand_usd_per_hour": round(chips * per_chip, 6),
+            "spot_usd_per_hour": "",
+            "source": TPU_SOURCE[0],
+            "date": TPU_SOURCE[1],
+        }
         for machine, accel, chips, vcpus, mem, per_chip, regions in TPU_MACHINES
         for region in regions
     ]
@@ -123,7 +200,9 @@ def _tpu_rows() -> list[dict]:
 SPOT_ADVISOR_OUT = Path(__file__).parent / "data" / "spot_advisor.csv"
 SPOT_ADVISOR_SOURCE = (
     "alexei-led/spotinfo internal/spot/data/spot-advisor-data.json (copy of AWS Spot Advisor "
-    "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json)", "2025-06-28")
+    "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json)",
+    "2025-06-28",
+)
 # CPU instance types the stacks use for system node pools; carried so their spot
 # interruption bucket is known too.
 SPOT_ADVISOR_EXTRA_TYPES = ("m6i.xlarge", "m6i.2xlarge", "m5.xlarge")
@@ -141,36 +220,97 @@ def spot_advisor_rows(advisor_json: Path, aws_rows: list[dict]) -> list[dict]:
         entry = data["spot_advisor"].get(region, {}).get("Linux", {}).get(itype)
         if entry is None:
             continue  # Spot Advisor has no data for it (e.g. p5.4xlarge, p6-b200)
-        out.append({"cloud": "aws", "region": region, "instance_type": itype,
-                    "interruption_bucket": entry["r"], "savings_pct": entry["s"],
-                    "source": SPOT_ADVISOR_SOURCE[0], "date": SPOT_ADVISOR_SOURCE[1]})
+        out.append(
+            {
+                "cloud": "aws",
+                "region": region,
+                "instance_type": itype,
+                "interruption_bucket": entry["r"],
+                "savings_pct": entry["s"],
+                "source": SPOT_ADVISOR_SOURCE[0],
+                "date": SPOT_ADVISOR_SOURCE[1],
+            }
+        )
     return out
 
 
 # CPU instance types for system node pools (the stacks' defaults and close relatives).
 CPU_OUT = Path(__file__).parent / "data" / "cpu_offers.csv"
-CPU_FIELDS = ["cloud", "region", "instance_type", "vcpus", "memory_gib",
-              "on_demand_usd_per_hour", "spot_usd_per_hour", "source", "date"]
-GCP_CPU_MACHINES = ("e2-standard-2", "e2-standard-4", "e2-standard-8", "n2-standard-4",
-                    "n2-standard-8")
-GCP_CPU_REGIONS = ("us-central1", "us-east1", "us-east4", "us-west1", "europe-west1",
-                   "europe-west4")
-# Not in the reference data: public Linux on-demand list prices typed in (spot left empty).
-HAND_CPU = [
-    ("aws", region, "m6i.xlarge", 4, 16, price,
-     "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux on-demand; entered by hand)", "2025-06")
-    for region, price in (("us-east-1", 0.192), ("us-east-2", 0.192), ("us-west-2", 0.192),
-                          ("eu-west-1", 0.214), ("eu-central-1", 0.23))
-] + [
-    ("aws", region, "m6i.2xlarge", 8, 32, price,
-     "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux on-demand; entered by hand)", "2025-06")
-    for region, price in (("us-east-1", 0.384), ("us-east-2", 0.384), ("us-west-2", 0.384))
-] + [
-    ("azure", region, "Standard_D4s_v5", 4, 16, 0.192,
-     "https://azure.microsoft.com/pricing/details/virtual-machines/linux/ (D4s v5 pay-as-you-go; "
-     "entered by hand)", "2025-06")
-    for region in ("eastus", "eastus2", "westus2", "westus3", "southcentralus")
+CPU_FIELDS = [
+    "cloud",
+    "region",
+    "instance_type",
+    "vcpus",
+    "memory_gib",
+    "on_demand_usd_per_hour",
+    "spot_usd_per_hour",
+    "source",
+    "date",
 ]
+GCP_CPU_MACHINES = (
+    "e2-standard-2",
+    "e2-standard-4",
+    "e2-standard-8",
+    "n2-standard-4",
+    "n2-standard-8",
+)
+GCP_CPU_REGIONS = (
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-west1",
+    "europe-west1",
+    "europe-west4",
+)
+# Not in the reference data: public Linux on-demand list prices typed in (spot left empty).
+HAND_CPU = (
+    [
+        (
+            "aws",
+            region,
+            "m6i.xlarge",
+            4,
+            16,
+            price,
+            "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux on-demand; entered by hand)",
+            "2025-06",
+        )
+        for region, price in (
+            ("us-east-1", 0.192),
+            ("us-east-2", 0.192),
+            ("us-west-2", 0.192),
+            ("eu-west-1", 0.214),
+            ("eu-central-1", 0.23),
+        )
+    ]
+    + [
+        (
+            "aws",
+            region,
+            "m6i.2xlarge",
+            8,
+            32,
+            price,
+            "https://aws.amazon.com/ec2/pricing/on-demand/ (Linux on-demand; entered by hand)",
+            "2025-06",
+        )
+        for region, price in (("us-east-1", 0.384), ("us-east-2", 0.384), ("us-west-2", 0.384))
+    ]
+    + [
+        (
+            "azure",
+            region,
+            "Standard_D4s_v5",
+            4,
+            16,
+            0.192,
+            "https://azure.microsoft.com/pricing/details/virtual-machines/linux/ (D4s v5 pay-as-you-go; "
+            "entered by hand)",
+            "2025-06",
+        )
+        for region in ("eastus", "eastus2", "westus2", "westus3", "southcentralus")
+    ]
+)
 
 
 def cpu_rows(gcp_pricing: Path) -> list[dict]:
@@ -182,23 +322,45 @@ def cpu_rows(gcp_pricing: Path) -> list[dict]:
             cost = item["cost"].get(region)
             if not cost or "hour" not in cost:
                 continue
-            rows.append({"cloud": "gcp", "region": region, "instance_type": machine,
-                         "vcpus": item.get("cpu", ""), "memory_gib": item.get("ram", ""),
-                         "on_demand_usd_per_hour": round(float(cost["hour"]), 6),
-                         "spot_usd_per_hour": round(float(cost["hour_spot"]), 6)
-                         if cost.get("hour_spot") else "",
-                         "source": GCP_SOURCE[0], "date": GCP_SOURCE[1]})
+            rows.append(
+                {
+                    "cloud": "gcp",
+                    "region": region,
+                    "instance_type": machine,
+                    "vcpus": item.get("cpu", ""),
+                    "memory_gib": item.get("ram", ""),
+                    "on_demand_usd_per_hour": round(float(cost["hour"]), 6),
+                    "spot_usd_per_hour": round(float(cost["hour_spot"]), 6)
+                    if cost.get("hour_spot")
+                    else "",
+                    "source": GCP_SOURCE[0],
+                    "date": GCP_SOURCE[1],
+                }
+            )
     for cloud, region, itype, vcpus, mem, price, source, date in HAND_CPU:
-        rows.append({"cloud": cloud, "region": region, "instance_type": itype, "vcpus": vcpus,
-                     "memory_gib": mem, "on_demand_usd_per_hour": price, "spot_usd_per_hour": "",
-                     "source": source, "date": date})
+        rows.append(
+            {
+                "cloud": cloud,
+                "region": region,
+                "instance_type": itype,
+                "vcpus": vcpus,
+                "memory_gib": mem,
+                "on_demand_usd_per_hour": price,
+                "spot_usd_per_hour": "",
+                "source": source,
+                "date": date,
+            }
+        )
     return sorted(rows, key=lambda r: (r["cloud"], r["region"], r["instance_type"]))
 
 
 # SageMaker `ml.*` vs EC2 on-demand, us-east-1, from the same file (January 2025).
 SAGEMAKER_OUT = Path(__file__).parent / "data" / "sagemaker_premium.csv"
-SAGEMAKER_SOURCE = ("aws-samples/foundation-model-benchmarking-tool "
-                    "fmbench/configs/pricing_fallback.yml (us-east-1 on-demand)", "2025-01-26")
+SAGEMAKER_SOURCE = (
+    "aws-samples/foundation-model-benchmarking-tool "
+    "fmbench/configs/pricing_fallback.yml (us-east-1 on-demand)",
+    "2025-01-26",
+)
 
 
 def sagemaker_rows(path: Path) -> list[dict]:
@@ -209,10 +371,16 @@ def sagemaker_rows(path: Path) -> list[dict]:
             continue
         ec2 = name.removeprefix("ml.")
         if ec2 in prices:
-            rows.append({"instance_type": ec2, "sagemaker_usd_per_hour": ml_price,
-                         "ec2_usd_per_hour": prices[ec2],
-                         "ratio": round(ml_price / prices[ec2], 4),
-                         "source": SAGEMAKER_SOURCE[0], "date": SAGEMAKER_SOURCE[1]})
+            rows.append(
+                {
+                    "instance_type": ec2,
+                    "sagemaker_usd_per_hour": ml_price,
+                    "ec2_usd_per_hour": prices[ec2],
+                    "ratio": round(ml_price / prices[ec2], 4),
+                    "source": SAGEMAKER_SOURCE[0],
+                    "date": SAGEMAKER_SOURCE[1],
+                }
+            )
     return sorted(rows, key=lambda r: r["instance_type"])
 
 
@@ -226,13 +394,16 @@ def _write(path: Path, rows: list[dict], fields: list[str] | None = None) -> Non
 def build(prices_dir: Path) -> dict[Path, tuple[list[dict], list[str]]]:
     """Every snapshot file's rows and columns, built from the reference data."""
     d = Path(prices_dir)
-    rows = (_rows_from_skypilot(d / "aws_gpu_offers.csv", SKYPILOT_AWS)
-            + _rows_from_skypilot(d / "azure_gpu_offers.csv", SKYPILOT_AZURE)
-            + _rows_from_gcp(d / "gcp-pricing-2026-07-30.yml")
-            + _tpu_rows())
+    rows = (
+        _rows_from_skypilot(d / "aws_gpu_offers.csv", SKYPILOT_AWS)
+        + _rows_from_skypilot(d / "azure_gpu_offers.csv", SKYPILOT_AZURE)
+        + _rows_from_gcp(d / "gcp-pricing-2026-07-30.yml")
+        + _tpu_rows()
+    )
     rows.sort(key=lambda r: (r["cloud"], r["region"], r["instance_type"]))
-    advisor = spot_advisor_rows(d / "aws-spot-advisor-2025-06-28.json",
-                                [r for r in rows if r["cloud"] == "aws"])
+    advisor = spot_advisor_rows(
+        d / "aws-spot-advisor-2025-06-28.json", [r for r in rows if r["cloud"] == "aws"]
+    )
     sm = sagemaker_rows(d / "aws-sagemaker-and-ec2-prices-2025-01-26.yml")
     return {
         OUT: (rows, FIELDS),

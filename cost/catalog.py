@@ -92,13 +92,18 @@ def _read_offers(path: Path) -> tuple[Offer, ...]:
     with path.open() as f:
         return tuple(
             Offer(
-                cloud=r["cloud"], region=r["region"], instance_type=r["instance_type"],
-                accelerator=r["accelerator"], accelerator_count=int(r["accelerator_count"]),
+                cloud=r["cloud"],
+                region=r["region"],
+                instance_type=r["instance_type"],
+                accelerator=r["accelerator"],
+                accelerator_count=int(r["accelerator_count"]),
                 accelerator_memory_gib=float(r["accelerator_memory_gib"] or 0),
-                vcpus=float(r["vcpus"] or 0), memory_gib=float(r["memory_gib"] or 0),
+                vcpus=float(r["vcpus"] or 0),
+                memory_gib=float(r["memory_gib"] or 0),
                 on_demand_usd_per_hour=_float(r["on_demand_usd_per_hour"]),
                 spot_usd_per_hour=_float(r["spot_usd_per_hour"]),
-                source=r["source"], date=r["date"],
+                source=r["source"],
+                date=r["date"],
             )
             for r in csv.DictReader(f)
         )
@@ -109,12 +114,20 @@ def _read_cpu_offers(path: Path) -> tuple[Offer, ...]:
         return ()
     with path.open() as f:
         return tuple(
-            Offer(cloud=r["cloud"], region=r["region"], instance_type=r["instance_type"],
-                  accelerator="", accelerator_count=0, accelerator_memory_gib=0.0,
-                  vcpus=float(r["vcpus"] or 0), memory_gib=float(r["memory_gib"] or 0),
-                  on_demand_usd_per_hour=_float(r["on_demand_usd_per_hour"]),
-                  spot_usd_per_hour=_float(r["spot_usd_per_hour"]),
-                  source=r["source"], date=r["date"])
+            Offer(
+                cloud=r["cloud"],
+                region=r["region"],
+                instance_type=r["instance_type"],
+                accelerator="",
+                accelerator_count=0,
+                accelerator_memory_gib=0.0,
+                vcpus=float(r["vcpus"] or 0),
+                memory_gib=float(r["memory_gib"] or 0),
+                on_demand_usd_per_hour=_float(r["on_demand_usd_per_hour"]),
+                spot_usd_per_hour=_float(r["spot_usd_per_hour"]),
+                source=r["source"],
+                date=r["date"],
+            )
             for r in csv.DictReader(f)
         )
 
@@ -123,8 +136,10 @@ def _read_buckets(path: Path) -> dict[tuple[str, str, str], int]:
     if not path.exists():
         return {}
     with path.open() as f:
-        return {(r["cloud"], r["region"], r["instance_type"]): int(r["interruption_bucket"])
-                for r in csv.DictReader(f)}
+        return {
+            (r["cloud"], r["region"], r["instance_type"]): int(r["interruption_bucket"])
+            for r in csv.DictReader(f)
+        }
 
 
 def _read_sagemaker(path: Path) -> dict[str, dict[str, str]]:
@@ -158,8 +173,9 @@ class Catalog:
         """Accelerator (GPU/TPU) offers; CPU-only types are in `cpu_offers`."""
         self.cpu_offers: tuple[Offer, ...] = tuple(with_bucket(o) for o in cpu_offers)
         self._buckets = buckets
-        self._by_type = {(o.cloud, o.region, o.instance_type): o
-                         for o in (*self.cpu_offers, *self.offers)}
+        self._by_type = {
+            (o.cloud, o.region, o.instance_type): o for o in (*self.cpu_offers, *self.offers)
+        }
         self._prices: dict[str, Any] = dict(prices or {})
         self._sagemaker = dict(sagemaker or {})
         self.hours_per_month: float = float(self._prices.get("hours_per_month", 730))
@@ -172,7 +188,8 @@ class Catalog:
         count: int | None = None,
     ) -> list[Offer]:
         return [
-            o for o in self.offers
+            o
+            for o in self.offers
             if (cloud is None or o.cloud == cloud)
             and (region is None or o.region == region)
             and (accelerator is None or o.accelerator == accelerator)
@@ -185,7 +202,9 @@ class Catalog:
     def regions_offering(self, cloud: str, accelerator: str, count: int | None = None) -> list[str]:
         return sorted({o.region for o in self.offers_for(cloud, None, accelerator, count)})
 
-    def accelerator_counts(self, cloud: str, accelerator: str, region: str | None = None) -> list[int]:
+    def accelerator_counts(
+        self, cloud: str, accelerator: str, region: str | None = None
+    ) -> list[int]:
         return sorted({o.accelerator_count for o in self.offers_for(cloud, region, accelerator)})
 
     def instance_types(self, cloud: str, region: str, accelerator: str, count: int) -> list[str]:
@@ -209,8 +228,11 @@ class Catalog:
             return self._by_type[(cloud, region, instance_type)]
         except KeyError:
             where = sorted(r for (c, r, t) in self._by_type if c == cloud and t == instance_type)
-            hint = f"; regions that have it: {', '.join(where)}" if where else \
-                " (the catalog does not carry this type)"
+            hint = (
+                f"; regions that have it: {', '.join(where)}"
+                if where
+                else " (the catalog does not carry this type)"
+            )
             raise CatalogError(f"no {cloud} offer for {instance_type} in {region}{hint}") from None
 
     def interruption_bucket(self, cloud: str, region: str, instance_type: str) -> int | None:
@@ -233,10 +255,13 @@ class Catalog:
         usd = rec["usd"]
         if isinstance(usd, Mapping):
             if region not in usd:
-                raise CatalogError(f"no {cloud} {key} price for region {region!r}; "
-                                   f"regions in the snapshot: {', '.join(sorted(usd))}")
-            return ServicePrice(cloud, key, float(usd[region]), rec["unit"], rec["source"],
-                                str(rec["date"]), region)
+                raise CatalogError(
+                    f"no {cloud} {key} price for region {region!r}; "
+                    f"regions in the snapshot: {', '.join(sorted(usd))}"
+                )
+            return ServicePrice(
+                cloud, key, float(usd[region]), rec["unit"], rec["source"], str(rec["date"]), region
+            )
         return ServicePrice(cloud, key, float(usd), rec["unit"], rec["source"], str(rec["date"]))
 
     def service_prices(self, cloud: str | None = None) -> list[ServicePrice]:
@@ -277,8 +302,9 @@ class Catalog:
             ratios = sorted(float(r["ratio"]) for r in rows.values())
             basis = f"median of all {len(ratios)} ml.* pairs ({family or 'no type'} not in source)"
         any_row = next(iter(same or rows.values()))
-        return ManagedPremium("sagemaker", ratios[len(ratios) // 2], any_row["source"],
-                              any_row["date"], basis)
+        return ManagedPremium(
+            "sagemaker", ratios[len(ratios) // 2], any_row["source"], any_row["date"], basis
+        )
 
     def dates(self) -> list[str]:
         """Every distinct price date in the snapshot, oldest first."""

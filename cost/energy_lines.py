@@ -37,8 +37,11 @@ def _sum(values: list[float | None]) -> float | None:
 def line_energy(line: Mapping[str, Any]) -> dict[str, Any]:
     """``{kwh, kg_co2e, not_estimated, factors[, scope]}`` for one priced line (plain JSON)."""
     if line["status"] == "not_priced":
-        why = (f"not priced, so no node-hours to estimate ({line['reason']})"
-               if _is_compute(line["type"]) else NO_DATA)
+        why = (
+            f"not priced, so no node-hours to estimate ({line['reason']})"
+            if _is_compute(line["type"])
+            else NO_DATA
+        )
         return {"kwh": None, "kg_co2e": None, "factors": [], "not_estimated": why}
     if line["status"] == "free":
         return {"kwh": None, "kg_co2e": None, "factors": [], "not_estimated": NO_DATA}
@@ -54,8 +57,9 @@ def line_energy(line: Mapping[str, Any]) -> dict[str, Any]:
     }
     others = [c["name"] for c in line["charges"] if "energy" not in c]
     if others:
-        out["scope"] = ("compute node-hours only; not estimated: " + ", ".join(others)
-                        + f" ({NO_DATA})")
+        out["scope"] = (
+            "compute node-hours only; not estimated: " + ", ".join(others) + f" ({NO_DATA})"
+        )
     return out
 
 
@@ -71,10 +75,9 @@ def energy_totals(lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "kwh": _sum([ln["energy"]["kwh"] for ln in with_kwh]) or 0.0,
         "kg_co2e": _sum([ln["energy"]["kg_co2e"] for ln in with_kwh]) or 0.0,
         "lines_estimated": len(with_kwh),
-        "lines_without_energy_data": sum(ln["energy"]["not_estimated"] == NO_DATA
-                                          for ln in lines),
+        "lines_without_energy_data": sum(ln["energy"]["not_estimated"] == NO_DATA for ln in lines),
         "not_estimated": compute_missing,
         "factors": _merge_factors(ln["energy"]["factors"] for ln in with_kwh),
         "basis": "compute node-hours from the same usage as the dollars, at training load "
-                 "(cost/energy.py); other resources are not estimated",
+        "(cost/energy.py); other resources are not estimated",
     }

@@ -47,8 +47,7 @@ def _cloud_of(type_: str) -> str | None:
 def _states(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The resulting state of each resource a preview shows (deleted ones are left out)."""
     if not isinstance(doc, Mapping) or not isinstance(doc.get("steps"), list):
-        raise PreviewFormatError("not a `pulumi preview --json` document: expected a 'steps' "
-                                 "list")
+        raise PreviewFormatError("not a `pulumi preview --json` document: expected a 'steps' list")
     out = []
     for i, step in enumerate(doc["steps"]):
         if not isinstance(step, Mapping):
@@ -78,8 +77,9 @@ def _provider_regions(states: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def _default_region(states: list[dict[str, Any]], providers: Mapping[str, str],
-                    cloud: str | None) -> str | None:
+def _default_region(
+    states: list[dict[str, Any]], providers: Mapping[str, str], cloud: str | None
+) -> str | None:
     package = {"azure": "azure-native"}.get(cloud or "", cloud)
     for urn, region in providers.items():
         if cloud and f"pulumi:providers:{package}::" in urn:
@@ -93,8 +93,9 @@ def _default_region(states: list[dict[str, Any]], providers: Mapping[str, str],
     return seen.most_common(1)[0][0] if seen else None
 
 
-def _region_for(state: Mapping[str, Any], providers: Mapping[str, str],
-                default: str | None) -> str | None:
+def _region_for(
+    state: Mapping[str, Any], providers: Mapping[str, str], default: str | None
+) -> str | None:
     ins = state.get("inputs") or {}
     own = ins.get("region") or ins.get("location")
     if isinstance(own, str) and own:
@@ -127,8 +128,12 @@ def _component_of(urn: str, parents: Mapping[str, str], types: Mapping[str, str]
 
 
 def price_resource(res: Resource, ctx: Context) -> dict[str, Any]:
-    line: dict[str, Any] = {"type": res.type, "name": res.name, "urn": res.urn,
-                            "region": res.region}
+    line: dict[str, Any] = {
+        "type": res.type,
+        "name": res.name,
+        "urn": res.urn,
+        "region": res.region,
+    }
     fn = RULES.get(res.type)
     reason = free_reason(res.type) if fn is None else None
     try:
@@ -136,13 +141,35 @@ def price_resource(res: Resource, ctx: Context) -> dict[str, Any]:
             raise NotPriced(f"no pricing rule for resource type {res.type}")
         result: Priced | Free = Free(reason) if fn is None else fn(res, ctx)  # type: ignore[arg-type]
     except NotPriced as e:
-        return {**line, "status": "not_priced", "reason": str(e), "hourly_usd": None,
-                "monthly_usd": None, "quantity": None, "unit": None, "price_source": None,
-                "price_date": None, "charges": [], "notes": [], "unpriced_parts": []}
+        return {
+            **line,
+            "status": "not_priced",
+            "reason": str(e),
+            "hourly_usd": None,
+            "monthly_usd": None,
+            "quantity": None,
+            "unit": None,
+            "price_source": None,
+            "price_date": None,
+            "charges": [],
+            "notes": [],
+            "unpriced_parts": [],
+        }
     if isinstance(result, Free):
-        return {**line, "status": "free", "reason": result.reason, "hourly_usd": 0.0,
-                "monthly_usd": 0.0, "quantity": None, "unit": None, "price_source": None,
-                "price_date": None, "charges": [], "notes": [], "unpriced_parts": []}
+        return {
+            **line,
+            "status": "free",
+            "reason": result.reason,
+            "hourly_usd": 0.0,
+            "monthly_usd": 0.0,
+            "quantity": None,
+            "unit": None,
+            "price_source": None,
+            "price_date": None,
+            "charges": [],
+            "notes": [],
+            "unpriced_parts": [],
+        }
     charges = result.charges
     first = charges[0] if charges else None
     hourly = [c.hourly_usd for c in charges if c.hourly_usd is not None]
@@ -162,8 +189,12 @@ def price_resource(res: Resource, ctx: Context) -> dict[str, Any]:
     }
 
 
-def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | None = None,
-                     *, catalog: Catalog | None = None) -> dict[str, Any]:
+def estimate_preview(
+    doc: Mapping[str, Any],
+    usage: Usage | Mapping[str, Any] | None = None,
+    *,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
     """Price every resource of a `pulumi preview --json` document; see the module doc.
 
     Returns ``{"monthly_usd", "hourly_usd", "lines", "components", "counts",
@@ -186,8 +217,13 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
     for s in states:
         if not s.get("custom", True) or s["type"] == STACK_TYPE:
             continue  # component resources hold no cost of their own
-        res = Resource(s["type"], _name_of(s["urn"]), s["urn"], s.get("inputs") or {},
-                       _region_for(s, providers, default_region))
+        res = Resource(
+            s["type"],
+            _name_of(s["urn"]),
+            s["urn"],
+            s.get("inputs") or {},
+            _region_for(s, providers, default_region),
+        )
         line = price_resource(res, ctx)
         line["component"] = _component_of(s["urn"], parents, types)
         line["energy"] = line_energy(line)
@@ -195,9 +231,10 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
 
     components: dict[str, dict[str, Any]] = {}
     for line in lines:
-        comp: dict[str, Any] = components.setdefault(line["component"], {"component": line["component"],
-                                                      "monthly_usd": 0.0, "resources": 0,
-                                                      "not_priced": 0})
+        comp: dict[str, Any] = components.setdefault(
+            line["component"],
+            {"component": line["component"], "monthly_usd": 0.0, "resources": 0, "not_priced": 0},
+        )
         comp["resources"] += 1
         comp["monthly_usd"] = round(comp["monthly_usd"] + (line["monthly_usd"] or 0.0), 4)
         comp["not_priced"] += line["status"] == "not_priced"
@@ -211,11 +248,11 @@ def estimate_preview(doc: Mapping[str, Any], usage: Usage | Mapping[str, Any] | 
         "hourly_usd": round(sum(ln["hourly_usd"] or 0.0 for ln in lines), 4),
         "lines": lines,
         "components": sorted(components.values(), key=lambda c: -c["monthly_usd"]),
-        "counts": {k: counts.get(k, 0) for k in ("priced", "partly_priced", "free",
-                                                  "not_priced")},
+        "counts": {k: counts.get(k, 0) for k in ("priced", "partly_priced", "free", "not_priced")},
         "catalog_dates": dates,
-        "catalog_date": f"{dates[0]} .. {dates[-1]}" if len(dates) > 1 else
-        (dates[0] if dates else None),
+        "catalog_date": f"{dates[0]} .. {dates[-1]}"
+        if len(dates) > 1
+        else (dates[0] if dates else None),
         "usage": {"source": use.source, "hours_per_month": use.hours_per_month},
         "energy": energy_totals(lines),
     }
@@ -255,8 +292,12 @@ def estimate_stacks(stacks: list[str]) -> dict[str, dict[str, Any]]:
     return {e["stack"]: e for e in (estimate_stack(s) for s in stacks)}
 
 
-def estimate_spec(spec: PlatformSpec, usage: Usage | Mapping[str, Any] | None = None,
-                  *, catalog: Catalog | None = None) -> dict[str, Any]:
+def estimate_spec(
+    spec: PlatformSpec,
+    usage: Usage | Mapping[str, Any] | None = None,
+    *,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
     """Monthly compute cost of the spec's node pools (what `pulumi up` exports).
 
     Each pool: nodes (usage, else desired, else min) x hours (usage, else hours per
@@ -273,8 +314,9 @@ def estimate_spec(spec: PlatformSpec, usage: Usage | Mapping[str, Any] | None = 
             if pool.instance_type:
                 itype = pool.instance_type
             elif pool.accelerator:
-                itype = catalog.instance_types(spec.cloud, spec.region, pool.accelerator,
-                                               pool.accelerators_per_node)[0]
+                itype = catalog.instance_types(
+                    spec.cloud, spec.region, pool.accelerator, pool.accelerators_per_node
+                )[0]
             else:
                 itype = DEFAULT_CPU_TYPES[spec.cloud]
             offer = catalog.offer(spec.cloud, spec.region, itype)
@@ -286,15 +328,23 @@ def estimate_spec(spec: PlatformSpec, usage: Usage | Mapping[str, Any] | None = 
         if price is None:
             price, note = offer.on_demand_usd_per_hour, "no spot price; priced at on-demand"
         if price is None:
-            pools[pool.name] = {"status": "not_priced", "monthly_usd": None,
-                                "reason": f"no price for {itype} in {spec.region}"}
+            pools[pool.name] = {
+                "status": "not_priced",
+                "monthly_usd": None,
+                "reason": f"no price for {itype} in {spec.region}",
+            }
             continue
         pools[pool.name] = {
-            "status": "priced", "instance_type": itype,
-            "capacity": "spot" if pool.spot else "on_demand", "nodes": nodes, "hours": hours,
-            "usd_per_node_hour": price, "monthly_usd": round(nodes * hours * price, 2),
+            "status": "priced",
+            "instance_type": itype,
+            "capacity": "spot" if pool.spot else "on_demand",
+            "nodes": nodes,
+            "hours": hours,
+            "usd_per_node_hour": price,
+            "monthly_usd": round(nodes * hours * price, 2),
             "max_monthly_usd": round(pool.max_nodes * use.hours_per_month * price, 2),
-            "price_source": offer.source, "price_date": offer.date,
+            "price_source": offer.source,
+            "price_date": offer.date,
             **({"note": note} if note else {}),
         }
     priced = [p for p in pools.values() if p["monthly_usd"] is not None]
@@ -307,9 +357,11 @@ def estimate_spec(spec: PlatformSpec, usage: Usage | Mapping[str, Any] | None = 
     }
 
 
-def compare_estimates(a: Mapping[str, Any], b: Mapping[str, Any], *, label_a: str = "A",
-                      label_b: str = "B") -> dict[str, Any]:
+def compare_estimates(
+    a: Mapping[str, Any], b: Mapping[str, Any], *, label_a: str = "A", label_b: str = "B"
+) -> dict[str, Any]:
     """Difference between two estimates, per resource type and in total (b minus a)."""
+
     def by_type(est: Mapping[str, Any]) -> dict[str, float]:
         out: dict[str, float] = {}
         for ln in est["lines"]:
@@ -317,13 +369,20 @@ def compare_estimates(a: Mapping[str, Any], b: Mapping[str, Any], *, label_a: st
         return out
 
     ta, tb = by_type(a), by_type(b)
-    rows: list[dict[str, Any]] = [{"type": t, label_a: ta.get(t, 0.0), label_b: tb.get(t, 0.0),
-             "diff_usd": round(tb.get(t, 0.0) - ta.get(t, 0.0), 2)}
-            for t in sorted(set(ta) | set(tb))]
+    rows: list[dict[str, Any]] = [
+        {
+            "type": t,
+            label_a: ta.get(t, 0.0),
+            label_b: tb.get(t, 0.0),
+            "diff_usd": round(tb.get(t, 0.0) - ta.get(t, 0.0), 2),
+        }
+        for t in sorted(set(ta) | set(tb))
+    ]
     rows.sort(key=lambda r: -abs(r["diff_usd"]))
     total_a, total_b = a["monthly_usd"], b["monthly_usd"]
     return {
-        "a": label_a, "b": label_b,
+        "a": label_a,
+        "b": label_b,
         "monthly_usd": {label_a: total_a, label_b: total_b},
         "diff_usd": round(total_b - total_a, 2),
         "diff_pct": round(100 * (total_b - total_a) / total_a, 1) if total_a else None,
@@ -333,8 +392,9 @@ def compare_estimates(a: Mapping[str, Any], b: Mapping[str, Any], *, label_a: st
     }
 
 
-def _energy_change(a: Mapping[str, Any], b: Mapping[str, Any], label_a: str, label_b: str
-                   ) -> dict[str, Any]:
+def _energy_change(
+    a: Mapping[str, Any], b: Mapping[str, Any], label_a: str, label_b: str
+) -> dict[str, Any]:
     """Monthly kgCO2e of both sides and the change (compute lines only, `cost.energy_lines`)."""
     if not (a.get("energy") and b.get("energy")):
         return {}

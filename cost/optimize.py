@@ -45,8 +45,11 @@ HOURS_PER_MONTH = 730.0
 # Used only when the catalog has no figure for the cloud/region (documented defaults).
 DEFAULT_STORAGE_USD_GB_MONTH = {"aws": 0.023, "gcp": 0.020, "azure": 0.018}
 DEFAULT_EGRESS_USD_GB = {"aws": 0.09, "gcp": 0.12, "azure": 0.087}
-STORAGE_KEYS = {"aws": "s3_standard_gb_month", "gcp": "gcs_standard_gb_month",
-                "azure": "blob_hot_lrs_gb_month"}
+STORAGE_KEYS = {
+    "aws": "s3_standard_gb_month",
+    "gcp": "gcs_standard_gb_month",
+    "azure": "blob_hot_lrs_gb_month",
+}
 
 
 @dataclass(frozen=True)
@@ -58,19 +61,19 @@ class Plan:
     accelerators_per_node: int
     nodes: int
     mode: str
-    price_usd_per_hour: float        # the plan's instances (spot or on-demand), all nodes
+    price_usd_per_hour: float  # the plan's instances (spot or on-demand), all nodes
     expected_hours: float
     expected_cost_usd: float
     deadline_probability: float
-    efficiency: float                # eta(N) from Eq. 1
-    compute_hours: float             # T(N), no interruptions
-    interruptions_per_hour: float    # Lambda = nodes x lambda (0 for on-demand)
+    efficiency: float  # eta(N) from Eq. 1
+    compute_hours: float  # T(N), no interruptions
+    interruptions_per_hour: float  # Lambda = nodes x lambda (0 for on-demand)
     interruption_source: str
     checkpoint_interval_hours: float | None
-    storage_egress_usd: float        # part of expected_cost_usd
+    storage_egress_usd: float  # part of expected_cost_usd
     price_source: str
     price_date: str
-    expected_kwh: float | None = None        # nodes x expected hours at training load
+    expected_kwh: float | None = None  # nodes x expected hours at training load
     expected_kg_co2e: float | None = None
     energy_not_estimated: str | None = None
     energy_factors: tuple[energy.Factor, ...] = ()
@@ -80,8 +83,10 @@ class Plan:
         return self.accelerators_per_node * self.nodes
 
     def label(self) -> str:
-        return (f"{self.cloud}/{self.region} {self.nodes}x {self.instance_type} "
-                f"({self.accelerators}x{self.accelerator}) {self.mode}")
+        return (
+            f"{self.cloud}/{self.region} {self.nodes}x {self.instance_type} "
+            f"({self.accelerators}x{self.accelerator}) {self.mode}"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -96,7 +101,7 @@ class PlanTable:
 
     offer_index: np.ndarray
     nodes: np.ndarray
-    mode: np.ndarray             # index into MODES
+    mode: np.ndarray  # index into MODES
     price: np.ndarray
     hours: np.ndarray
     cost: np.ndarray
@@ -105,11 +110,11 @@ class PlanTable:
     compute_hours: np.ndarray
     rate: np.ndarray
     tau: np.ndarray
-    extras: np.ndarray           # storage + egress $ (included in cost)
+    extras: np.ndarray  # storage + egress $ (included in cost)
     meets_deadline: np.ndarray
     within_budget: np.ndarray
-    kwh: np.ndarray              # expected energy, NaN where not estimated
-    kg_co2e: np.ndarray          # expected emissions, NaN where not estimated
+    kwh: np.ndarray  # expected energy, NaN where not estimated
+    kg_co2e: np.ndarray  # expected emissions, NaN where not estimated
 
     @property
     def feasible(self) -> np.ndarray:
@@ -131,15 +136,16 @@ OBJECTIVE_NAMES = (*OBJECTIVES, "mix")
 def parse_weights(text: str | None) -> dict[str, float]:
     """``"cost=1,carbon=0.5"`` -> ``{"cost": 1.0, "carbon": 0.5}`` (for ``--objective mix``)."""
     if not text or not text.strip():
-        raise ValueError("weights: give e.g. cost=1,carbon=0.5 (terms: "
-                         f"{', '.join(MIX_TERMS)})")
+        raise ValueError(f"weights: give e.g. cost=1,carbon=0.5 (terms: {', '.join(MIX_TERMS)})")
     out: dict[str, float] = {}
     for part in text.split(","):
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or name not in MIX_TERMS:
-            raise ValueError(f"weights: {part.strip()!r} is not TERM=NUMBER with TERM one of "
-                             f"{', '.join(MIX_TERMS)}")
+            raise ValueError(
+                f"weights: {part.strip()!r} is not TERM=NUMBER with TERM one of "
+                f"{', '.join(MIX_TERMS)}"
+            )
         try:
             out[name] = float(value)
         except ValueError:
@@ -189,28 +195,34 @@ class OptimizeResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "workload": self.workload, "objective": self.objective,
+            "workload": self.workload,
+            "objective": self.objective,
             "feasible": self.best is not None,
             "best": self.best.as_dict() if self.best else None,
             "frontier": [p.as_dict() for p in self.frontier],
-            "explanation": self.explanation, "binding_constraints": self.binding,
-            "plans_considered": self.considered, "plans_feasible": self.feasible,
+            "explanation": self.explanation,
+            "binding_constraints": self.binding,
+            "plans_considered": self.considered,
+            "plans_feasible": self.feasible,
             "price_dates": self.price_dates,
             "weights": self.weights,
             "carbon_frontier": [p.as_dict() for p in self.carbon_frontier],
-            "carbon_not_estimated": {"plans": self.carbon_excluded,
-                                     "reasons": self.carbon_excluded_reasons},
+            "carbon_not_estimated": {
+                "plans": self.carbon_excluded,
+                "reasons": self.carbon_excluded_reasons,
+            },
             "energy_model": ENERGY_MODEL,
         }
 
 
-ENERGY_MODEL = ("kWh = (accelerators x board W x utilisation + vCPUs x host W + memory GB x W/GB)"
-                " x nodes x expected hours (spot rework included) x PUE / 1000; kgCO2e = kWh x "
-                "grid gCO2e/kWh / 1000 (cost/energy.py, factors in cost/data)")
+ENERGY_MODEL = (
+    "kWh = (accelerators x board W x utilisation + vCPUs x host W + memory GB x W/GB)"
+    " x nodes x expected hours (spot rework included) x PUE / 1000; kgCO2e = kWh x "
+    "grid gCO2e/kWh / 1000 (cost/energy.py, factors in cost/data)"
+)
 
 
-def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str,
-                 default: float) -> float:
+def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str, default: float) -> float:
     if key is None or not hasattr(cat, "service_price"):
         return default
     try:
@@ -222,25 +234,33 @@ def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str,
 def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
     """Offers the workload may use, and why the others were dropped (for explanations)."""
     notes: list[str] = []
+
     def allowed(o: Offer) -> bool:
         regions = w.cloud_regions(o.cloud)
-        return (o.cloud in w.clouds and bool(o.on_demand_usd_per_hour)
-                and (regions is None or o.region in regions)
-                and (w.accelerators is None or o.accelerator in w.accelerators)
-                and o.accelerator in PEAK_TFLOPS)
+        return (
+            o.cloud in w.clouds
+            and bool(o.on_demand_usd_per_hour)
+            and (regions is None or o.region in regions)
+            and (w.accelerators is None or o.accelerator in w.accelerators)
+            and o.accelerator in PEAK_TFLOPS
+        )
 
     pool = [o for o in cat.offers if allowed(o)]
     if not pool:
         regions = {c: r for c, r in w.regions.items() if c in w.clouds}
-        notes.append(f"no catalog offer matches clouds={w.clouds}, regions={regions or 'any'}, "
-                     f"accelerators={w.accelerators or 'any'}")
+        notes.append(
+            f"no catalog offer matches clouds={w.clouds}, regions={regions or 'any'}, "
+            f"accelerators={w.accelerators or 'any'}"
+        )
         return [], notes
     need = w.memory_needed_gib
     fits = [o for o in pool if o.accelerator_memory_gib >= need]
     if not fits:
         top = max(pool, key=lambda o: o.accelerator_memory_gib)
-        notes.append(f"memory: the model needs {need:.0f} GiB per accelerator; the largest "
-                     f"allowed is {top.accelerator_memory_gib:.0f} GiB ({top.accelerator})")
+        notes.append(
+            f"memory: the model needs {need:.0f} GiB per accelerator; the largest "
+            f"allowed is {top.accelerator_memory_gib:.0f} GiB ({top.accelerator})"
+        )
     return fits, notes
 
 
@@ -256,8 +276,15 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     oi_a, n_a = np.asarray(oi, dtype=int), np.asarray(nodes, dtype=float)
     per_node = np.array([o.accelerator_count for o in offers], dtype=float)[oi_a]
     peak = np.array([PEAK_TFLOPS[o.accelerator] for o in offers])[oi_a]
-    bus = np.array([[link_gbps(o.accelerator, o.instance_type, 1),
-                     link_gbps(o.accelerator, o.instance_type, 2)] for o in offers])
+    bus = np.array(
+        [
+            [
+                link_gbps(o.accelerator, o.instance_type, 1),
+                link_gbps(o.accelerator, o.instance_type, 2),
+            ]
+            for o in offers
+        ]
+    )
     bus_row = np.where(n_a <= 1, bus[oi_a, 0], bus[oi_a, 1]) if len(oi_a) else np.zeros(0)
     step, eta = step_seconds(inp, peak, per_node * n_a, bus_row)
     work = step * inp.steps / 3600
@@ -271,10 +298,16 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     for o in offers:
         key = (o.cloud, o.region)
         if key not in region_fees:
-            st = _service_usd(cat, o.cloud, STORAGE_KEYS.get(o.cloud), o.region,
-                              DEFAULT_STORAGE_USD_GB_MONTH[o.cloud])
-            eg = _service_usd(cat, o.cloud, "egress_internet_gb", o.region,
-                              DEFAULT_EGRESS_USD_GB[o.cloud])
+            st = _service_usd(
+                cat,
+                o.cloud,
+                STORAGE_KEYS.get(o.cloud),
+                o.region,
+                DEFAULT_STORAGE_USD_GB_MONTH[o.cloud],
+            )
+            eg = _service_usd(
+                cat, o.cloud, "egress_internet_gb", o.region, DEFAULT_EGRESS_USD_GB[o.cloud]
+            )
             region_fees[key] = (st, eg)
     fees = np.array([region_fees[(o.cloud, o.region)] for o in offers]).reshape(-1, 2)
     storage_h = fees[oi_a, 0] * w.stored_gib / HOURS_PER_MONTH  # $ per wall hour
@@ -305,21 +338,26 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     hours_all = np.concatenate([h_od, h_sp, h_fb])
     kwh = np.tile(node_kw[oi_a] * n_a, 3) * hours_all
     table = PlanTable(
-        offer_index=np.tile(oi_a, 3), nodes=np.tile(n_a.astype(int), 3),
+        offer_index=np.tile(oi_a, 3),
+        nodes=np.tile(n_a.astype(int), 3),
         mode=np.repeat(np.arange(3), k),
         price=np.concatenate([od_p, sp_p, sp_p]),
         hours=hours_all,
         cost=cost,
-        probability=np.concatenate([(h_od <= D).astype(float), np.where(has_spot, p_sp, 0.0),
-                                    fb_ok.astype(float)]),
-        efficiency=np.tile(eta, 3), compute_hours=np.tile(work, 3),
+        probability=np.concatenate(
+            [(h_od <= D).astype(float), np.where(has_spot, p_sp, 0.0), fb_ok.astype(float)]
+        ),
+        efficiency=np.tile(eta, 3),
+        compute_hours=np.tile(work, 3),
         rate=np.concatenate([np.zeros(k), rate, rate]),
         tau=np.concatenate([np.full(k, np.nan), tau, tau]),
         extras=np.concatenate([storage_h * h for h in (h_od, h_sp, h_fb)]) + np.tile(egress, 3),
-        meets_deadline=np.concatenate([
-            h_od <= D, has_spot & (p_sp >= w.deadline_probability), fb_ok]),
+        meets_deadline=np.concatenate(
+            [h_od <= D, has_spot & (p_sp >= w.deadline_probability), fb_ok]
+        ),
         within_budget=cost <= budget,
-        kwh=kwh, kg_co2e=kwh * np.tile(intensity[oi_a], 3) / 1000,
+        kwh=kwh,
+        kg_co2e=kwh * np.tile(intensity[oi_a], 3) / 1000,
     )
     return table
 
@@ -367,19 +405,29 @@ def _plan(t: PlanTable, i: int, offers: list[Offer], w: Workload) -> Plan:
     # The factors (and any reason) from the scalar model, for the report.
     est = energy.estimate(o, float(t.hours[i]), int(t.nodes[i]))
     return Plan(
-        cloud=o.cloud, region=o.region, instance_type=o.instance_type,
-        accelerator=o.accelerator, accelerators_per_node=o.accelerator_count,
-        nodes=int(t.nodes[i]), mode=mode, price_usd_per_hour=float(t.price[i]),
-        expected_hours=float(t.hours[i]), expected_cost_usd=float(t.cost[i]),
-        deadline_probability=float(t.probability[i]), efficiency=float(t.efficiency[i]),
-        compute_hours=float(t.compute_hours[i]), interruptions_per_hour=float(t.rate[i]),
+        cloud=o.cloud,
+        region=o.region,
+        instance_type=o.instance_type,
+        accelerator=o.accelerator,
+        accelerators_per_node=o.accelerator_count,
+        nodes=int(t.nodes[i]),
+        mode=mode,
+        price_usd_per_hour=float(t.price[i]),
+        expected_hours=float(t.hours[i]),
+        expected_cost_usd=float(t.cost[i]),
+        deadline_probability=float(t.probability[i]),
+        efficiency=float(t.efficiency[i]),
+        compute_hours=float(t.compute_hours[i]),
+        interruptions_per_hour=float(t.rate[i]),
         interruption_source=src,
         checkpoint_interval_hours=None if not np.isfinite(tau) else tau,
         storage_egress_usd=float(t.extras[i]),
-        price_source=o.source, price_date=o.date,
+        price_source=o.source,
+        price_date=o.date,
         expected_kwh=kwh if np.isfinite(kwh) else None,
         expected_kg_co2e=kg if np.isfinite(kg) else None,
-        energy_not_estimated=est.not_estimated, energy_factors=tuple(est.factors),
+        energy_not_estimated=est.not_estimated,
+        energy_factors=tuple(est.factors),
     )
 
 
@@ -410,9 +458,13 @@ def _pick(keys: tuple[np.ndarray, ...], pool: np.ndarray) -> int:
     return int(pool[np.lexsort(tuple(k[pool] for k in keys))[0]])
 
 
-def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = None,
-             frontier_size: int = 12, weights: dict[str, float] | None = None
-             ) -> OptimizeResult:
+def optimize(
+    w: Workload,
+    objective: str = "cost",
+    catalog: Catalog | None = None,
+    frontier_size: int = 12,
+    weights: dict[str, float] | None = None,
+) -> OptimizeResult:
     """The best plan for `objective` (see the module doc); `weights` only for "mix"."""
     if objective not in OBJECTIVE_NAMES:
         raise ValueError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVE_NAMES)}")
@@ -423,8 +475,15 @@ def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = Non
     cat = catalog or get_catalog()
     _check_regions(w, cat)
     offers, notes = _candidates(w, cat)
-    result = OptimizeResult(w.name, objective, None, [], [], weights=weights, price_dates=sorted(
-        {o.date for o in offers}))
+    result = OptimizeResult(
+        w.name,
+        objective,
+        None,
+        [],
+        [],
+        weights=weights,
+        price_dates=sorted({o.date for o in offers}),
+    )
     if not offers:
         result.binding = notes
         result.explanation = ["infeasible: " + n for n in notes]
@@ -439,15 +498,19 @@ def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = Non
     result.feasible = len(feas)
     finite = np.flatnonzero(np.isfinite(t.cost))
     pool = feas if len(feas) else finite
-    result.frontier = [_plan(t, i, offers, w) for i in
-                       _thin(pareto_front(t.cost, t.hours, pool), frontier_size)]
+    result.frontier = [
+        _plan(t, i, offers, w) for i in _thin(pareto_front(t.cost, t.hours, pool), frontier_size)
+    ]
     sample = pool[:: max(1, len(pool) // 1500)]
     result.others = [(float(t.hours[i]), float(t.cost[i]), MODES[t.mode[i]]) for i in sample]
     green = pool[np.isfinite(t.kg_co2e[pool])]
-    result.carbon_frontier = [_plan(t, i, offers, w) for i in
-                              _thin(pareto_front(t.cost, t.kg_co2e, green), frontier_size)]
-    result.others_carbon = [(float(t.kg_co2e[i]), float(t.cost[i]), MODES[t.mode[i]])
-                            for i in green[:: max(1, len(green) // 1500)]]
+    result.carbon_frontier = [
+        _plan(t, i, offers, w) for i in _thin(pareto_front(t.cost, t.kg_co2e, green), frontier_size)
+    ]
+    result.others_carbon = [
+        (float(t.kg_co2e[i]), float(t.cost[i]), MODES[t.mode[i]])
+        for i in green[:: max(1, len(green) // 1500)]
+    ]
     if not len(feas):
         result.binding = _binding(w, t, offers)
         result.explanation = ["infeasible: " + b for b in result.binding]
@@ -457,12 +520,19 @@ def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = Non
     if uses_carbon:
         candidates = feas[np.isfinite(t.kg_co2e[feas])]
         result.carbon_excluded = len(feas) - len(candidates)
-        result.carbon_excluded_reasons = sorted({
-            r for o in {offers[j] for j in t.offer_index[feas[~np.isfinite(t.kg_co2e[feas])]]}
-            if (r := offer_factors(o)[2])})
+        result.carbon_excluded_reasons = sorted(
+            {
+                r
+                for o in {offers[j] for j in t.offer_index[feas[~np.isfinite(t.kg_co2e[feas])]]}
+                if (r := offer_factors(o)[2])
+            }
+        )
         if not len(candidates):
-            result.binding = ["carbon: no feasible plan has a carbon estimate ("
-                              + "; ".join(result.carbon_excluded_reasons) + ")"]
+            result.binding = [
+                "carbon: no feasible plan has a carbon estimate ("
+                + "; ".join(result.carbon_excluded_reasons)
+                + ")"
+            ]
             result.explanation = ["infeasible: " + result.binding[0]]
             return result
     if objective == "mix":
@@ -483,12 +553,14 @@ def optimize(w: Workload, objective: str = "cost", catalog: Catalog | None = Non
         result.explanation.append(
             f"{result.carbon_excluded} feasible plan(s) left out of the {objective} objective: "
             f"carbon not estimated ({'; '.join(result.carbon_excluded_reasons)}); not counted "
-            "as zero")
+            "as zero"
+        )
     return result
 
 
-def _versus_cost_optimal(w: Workload, t: PlanTable, offers: list[Offer], best: int,
-                         feas: np.ndarray) -> list[str]:
+def _versus_cost_optimal(
+    w: Workload, t: PlanTable, offers: list[Offer], best: int, feas: np.ndarray
+) -> list[str]:
     """What the chosen plan costs in dollars, time and carbon against the cheapest plan."""
     cheapest = _pick(OBJECTIVES["cost"](t), feas)
     p, q = _plan(t, best, offers, w), _plan(t, cheapest, offers, w)
@@ -496,18 +568,22 @@ def _versus_cost_optimal(w: Workload, t: PlanTable, offers: list[Offer], best: i
         return ["the cost-optimal plan is also this objective's best: no extra cost"]
     dc = p.expected_cost_usd - q.expected_cost_usd
     dh = p.expected_hours - q.expected_hours
-    where = (f"moves from {q.cloud}/{q.region} to {p.cloud}/{p.region}"
-             if (p.cloud, p.region) != (q.cloud, q.region) else f"stays in {p.cloud}/{p.region}")
-    line = (f"vs the cost-optimal plan ({q.label()}, ${q.expected_cost_usd:,.0f}, "
-            f"{q.expected_hours:.1f} h): {dc:+,.0f} USD ({dc / q.expected_cost_usd:+.0%}), "
-            f"{dh:+.1f} h")
+    where = (
+        f"moves from {q.cloud}/{q.region} to {p.cloud}/{p.region}"
+        if (p.cloud, p.region) != (q.cloud, q.region)
+        else f"stays in {p.cloud}/{p.region}"
+    )
+    line = (
+        f"vs the cost-optimal plan ({q.label()}, ${q.expected_cost_usd:,.0f}, "
+        f"{q.expected_hours:.1f} h): {dc:+,.0f} USD ({dc / q.expected_cost_usd:+.0%}), "
+        f"{dh:+.1f} h"
+    )
     if p.expected_kg_co2e is not None and q.expected_kg_co2e is not None:
         dk = p.expected_kg_co2e - q.expected_kg_co2e
         pct = f" ({dk / q.expected_kg_co2e:+.0%})" if q.expected_kg_co2e else ""
         line += f", {dk:+,.1f} kgCO2e{pct}"
     else:
-        line += ", carbon of the cost-optimal plan not estimated " \
-                f"({q.energy_not_estimated})"
+        line += f", carbon of the cost-optimal plan not estimated ({q.energy_not_estimated})"
     return [line + f"; {where}"]
 
 
@@ -517,8 +593,9 @@ def _check_regions(w: Workload, cat: Catalog) -> None:
         known = cat.regions(cloud)
         bad = [r for r in regions if r not in known]
         if bad:
-            errors.append(f"regions.{cloud}: {', '.join(bad)} not in the catalog; "
-                          f"known: {', '.join(known)}")
+            errors.append(
+                f"regions.{cloud}: {', '.join(bad)} not in the catalog; known: {', '.join(known)}"
+            )
     if errors:
         raise WorkloadError(errors)
 
@@ -532,49 +609,62 @@ def _binding(w: Workload, t: PlanTable, offers: list[Offer]) -> list[str]:
         out.append(
             f"deadline: the fastest plan ({p.label()}) needs {p.expected_hours:.1f} h > "
             f"deadline {w.deadline_hours:g} h (max_nodes={w.max_nodes}"
-            + (f", quotas={w.quotas}" if w.quotas else "") + ")")
+            + (f", quotas={w.quotas}" if w.quotas else "")
+            + ")"
+        )
     else:
         ok = np.flatnonzero(t.meets_deadline & np.isfinite(t.cost))
         cheapest = ok[np.argmin(t.cost[ok])]
         p = _plan(t, cheapest, offers, w)
-        out.append(f"budget: the cheapest plan that meets the deadline ({p.label()}) costs "
-                   f"${p.expected_cost_usd:,.0f} > budget ${w.budget_usd:,.0f}")
+        out.append(
+            f"budget: the cheapest plan that meets the deadline ({p.label()}) costs "
+            f"${p.expected_cost_usd:,.0f} > budget ${w.budget_usd:,.0f}"
+        )
     return out
 
 
-def _explain(w: Workload, t: PlanTable, offers: list[Offer], best: int,
-             feas: np.ndarray) -> list[str]:
+def _explain(
+    w: Workload, t: PlanTable, offers: list[Offer], best: int, feas: np.ndarray
+) -> list[str]:
     p = _plan(t, best, offers, w)
     lines = [
         f"{p.label()}: ${p.expected_cost_usd:,.0f} expected over {p.expected_hours:.1f} h "
-        f"(deadline {w.deadline_hours:g} h" + (f", budget ${w.budget_usd:,.0f}" if w.budget_usd
-                                                 else "") + ")",
+        f"(deadline {w.deadline_hours:g} h"
+        + (f", budget ${w.budget_usd:,.0f}" if w.budget_usd else "")
+        + ")",
         f"price: ${p.price_usd_per_hour:,.2f}/h for {p.nodes} node(s) "
         f"({p.price_source}, {p.price_date})",
         f"efficiency: eta({p.accelerators}) = {p.efficiency:.2f}; compute {p.compute_hours:.1f} h "
         f"at {w.model.mfu:.0%} MFU",
     ]
-    lines.append(f"storage and egress: ${p.storage_egress_usd:,.2f} of the total "
-                 f"({w.stored_gib:g} GiB kept, {w.egress_gib:g} GiB out)")
+    lines.append(
+        f"storage and egress: ${p.storage_egress_usd:,.2f} of the total "
+        f"({w.stored_gib:g} GiB kept, {w.egress_gib:g} GiB out)"
+    )
     lines.append(_energy_line(p))
     if p.mode != "on_demand":
         lines.append(
             f"interruption risk: {p.interruptions_per_hour:.4f}/h for the job "
             f"({p.interruption_source}); checkpoint every "
             f"{(p.checkpoint_interval_hours or 0) * 60:.0f} min (Young); "
-            f"P(done by deadline) = {p.deadline_probability:.3f}")
+            f"P(done by deadline) = {p.deadline_probability:.3f}"
+        )
     od = feas[t.mode[feas] == 0]
     if p.mode != "on_demand" and len(od):
         c = od[np.argmin(t.cost[od])]
         q = _plan(t, c, offers, w)
-        lines.append(f"vs on-demand: the cheapest feasible on-demand plan ({q.label()}) costs "
-                     f"${q.expected_cost_usd:,.0f}; this plan saves "
-                     f"{1 - p.expected_cost_usd / q.expected_cost_usd:.0%}")
+        lines.append(
+            f"vs on-demand: the cheapest feasible on-demand plan ({q.label()}) costs "
+            f"${q.expected_cost_usd:,.0f}; this plan saves "
+            f"{1 - p.expected_cost_usd / q.expected_cost_usd:.0%}"
+        )
     fastest = feas[np.argmin(t.hours[feas])]
     if fastest != best:
         q = _plan(t, fastest, offers, w)
-        lines.append(f"fastest feasible: {q.label()} in {q.expected_hours:.1f} h for "
-                     f"${q.expected_cost_usd:,.0f}")
+        lines.append(
+            f"fastest feasible: {q.label()} in {q.expected_hours:.1f} h for "
+            f"${q.expected_cost_usd:,.0f}"
+        )
     return lines
 
 
@@ -584,8 +674,12 @@ def _energy_line(p: Plan) -> str:
     by_name = {f.name.split(" (")[0]: f for f in p.energy_factors}
     grid = by_name.get(f"grid intensity {p.region}")
     pue = by_name.get(f"{p.cloud} PUE")
-    carbon = (f"{p.expected_kg_co2e:,.1f} kgCO2e (grid {grid.value:g} gCO2e/kWh in {p.region})"
-              if p.expected_kg_co2e is not None and grid else
-              f"carbon not estimated ({p.energy_not_estimated})")
-    return (f"energy: {p.expected_kwh:,.0f} kWh over {p.expected_hours:.1f} h x {p.nodes} "
-            f"node(s) (PUE {pue.value if pue else '?'}), {carbon}")
+    carbon = (
+        f"{p.expected_kg_co2e:,.1f} kgCO2e (grid {grid.value:g} gCO2e/kWh in {p.region})"
+        if p.expected_kg_co2e is not None and grid
+        else f"carbon not estimated ({p.energy_not_estimated})"
+    )
+    return (
+        f"energy: {p.expected_kwh:,.0f} kWh over {p.expected_hours:.1f} h x {p.nodes} "
+        f"node(s) (PUE {pue.value if pue else '?'}), {carbon}"
+    )

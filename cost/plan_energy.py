@@ -37,5 +37,7 @@ def offer_factors(o: Offer) -> tuple[float, float, str | None]:
 def offer_arrays(offers: list[Offer]) -> tuple[np.ndarray, np.ndarray]:
     """Per offer: node kW (incl. PUE) and grid intensity (g/kWh), NaN where not estimated."""
     f = [offer_factors(o) for o in offers]
-    return (np.array([x[0] for x in f], dtype=float).reshape(-1),
-            np.array([x[1] for x in f], dtype=float).reshape(-1))
+    return (
+        np.array([x[0] for x in f], dtype=float).reshape(-1),
+        np.array([x[1] for x in f], dtype=float).reshape(-1),
+    )

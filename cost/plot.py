@@ -11,12 +11,19 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from cost.optimize import OptimizeResult  # noqa: E402
 
-MODE_STYLE = {"on_demand": ("o", "tab:blue"), "spot": ("s", "tab:orange"),
-              "spot_with_fallback": ("^", "tab:green")}
+MODE_STYLE = {
+    "on_demand": ("o", "tab:blue"),
+    "spot": ("s", "tab:orange"),
+    "spot_with_fallback": ("^", "tab:green"),
+}
 
 
-def plot_frontier(result: OptimizeResult, path: str | Path, deadline_hours: float | None = None,
-                  budget_usd: float | None = None) -> Path:
+def plot_frontier(
+    result: OptimizeResult,
+    path: str | Path,
+    deadline_hours: float | None = None,
+    budget_usd: float | None = None,
+) -> Path:
     """Expected cost vs expected hours: the frontier (line), a sample of the other plans
     (faint), the chosen plan circled; deadline and budget as reference lines."""
     path = Path(path)
@@ -27,22 +34,45 @@ def plot_frontier(result: OptimizeResult, path: str | Path, deadline_hours: floa
         costs = [c for _, c, m in result.others if m == mode]
         if hours:
             ax.scatter(hours, costs, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
-    ax.plot([p.expected_hours for p in front], [p.expected_cost_usd for p in front],
-            color="0.6", lw=1, zorder=1)
+    ax.plot(
+        [p.expected_hours for p in front],
+        [p.expected_cost_usd for p in front],
+        color="0.6",
+        lw=1,
+        zorder=1,
+    )
     for mode, (marker, color) in MODE_STYLE.items():
         pts = [p for p in front if p.mode == mode]
         if pts:
-            ax.scatter([p.expected_hours for p in pts], [p.expected_cost_usd for p in pts],
-                       marker=marker, color=color, label=mode, zorder=2)
+            ax.scatter(
+                [p.expected_hours for p in pts],
+                [p.expected_cost_usd for p in pts],
+                marker=marker,
+                color=color,
+                label=mode,
+                zorder=2,
+            )
     ends = (front[0], front[-1]) if front else ()
     for p in {id(q): q for q in (*ends, result.best) if q}.values():
-        ax.annotate(f"{p.nodes}x {p.instance_type} ({p.mode})",
-                    (p.expected_hours, p.expected_cost_usd), fontsize=7, xytext=(6, 6),
-                    textcoords="offset points")
+        ax.annotate(
+            f"{p.nodes}x {p.instance_type} ({p.mode})",
+            (p.expected_hours, p.expected_cost_usd),
+            fontsize=7,
+            xytext=(6, 6),
+            textcoords="offset points",
+        )
     if result.best is not None:
         b = result.best
-        ax.scatter([b.expected_hours], [b.expected_cost_usd], s=220, facecolors="none",
-                   edgecolors="red", linewidths=2, label=f"chosen ({result.objective})", zorder=3)
+        ax.scatter(
+            [b.expected_hours],
+            [b.expected_cost_usd],
+            s=220,
+            facecolors="none",
+            edgecolors="red",
+            linewidths=2,
+            label=f"chosen ({result.objective})",
+            zorder=3,
+        )
     if deadline_hours:
         ax.axvline(deadline_hours, color="red", ls="--", lw=1, label="deadline")
     if front or result.others:
@@ -62,8 +92,9 @@ def plot_frontier(result: OptimizeResult, path: str | Path, deadline_hours: floa
     return path
 
 
-def plot_carbon_frontier(result: OptimizeResult, path: str | Path,
-                         budget_usd: float | None = None) -> Path:
+def plot_carbon_frontier(
+    result: OptimizeResult, path: str | Path, budget_usd: float | None = None
+) -> Path:
     """Expected cost vs expected kgCO2e: the (cost, carbon) frontier, a sample of the other
     plans with a carbon estimate (faint), the chosen plan circled."""
     path = Path(path)
@@ -74,30 +105,52 @@ def plot_carbon_frontier(result: OptimizeResult, path: str | Path,
         if pts:
             xs, ys = zip(*pts, strict=True)
             ax.scatter(xs, ys, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
-    ax.plot([p.expected_kg_co2e or 0.0 for p in front], [p.expected_cost_usd for p in front],
-            color="0.6", lw=1, zorder=1)
+    ax.plot(
+        [p.expected_kg_co2e or 0.0 for p in front],
+        [p.expected_cost_usd for p in front],
+        color="0.6",
+        lw=1,
+        zorder=1,
+    )
     for mode, (marker, color) in MODE_STYLE.items():
         plans = [p for p in front if p.mode == mode]
         if plans:
-            ax.scatter([p.expected_kg_co2e or 0.0 for p in plans], [p.expected_cost_usd for p in plans],
-                       marker=marker, color=color, label=mode, zorder=2)
+            ax.scatter(
+                [p.expected_kg_co2e or 0.0 for p in plans],
+                [p.expected_cost_usd for p in plans],
+                marker=marker,
+                color=color,
+                label=mode,
+                zorder=2,
+            )
     b = result.best
     for p in {id(q): q for q in (*front[:1], *front[-1:], b) if q}.values():
         if p.expected_kg_co2e is not None:
-            ax.annotate(f"{p.region} {p.nodes}x {p.instance_type} ({p.mode})",
-                        (p.expected_kg_co2e, p.expected_cost_usd), fontsize=7, xytext=(6, 6),
-                        textcoords="offset points")
+            ax.annotate(
+                f"{p.region} {p.nodes}x {p.instance_type} ({p.mode})",
+                (p.expected_kg_co2e, p.expected_cost_usd),
+                fontsize=7,
+                xytext=(6, 6),
+                textcoords="offset points",
+            )
     if b is not None and b.expected_kg_co2e is not None:
-        ax.scatter([b.expected_kg_co2e], [b.expected_cost_usd], s=220, facecolors="none",
-                   edgecolors="red", linewidths=2, label=f"chosen ({result.objective})", zorder=3)
+        ax.scatter(
+            [b.expected_kg_co2e],
+            [b.expected_cost_usd],
+            s=220,
+            facecolors="none",
+            edgecolors="red",
+            linewidths=2,
+            label=f"chosen ({result.objective})",
+            zorder=3,
+        )
     if front or result.others_carbon:
         ax.set_xscale("log")  # grids differ by two orders of magnitude (2 to 700 g/kWh)
         ax.set_yscale("log")
         if budget_usd:
             ax.axhline(budget_usd, color="purple", ls=":", lw=1, label="budget")
     else:
-        ax.text(0.5, 0.5, "no plan with a carbon estimate", transform=ax.transAxes,
-                ha="center")
+        ax.text(0.5, 0.5, "no plan with a carbon estimate", transform=ax.transAxes, ha="center")
     ax.set_xlabel("expected emissions (kgCO2e, log scale)")
     ax.set_ylabel("expected cost (USD, log scale)")
     ax.set_title(f"{result.workload}: cost vs carbon (Pareto frontier)")

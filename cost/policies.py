@@ -69,9 +69,9 @@ class TickModel:
 
     tick_seconds: int
     unit_seconds: int
-    tick_units: int      # g
-    restart_units: int   # R (rounded to a unit; see `for_job`)
-    work_units: int      # C
+    tick_units: int  # g
+    restart_units: int  # R (rounded to a unit; see `for_job`)
+    work_units: int  # C
     deadline_ticks: int  # D (whole ticks; a partial last tick is not usable)
 
     @property
@@ -104,8 +104,9 @@ class TickModel:
         r_s = round(job.restart_hours * 3600)
         unit = math.gcd(tick_seconds, r_s) if r_s else tick_seconds
         if tick_seconds // unit > max_units_per_tick:
-            k = next(k for k in range(max_units_per_tick, tick_seconds + 1)
-                     if tick_seconds % k == 0)
+            k = next(
+                k for k in range(max_units_per_tick, tick_seconds + 1) if tick_seconds % k == 0
+            )
             unit = tick_seconds // k
         model = cls(
             tick_seconds=tick_seconds,
@@ -119,7 +120,8 @@ class TickModel:
         if usable < model.work_units + model.restart_units:
             raise ValueError(
                 f"deadline_hours: {job.deadline_hours} h is {model.deadline_ticks} whole "
-                f"{tick_seconds} s ticks, too short for job_hours + restart_hours on on-demand")
+                f"{tick_seconds} s ticks, too short for job_hours + restart_hours on on-demand"
+            )
         return model
 
 
@@ -135,7 +137,7 @@ class Observation:
     time_left_hours: float
     restart_hours: float
     spot_available: bool
-    running: Action          # the instance kind up at the start of this tick (IDLE if none)
+    running: Action  # the instance kind up at the start of this tick (IDLE if none)
     overhead_left_hours: float  # restart overhead the running instance still has to pay
     history: Sequence[bool] | np.ndarray  # availability of ticks 0..tick, never the future
 
@@ -238,8 +240,8 @@ class PioneerPolicy(Policy):
     """
 
     name = "pioneer"
-    prior_hours = 8.0          # prior mean available run (one pseudo-observation)
-    prior_outage_every = 2.0   # prior: one outage per this many hours ...
+    prior_hours = 8.0  # prior mean available run (one pseudo-observation)
+    prior_outage_every = 2.0  # prior: one outage per this many hours ...
     prior_weight_hours = 48.0  # ... worth this many hours of observation
 
     def reset(self, job: SpotJob) -> None:

@@ -43,10 +43,15 @@ class Charge:
 
     def as_dict(self) -> dict[str, Any]:
         d = {
-            "name": self.name, "quantity": round(self.quantity, 6), "unit": self.unit,
-            "unit_usd": self.unit_usd, "hourly_usd": _r(self.hourly_usd),
-            "monthly_usd": _r(self.monthly_usd), "usage_based": self.usage_based,
-            "price_source": self.source, "price_date": self.date,
+            "name": self.name,
+            "quantity": round(self.quantity, 6),
+            "unit": self.unit,
+            "unit_usd": self.unit_usd,
+            "hourly_usd": _r(self.hourly_usd),
+            "monthly_usd": _r(self.monthly_usd),
+            "usage_based": self.usage_based,
+            "price_source": self.source,
+            "price_date": self.date,
         }
         if self.energy is not None:
             d["energy"] = self.energy.as_dict()
@@ -107,6 +112,7 @@ def rule(*types: str) -> Callable[[Rule], Rule]:
         for t in types:
             RULES[t] = fn
         return fn
+
     return register
 
 
@@ -127,7 +133,10 @@ FREE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("aws:ec2/securityGroup", "security groups are free"),
     ("aws:ec2/defaultSecurityGroup:", "security groups are free"),
     ("aws:vpc/securityGroup", "security group rules are free"),
-    ("aws:ec2/launchTemplate:", "launch templates are free (instances are priced on the node group)"),
+    (
+        "aws:ec2/launchTemplate:",
+        "launch templates are free (instances are priced on the node group)",
+    ),
     ("aws:ec2/flowLog:", "flow log delivery is priced on its log group"),
     ("aws:kms/alias:", "aliases are free"),
     ("aws:ecr/lifecyclePolicy:", "registry policy"),
@@ -165,26 +174,41 @@ FREE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("azure-native:network:SecurityRule", "NSG rules are free"),
     ("azure-native:network:RouteTable", "route tables are free"),
     ("azure-native:network:PrivateDnsZoneGroup", "DNS record configuration for an endpoint"),
-    ("azure-native:privatedns:VirtualNetworkLink", "virtual network links are free "
-     "(the zone is priced)"),
-    ("azure-native:network:VirtualNetworkLink", "virtual network links are free "
-     "(the zone is priced)"),
-    ("azure-native:machinelearningservices:Workspace",
-     "an Azure ML workspace is free; its compute, storage, registry and key vault are priced"),
+    (
+        "azure-native:privatedns:VirtualNetworkLink",
+        "virtual network links are free (the zone is priced)",
+    ),
+    (
+        "azure-native:network:VirtualNetworkLink",
+        "virtual network links are free (the zone is priced)",
+    ),
+    (
+        "azure-native:machinelearningservices:Workspace",
+        "an Azure ML workspace is free; its compute, storage, registry and key vault are priced",
+    ),
     ("azure-native:machinelearningservices:Datastore", "datastores are references, free"),
     ("azure-native:keyvault:Key", "keys are billed as vault operations (priced on the Vault)"),
-    ("azure-native:keyvault:Secret", "secrets are billed as vault operations (priced on the Vault)"),
+    (
+        "azure-native:keyvault:Secret",
+        "secrets are billed as vault operations (priced on the Vault)",
+    ),
     ("azure-native:storage:BlobContainer", "containers are free (storage priced on the account)"),
     ("azure-native:storage:BlobServiceProperties", "account settings"),
     ("azure-native:storage:ManagementPolicy", "lifecycle rules are free"),
     ("azure-native:consumption:", "budgets are free"),
-    ("azure-native:monitor:DataCollectionRule", "collection rules are free; the data is billed "
-     "as ingestion on the destination Log Analytics workspace (priced there)"),
-    ("azure-native:insights:DiagnosticSetting", "diagnostic settings are free; the data is "
-     "billed at the destination (priced there)"),
-    ("azure-native:monitor:DiagnosticSetting", "diagnostic settings are free; the data is "
-     "billed at the destination (priced there)"),
-
+    (
+        "azure-native:monitor:DataCollectionRule",
+        "collection rules are free; the data is billed "
+        "as ingestion on the destination Log Analytics workspace (priced there)",
+    ),
+    (
+        "azure-native:insights:DiagnosticSetting",
+        "diagnostic settings are free; the data is billed at the destination (priced there)",
+    ),
+    (
+        "azure-native:monitor:DiagnosticSetting",
+        "diagnostic settings are free; the data is billed at the destination (priced there)",
+    ),
 )
 
 
@@ -199,6 +223,7 @@ def free_reason(type_: str) -> str | None:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def _get(d: Mapping[str, Any] | None, *path: str, default: Any = None) -> Any:
     cur: Any = d
@@ -218,13 +243,24 @@ def _int(v: Any) -> int | None:
 
 def _need_region(res: Resource) -> str:
     if not res.region:
-        raise NotPriced("region unknown: the resource has no region/location input and the plan "
-                        "has no provider with one")
+        raise NotPriced(
+            "region unknown: the resource has no region/location input and the plan "
+            "has no provider with one"
+        )
     return res.region
 
 
-def _usage_charge(ctx: Context, res: Resource, cloud: str, price_key: str, usage_key: str,
-                  label: str, *, region: str | None = None, scale: float = 1.0) -> Charge:
+def _usage_charge(
+    ctx: Context,
+    res: Resource,
+    cloud: str,
+    price_key: str,
+    usage_key: str,
+    label: str,
+    *,
+    region: str | None = None,
+    scale: float = 1.0,
+) -> Charge:
     """quantity (from usage, in the price's unit after `scale`) x unit price."""
     p = ctx.price(cloud, price_key, region)
     qty, _ = ctx.usage.value(res.name, usage_key)
@@ -232,12 +268,21 @@ def _usage_charge(ctx: Context, res: Resource, cloud: str, price_key: str, usage
     return Charge(label, qty, p.unit, p.usd, qty * p.usd, p.source, p.date, usage_based=True)
 
 
-def _hourly_charge(ctx: Context, cloud: str, key: str, label: str, region: str | None = None,
-                   count: float = 1.0) -> Charge:
+def _hourly_charge(
+    ctx: Context, cloud: str, key: str, label: str, region: str | None = None, count: float = 1.0
+) -> Charge:
     p = ctx.price(cloud, key, region)
     hours = ctx.hours
-    return Charge(label, hours * count, "hours" if count == 1 else f"hours x {count:g}", p.usd,
-                  p.usd * hours * count, p.source, p.date, hourly_usd=p.usd * count)
+    return Charge(
+        label,
+        hours * count,
+        "hours" if count == 1 else f"hours x {count:g}",
+        p.usd,
+        p.usd * hours * count,
+        p.source,
+        p.date,
+        hourly_usd=p.usd * count,
+    )
 
 
 def _offer(ctx: Context, cloud: str, region: str, instance_type: str) -> Offer:
@@ -247,9 +292,19 @@ def _offer(ctx: Context, cloud: str, region: str, instance_type: str) -> Offer:
         raise NotPriced(str(e)) from None
 
 
-def node_charges(ctx: Context, res: Resource, out: Priced, *, cloud: str, region: str,
-                 instance_type: str, spot: bool, default_nodes: float, label: str = "compute",
-                 usage_name: str | None = None) -> float:
+def node_charges(
+    ctx: Context,
+    res: Resource,
+    out: Priced,
+    *,
+    cloud: str,
+    region: str,
+    instance_type: str,
+    spot: bool,
+    default_nodes: float,
+    label: str = "compute",
+    usage_name: str | None = None,
+) -> float:
     """nodes x hours x price of the instance type; returns the hours priced (for disks)."""
     offer = _offer(ctx, cloud, region, instance_type)
     entry = ctx.usage.for_resource(usage_name or res.name)
@@ -262,26 +317,48 @@ def node_charges(ctx: Context, res: Resource, out: Priced, *, cloud: str, region
             raise NotPriced(f"catalog has no {capacity} price for {instance_type} in {region}")
         price = offer.on_demand_usd_per_hour
         capacity = "spot, priced at on-demand"
-        out.notes.append(f"catalog has no spot price for {instance_type} in {region}; "
-                         "priced at on-demand (an upper bound)")
+        out.notes.append(
+            f"catalog has no spot price for {instance_type} in {region}; "
+            "priced at on-demand (an upper bound)"
+        )
     if entry:
         out.notes.append(f"usage file: {nodes:g} node(s) x {hours:g} h")
     if nodes == 0:
-        out.notes.append("scaled to zero: costs nothing idle; set `nodes` and `hours` for this "
-                         "pool in the usage file to price its use")
+        out.notes.append(
+            "scaled to zero: costs nothing idle; set `nodes` and `hours` for this "
+            "pool in the usage file to price its use"
+        )
     elif "nodes" not in entry:
         out.notes.append(f"{nodes:g} node(s) from the plan's desired size")
-    out.charges.append(Charge(
-        f"{label} ({instance_type}, {capacity})", nodes * hours, "node-hours", price,
-        nodes * hours * price, offer.source, offer.date, hourly_usd=nodes * price,
-        usage_based=bool(entry),
-        # the same node-hours the dollars use, at training load (cost.energy)
-        energy=estimate_energy(offer, hours, nodes)))  # type: ignore[arg-type]
+    out.charges.append(
+        Charge(
+            f"{label} ({instance_type}, {capacity})",
+            nodes * hours,
+            "node-hours",
+            price,
+            nodes * hours * price,
+            offer.source,
+            offer.date,
+            hourly_usd=nodes * price,
+            usage_based=bool(entry),
+            # the same node-hours the dollars use, at training load (cost.energy)
+            energy=estimate_energy(offer, hours, nodes),
+        )
+    )
     return hours
 
 
-def disk_charge(ctx: Context, out: Priced, *, cloud: str, key: str, region: str, gb: float,
-                nodes: float, hours: float) -> None:
+def disk_charge(
+    ctx: Context,
+    out: Priced,
+    *,
+    cloud: str,
+    key: str,
+    region: str,
+    gb: float,
+    nodes: float,
+    hours: float,
+) -> None:
     if gb <= 0 or nodes <= 0:
         return
     try:
@@ -290,8 +367,17 @@ def disk_charge(ctx: Context, out: Priced, *, cloud: str, key: str, region: str,
         out.unpriced_parts.append(f"node disks: {e}")
         return
     gb_months = gb * nodes * hours / ctx.catalog.hours_per_month
-    out.charges.append(Charge(f"node disks ({gb:g} GB x {nodes:g})", gb_months, p.unit, p.usd,
-                              gb_months * p.usd, p.source, p.date))
+    out.charges.append(
+        Charge(
+            f"node disks ({gb:g} GB x {nodes:g})",
+            gb_months,
+            p.unit,
+            p.usd,
+            gb_months * p.usd,
+            p.source,
+            p.date,
+        )
+    )
 
 
 def _nodes_for_usage(ctx: Context, name: str, default: float) -> float:
@@ -304,6 +390,7 @@ def _hours_for_usage(ctx: Context, name: str) -> float:
 
 
 # --- AWS -----------------------------------------------------------------------------------
+
 
 @rule("aws:eks/cluster:Cluster")
 def _eks_cluster(res: Resource, ctx: Context) -> Priced:
@@ -326,21 +413,40 @@ def _eks_nodegroup(res: Resource, ctx: Context) -> Priced:
     desired = _int(scaling.get("desiredSize"))
     default_nodes = desired if desired is not None else (_int(scaling.get("minSize")) or 0)
     spot = str(res.inputs.get("capacityType", "ON_DEMAND")).upper() == "SPOT"
-    hours = node_charges(ctx, res, out, cloud="aws", region=region, instance_type=types[0],
-                         spot=spot, default_nodes=default_nodes)
+    hours = node_charges(
+        ctx,
+        res,
+        out,
+        cloud="aws",
+        region=region,
+        instance_type=types[0],
+        spot=spot,
+        default_nodes=default_nodes,
+    )
     nodes = _nodes_for_usage(ctx, res.name, default_nodes)
     disk, volume_type = _int(res.inputs.get("diskSize")), "gp3"
     template_id = _get(res.inputs, "launchTemplate", "id")
     if template_id:
         template = ctx.by_id.get(str(template_id))
-        ebs = _get(template, "blockDeviceMappings", default=[{}])[0].get("ebs", {}) \
-            if template else {}
+        ebs = (
+            _get(template, "blockDeviceMappings", default=[{}])[0].get("ebs", {})
+            if template
+            else {}
+        )
         disk, volume_type = _int(ebs.get("volumeSize")), str(ebs.get("volumeType") or "gp2")
         if template is None and nodes:
             out.unpriced_parts.append("node disks: defined in a launch template not in the plan")
     if disk and volume_type == "gp3":
-        disk_charge(ctx, out, cloud="aws", key="ebs_gp3_gb_month", region=region, gb=disk,
-                    nodes=nodes, hours=hours)
+        disk_charge(
+            ctx,
+            out,
+            cloud="aws",
+            key="ebs_gp3_gb_month",
+            region=region,
+            gb=disk,
+            nodes=nodes,
+            hours=hours,
+        )
     elif disk and nodes:
         out.unpriced_parts.append(f"node disks of type {volume_type}: not in the catalog")
     return out
@@ -353,20 +459,31 @@ def _ec2_instance(res: Resource, ctx: Context) -> Priced:
     if not itype:
         raise NotPriced("no instanceType input")
     out = Priced()
-    node_charges(ctx, res, out, cloud="aws", region=region, instance_type=itype,
-                 spot=bool(res.inputs.get("instanceMarketOptions")), default_nodes=1,
-                 label="instance")
+    node_charges(
+        ctx,
+        res,
+        out,
+        cloud="aws",
+        region=region,
+        instance_type=itype,
+        spot=bool(res.inputs.get("instanceMarketOptions")),
+        default_nodes=1,
+        label="instance",
+    )
     return out
 
 
 @rule("aws:ec2/natGateway:NatGateway")
 def _aws_nat(res: Resource, ctx: Context) -> Priced:
     region = _need_region(res)
-    return Priced([
-        _hourly_charge(ctx, "aws", "nat_gateway_hour", "NAT gateway", region),
-        _usage_charge(ctx, res, "aws", "nat_gateway_gb", "nat_data_gb", "data processed",
-                      region=region),
-    ])
+    return Priced(
+        [
+            _hourly_charge(ctx, "aws", "nat_gateway_hour", "NAT gateway", region),
+            _usage_charge(
+                ctx, res, "aws", "nat_gateway_gb", "nat_data_gb", "data processed", region=region
+            ),
+        ]
+    )
 
 
 @rule("aws:ec2/eip:Eip")
@@ -383,12 +500,21 @@ def _vpc_endpoint(res: Resource, ctx: Context) -> Priced | Free:
         raise NotPriced(f"{kind} endpoints are not in the catalog")
     region = _need_region(res)
     azs = len(res.inputs.get("subnetIds") or []) or 1
-    return Priced([
-        _hourly_charge(ctx, "aws", "vpc_interface_endpoint_az_hour",
-                       f"interface endpoint ({azs} AZ)", region, count=azs),
-        _usage_charge(ctx, res, "aws", "vpc_interface_endpoint_gb", "endpoint_data_gb",
-                      "data processed"),
-    ])
+    return Priced(
+        [
+            _hourly_charge(
+                ctx,
+                "aws",
+                "vpc_interface_endpoint_az_hour",
+                f"interface endpoint ({azs} AZ)",
+                region,
+                count=azs,
+            ),
+            _usage_charge(
+                ctx, res, "aws", "vpc_interface_endpoint_gb", "endpoint_data_gb", "data processed"
+            ),
+        ]
+    )
 
 
 @rule("aws:route53/zone:Zone")
@@ -409,8 +535,9 @@ def _cloud_dns_zone(res: Resource, ctx: Context) -> Priced:
 
 @rule("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 def _aws_lb(res: Resource, ctx: Context) -> Priced:
-    out = Priced([_hourly_charge(ctx, "aws", "load_balancer_hour", "load balancer",
-                                 _need_region(res))])
+    out = Priced(
+        [_hourly_charge(ctx, "aws", "load_balancer_hour", "load balancer", _need_region(res))]
+    )
     out.unpriced_parts.append("load balancer capacity units (LCU) depend on traffic")
     return out
 
@@ -418,47 +545,89 @@ def _aws_lb(res: Resource, ctx: Context) -> Priced:
 @rule("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 def _s3_bucket(res: Resource, ctx: Context) -> Priced:
     region = _need_region(res)
-    return Priced([
-        _usage_charge(ctx, res, "aws", "s3_standard_gb_month", "storage_gb", "storage (Standard)",
-                      region=region),
-        _usage_charge(ctx, res, "aws", "s3_put_per_1k", "write_requests_k", "PUT/LIST requests",
-                      region=region),
-        _usage_charge(ctx, res, "aws", "s3_get_per_1k", "read_requests_k", "GET requests",
-                      region=region),
-        _usage_charge(ctx, res, "aws", "egress_internet_gb", "egress_gb", "internet egress"),
-    ])
+    return Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "aws",
+                "s3_standard_gb_month",
+                "storage_gb",
+                "storage (Standard)",
+                region=region,
+            ),
+            _usage_charge(
+                ctx,
+                res,
+                "aws",
+                "s3_put_per_1k",
+                "write_requests_k",
+                "PUT/LIST requests",
+                region=region,
+            ),
+            _usage_charge(
+                ctx, res, "aws", "s3_get_per_1k", "read_requests_k", "GET requests", region=region
+            ),
+            _usage_charge(ctx, res, "aws", "egress_internet_gb", "egress_gb", "internet egress"),
+        ]
+    )
 
 
 @rule("aws:kms/key:Key")
 def _aws_kms(res: Resource, ctx: Context) -> Priced:
     p = ctx.price("aws", "kms_key_month")
-    return Priced([
-        Charge("customer managed key", 1, p.unit, p.usd, p.usd, p.source, p.date),
-        _usage_charge(ctx, res, "aws", "kms_requests_per_10k", "kms_requests_10k", "requests"),
-    ])
+    return Priced(
+        [
+            Charge("customer managed key", 1, p.unit, p.usd, p.usd, p.source, p.date),
+            _usage_charge(ctx, res, "aws", "kms_requests_per_10k", "kms_requests_10k", "requests"),
+        ]
+    )
 
 
 @rule("aws:ecr/repository:Repository")
 def _ecr(res: Resource, ctx: Context) -> Priced:
-    return Priced([_usage_charge(ctx, res, "aws", "ecr_storage_gb_month", "registry_storage_gb",
-                                 "image storage")])
+    return Priced(
+        [
+            _usage_charge(
+                ctx, res, "aws", "ecr_storage_gb_month", "registry_storage_gb", "image storage"
+            )
+        ]
+    )
 
 
 @rule("aws:cloudwatch/logGroup:LogGroup")
 def _log_group(res: Resource, ctx: Context) -> Priced:
     region = _need_region(res)
-    return Priced([
-        _usage_charge(ctx, res, "aws", "cloudwatch_logs_ingest_gb", "log_ingest_gb", "ingestion",
-                      region=region),
-        _usage_charge(ctx, res, "aws", "cloudwatch_logs_storage_gb_month", "log_storage_gb",
-                      "storage", region=region),
-    ])
+    return Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "aws",
+                "cloudwatch_logs_ingest_gb",
+                "log_ingest_gb",
+                "ingestion",
+                region=region,
+            ),
+            _usage_charge(
+                ctx,
+                res,
+                "aws",
+                "cloudwatch_logs_storage_gb_month",
+                "log_storage_gb",
+                "storage",
+                region=region,
+            ),
+        ]
+    )
 
 
 @rule("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer")
 def _mlflow_server(res: Resource, ctx: Context) -> Priced:
-    raise NotPriced("SageMaker managed MLflow server: no sourced hourly price in the catalog "
-                    "(see aws.amazon.com/sagemaker/pricing)")
+    raise NotPriced(
+        "SageMaker managed MLflow server: no sourced hourly price in the catalog "
+        "(see aws.amazon.com/sagemaker/pricing)"
+    )
 
 
 # --- GCP -----------------------------------------------------------------------------------
@@ -475,15 +644,24 @@ def gcp_region(location: str | None) -> str | None:
 
 @rule("gcp:container/cluster:Cluster")
 def _gke_cluster(res: Resource, ctx: Context) -> Priced:
-    out = Priced([_hourly_charge(ctx, "gcp", "gke_cluster_management",
-                                 "GKE cluster management fee")])
+    out = Priced(
+        [_hourly_charge(ctx, "gcp", "gke_cluster_management", "GKE cluster management fee")]
+    )
     location = str(res.inputs.get("location") or "")
     if ZONE.match(location.lower()) or res.inputs.get("enableAutopilot"):
         credit = ctx.price("gcp", "gke_free_tier_credit_month")
         amount = min(credit.usd, out.charges[0].monthly_usd)
-        out.charges.append(Charge("free tier credit (one zonal/Autopilot cluster per billing "
-                                  "account)", 1, credit.unit, -amount, -amount, credit.source,
-                                  credit.date))
+        out.charges.append(
+            Charge(
+                "free tier credit (one zonal/Autopilot cluster per billing account)",
+                1,
+                credit.unit,
+                -amount,
+                -amount,
+                credit.source,
+                credit.date,
+            )
+        )
     else:
         out.notes.append("regional cluster: the GKE free-tier credit does not apply")
     return out
@@ -514,19 +692,31 @@ def _gke_nodepool(res: Resource, ctx: Context) -> Priced:
         per_zone = _int(auto.get("minNodeCount")) or 0
     if auto.get("totalMinNodeCount") is not None and res.inputs.get("nodeCount") is None:
         default_nodes = float(_int(auto["totalMinNodeCount"]) or 0)
-        out.notes.append("autoscaling pool: priced at its total minimum "
-                         f"({default_nodes:g} of {auto.get('totalMaxNodeCount', '?')})")
+        out.notes.append(
+            "autoscaling pool: priced at its total minimum "
+            f"({default_nodes:g} of {auto.get('totalMaxNodeCount', '?')})"
+        )
     else:
         default_nodes = float(per_zone * zones)
         if per_zone and zones > 1:
             out.notes.append(f"{per_zone} node(s) per zone x {zones} zones")
     spot = bool(cfg.get("spot") or cfg.get("preemptible"))
-    hours = node_charges(ctx, res, out, cloud="gcp", region=region, instance_type=machine,
-                         spot=spot, default_nodes=default_nodes)
+    hours = node_charges(
+        ctx,
+        res,
+        out,
+        cloud="gcp",
+        region=region,
+        instance_type=machine,
+        spot=spot,
+        default_nodes=default_nodes,
+    )
     offer = ctx.catalog.offer("gcp", region, machine)
     if cfg.get("guestAccelerators") and not offer.accelerator:
-        out.unpriced_parts.append("attached guestAccelerators: the catalog carries GPU-bundled "
-                                  "machine types (a2/a3/g2) only")
+        out.unpriced_parts.append(
+            "attached guestAccelerators: the catalog carries GPU-bundled "
+            "machine types (a2/a3/g2) only"
+        )
     topology = _get(res.inputs, "placementPolicy", "tpuTopology")
     if topology:
         out.notes.append(f"TPU slice topology {topology}")
@@ -535,8 +725,9 @@ def _gke_nodepool(res: Resource, ctx: Context) -> Priced:
     key = {"pd-balanced": "pd_balanced_gb_month", "pd-ssd": "pd_ssd_gb_month"}.get(disk_type)
     nodes = _nodes_for_usage(ctx, res.name, default_nodes)
     if key:
-        disk_charge(ctx, out, cloud="gcp", key=key, region=region, gb=disk_gb, nodes=nodes,
-                    hours=hours)
+        disk_charge(
+            ctx, out, cloud="gcp", key=key, region=region, gb=disk_gb, nodes=nodes, hours=hours
+        )
     elif nodes:
         out.unpriced_parts.append(f"node disks of type {disk_type}: not in the catalog")
     return out
@@ -549,17 +740,28 @@ def _gce_instance(res: Resource, ctx: Context) -> Priced:
         raise NotPriced("no machineType input")
     out = Priced()
     spot = _get(res.inputs, "scheduling", "provisioningModel") == "SPOT"
-    node_charges(ctx, res, out, cloud="gcp", region=_need_region(res), instance_type=machine,
-                 spot=spot, default_nodes=1, label="instance")
+    node_charges(
+        ctx,
+        res,
+        out,
+        cloud="gcp",
+        region=_need_region(res),
+        instance_type=machine,
+        spot=spot,
+        default_nodes=1,
+        label="instance",
+    )
     return out
 
 
 @rule("gcp:compute/routerNat:RouterNat")
 def _cloud_nat(res: Resource, ctx: Context) -> Priced:
-    out = Priced([
-        _hourly_charge(ctx, "gcp", "cloud_nat_gateway_hour", "Cloud NAT gateway"),
-        _usage_charge(ctx, res, "gcp", "cloud_nat_gb", "nat_data_gb", "data processed"),
-    ])
+    out = Priced(
+        [
+            _hourly_charge(ctx, "gcp", "cloud_nat_gateway_hour", "Cloud NAT gateway"),
+            _usage_charge(ctx, res, "gcp", "cloud_nat_gb", "nat_data_gb", "data processed"),
+        ]
+    )
     out.notes.append("gateway priced at the 32+ VM rate ($0.0014 per VM-hour below that)")
     return out
 
@@ -573,15 +775,26 @@ def _gcs_bucket(res: Resource, ctx: Context) -> Priced:
         raise NotPriced(f"storage class {cls}: the catalog carries STANDARD only")
     if not loc:
         raise NotPriced("bucket has no location")
-    return Priced([
-        _usage_charge(ctx, res, "gcp", "gcs_standard_gb_month", "storage_gb", "storage (Standard)",
-                      region=loc),
-        _usage_charge(ctx, res, "gcp", "gcs_class_a_per_1k", "write_requests_k",
-                      "class A operations"),
-        _usage_charge(ctx, res, "gcp", "gcs_class_b_per_1k", "read_requests_k",
-                      "class B operations"),
-        _usage_charge(ctx, res, "gcp", "egress_internet_gb", "egress_gb", "internet egress"),
-    ])
+    return Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "gcp",
+                "gcs_standard_gb_month",
+                "storage_gb",
+                "storage (Standard)",
+                region=loc,
+            ),
+            _usage_charge(
+                ctx, res, "gcp", "gcs_class_a_per_1k", "write_requests_k", "class A operations"
+            ),
+            _usage_charge(
+                ctx, res, "gcp", "gcs_class_b_per_1k", "read_requests_k", "class B operations"
+            ),
+            _usage_charge(ctx, res, "gcp", "egress_internet_gb", "egress_gb", "internet egress"),
+        ]
+    )
 
 
 @rule("gcp:kms/cryptoKey:CryptoKey")
@@ -590,44 +803,85 @@ def _gcp_kms(res: Resource, ctx: Context) -> Priced:
     if level != "SOFTWARE":
         raise NotPriced(f"protection level {level}: the catalog carries SOFTWARE keys only")
     p = ctx.price("gcp", "kms_key_version_month")
-    out = Priced([
-        Charge("active key version", 1, p.unit, p.usd, p.usd, p.source, p.date),
-        _usage_charge(ctx, res, "gcp", "kms_requests_per_10k", "kms_requests_10k", "operations"),
-    ])
+    out = Priced(
+        [
+            Charge("active key version", 1, p.unit, p.usd, p.usd, p.source, p.date),
+            _usage_charge(
+                ctx, res, "gcp", "kms_requests_per_10k", "kms_requests_10k", "operations"
+            ),
+        ]
+    )
     if res.inputs.get("rotationPeriod"):
-        out.notes.append("rotation adds a billed version per period while old versions stay "
-                         "enabled; one version priced")
+        out.notes.append(
+            "rotation adds a billed version per period while old versions stay "
+            "enabled; one version priced"
+        )
     return out
 
 
 @rule("gcp:artifactregistry/repository:Repository")
 def _artifact_registry(res: Resource, ctx: Context) -> Priced:
-    out = Priced([_usage_charge(ctx, res, "gcp", "artifact_registry_gb_month",
-                                "registry_storage_gb", "image storage")])
+    out = Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "gcp",
+                "artifact_registry_gb_month",
+                "registry_storage_gb",
+                "image storage",
+            )
+        ]
+    )
     out.notes.append("the first 0.5 GB per billing account is free (not deducted)")
     return out
 
 
 @rule("gcp:vertex/aiTensorboard:AiTensorboard")
 def _tensorboard(res: Resource, ctx: Context) -> Priced:
-    return Priced([_usage_charge(ctx, res, "gcp", "vertex_tensorboard_gb_month",
-                                 "vertex_storage_gb", "TensorBoard storage")])
+    return Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "gcp",
+                "vertex_tensorboard_gb_month",
+                "vertex_storage_gb",
+                "TensorBoard storage",
+            )
+        ]
+    )
 
 
 @rule("gcp:vertex/aiMetadataStore:AiMetadataStore")
 def _metadata_store(res: Resource, ctx: Context) -> Priced:
-    return Priced([_usage_charge(ctx, res, "gcp", "vertex_metadata_gb_month",
-                                 "vertex_storage_gb", "ML Metadata storage")])
+    return Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "gcp",
+                "vertex_metadata_gb_month",
+                "vertex_storage_gb",
+                "ML Metadata storage",
+            )
+        ]
+    )
 
 
 # --- Azure ---------------------------------------------------------------------------------
 
-AKS_TIERS = {"free": "aks_free_tier_hour", "base": "aks_free_tier_hour",
-             "standard": "aks_standard_tier_hour", "premium": "aks_premium_tier_hour"}
+AKS_TIERS = {
+    "free": "aks_free_tier_hour",
+    "base": "aks_free_tier_hour",
+    "standard": "aks_standard_tier_hour",
+    "premium": "aks_premium_tier_hour",
+}
 
 
-def _aks_pool(ctx: Context, res: Resource, out: Priced, pool: Mapping[str, Any], region: str,
-              usage_name: str) -> None:
+def _aks_pool(
+    ctx: Context, res: Resource, out: Priced, pool: Mapping[str, Any], region: str, usage_name: str
+) -> None:
     vm = pool.get("vmSize")
     if not vm:
         out.unpriced_parts.append(f"agent pool {pool.get('name', '?')}: no vmSize")
@@ -637,9 +891,18 @@ def _aks_pool(ctx: Context, res: Resource, out: Priced, pool: Mapping[str, Any],
         count = pool.get("minCount", 0)
     spot = str(pool.get("scaleSetPriority", "Regular")).lower() == "spot"
     try:
-        node_charges(ctx, res, out, cloud="azure", region=region, instance_type=vm, spot=spot,
-                     default_nodes=float(_int(count) or 0),
-                     label=f"pool {pool.get('name', usage_name)}", usage_name=usage_name)
+        node_charges(
+            ctx,
+            res,
+            out,
+            cloud="azure",
+            region=region,
+            instance_type=vm,
+            spot=spot,
+            default_nodes=float(_int(count) or 0),
+            label=f"pool {pool.get('name', usage_name)}",
+            usage_name=usage_name,
+        )
     except NotPriced as e:
         out.unpriced_parts.append(f"agent pool {pool.get('name', '?')}: {e}")
 
@@ -675,14 +938,24 @@ def _aml_compute(res: Resource, ctx: Context) -> Priced:
     inner = props.get("properties") or {}
     vm = inner.get("vmSize")
     if not vm:
-        raise NotPriced(f"{props.get('computeType', 'compute')} without properties.properties"
-                        ".vmSize")
+        raise NotPriced(
+            f"{props.get('computeType', 'compute')} without properties.properties.vmSize"
+        )
     out = Priced()
     spot = str(inner.get("vmPriority", "Dedicated")).lower() == "lowpriority"
     scale = inner.get("scaleSettings") or {}
     default_nodes = float(_int(scale.get("minNodeCount")) or 0) if scale else 1.0
-    node_charges(ctx, res, out, cloud="azure", region=_need_region(res), instance_type=vm,
-                 spot=spot, default_nodes=default_nodes, label="Azure ML compute (VM rate)")
+    node_charges(
+        ctx,
+        res,
+        out,
+        cloud="azure",
+        region=_need_region(res),
+        instance_type=vm,
+        spot=spot,
+        default_nodes=default_nodes,
+        label="Azure ML compute (VM rate)",
+    )
     return out
 
 
@@ -692,9 +965,17 @@ def _azure_vm(res: Resource, ctx: Context) -> Priced:
     if not vm:
         raise NotPriced("no hardwareProfile.vmSize input")
     out = Priced()
-    node_charges(ctx, res, out, cloud="azure", region=_need_region(res), instance_type=vm,
-                 spot=str(res.inputs.get("priority", "")).lower() == "spot", default_nodes=1,
-                 label="VM")
+    node_charges(
+        ctx,
+        res,
+        out,
+        cloud="azure",
+        region=_need_region(res),
+        instance_type=vm,
+        spot=str(res.inputs.get("priority", "")).lower() == "spot",
+        default_nodes=1,
+        label="VM",
+    )
     return out
 
 
@@ -705,22 +986,50 @@ def _azure_storage(res: Resource, ctx: Context) -> Priced:
     if sku != "Standard_LRS" or tier != "Hot":
         raise NotPriced(f"{sku} {tier}: the catalog carries Standard_LRS Hot blob storage only")
     region = _need_region(res)
-    return Priced([
-        _usage_charge(ctx, res, "azure", "blob_hot_lrs_gb_month", "storage_gb",
-                      "blob storage (Hot LRS)", region=region),
-        _usage_charge(ctx, res, "azure", "blob_write_per_10k", "write_requests_k",
-                      "write operations", scale=0.1),
-        _usage_charge(ctx, res, "azure", "blob_read_per_10k", "read_requests_k",
-                      "read operations", scale=0.1),
-        _usage_charge(ctx, res, "azure", "egress_internet_gb", "egress_gb", "internet egress"),
-    ])
+    return Priced(
+        [
+            _usage_charge(
+                ctx,
+                res,
+                "azure",
+                "blob_hot_lrs_gb_month",
+                "storage_gb",
+                "blob storage (Hot LRS)",
+                region=region,
+            ),
+            _usage_charge(
+                ctx,
+                res,
+                "azure",
+                "blob_write_per_10k",
+                "write_requests_k",
+                "write operations",
+                scale=0.1,
+            ),
+            _usage_charge(
+                ctx,
+                res,
+                "azure",
+                "blob_read_per_10k",
+                "read_requests_k",
+                "read operations",
+                scale=0.1,
+            ),
+            _usage_charge(ctx, res, "azure", "egress_internet_gb", "egress_gb", "internet egress"),
+        ]
+    )
 
 
 @rule("azure-native:keyvault:Vault")
 def _key_vault(res: Resource, ctx: Context) -> Priced:
     sku = str(_get(res.inputs, "properties", "sku", "name") or "standard").lower()
-    out = Priced([_usage_charge(ctx, res, "azure", "key_vault_ops_per_10k",
-                                "vault_operations_10k", "operations")])
+    out = Priced(
+        [
+            _usage_charge(
+                ctx, res, "azure", "key_vault_ops_per_10k", "vault_operations_10k", "operations"
+            )
+        ]
+    )
     if sku == "premium":
         out.unpriced_parts.append("Premium HSM-protected keys ($/key-month) are not in the catalog")
     return out
@@ -733,14 +1042,31 @@ def _acr(res: Resource, ctx: Context) -> Priced:
         raise NotPriced(f"registry sku {sku or 'missing'!r}: known are Basic, Standard, Premium")
     p = ctx.price("azure", f"acr_{sku}_day")
     days = ctx.hours / 24
-    return Priced([Charge(f"registry ({sku})", days, "days", p.usd, p.usd * days, p.source,
-                          p.date, hourly_usd=p.usd / 24)])
+    return Priced(
+        [
+            Charge(
+                f"registry ({sku})",
+                days,
+                "days",
+                p.usd,
+                p.usd * days,
+                p.source,
+                p.date,
+                hourly_usd=p.usd / 24,
+            )
+        ]
+    )
 
 
 @rule("azure-native:operationalinsights:Workspace")
 def _log_analytics(res: Resource, ctx: Context) -> Priced:
-    out = Priced([_usage_charge(ctx, res, "azure", "log_analytics_ingest_gb", "log_ingest_gb",
-                                "log ingestion")])
+    out = Priced(
+        [
+            _usage_charge(
+                ctx, res, "azure", "log_analytics_ingest_gb", "log_ingest_gb", "log ingestion"
+            )
+        ]
+    )
     out.notes.append("5 GB/month free per billing account is not deducted")
     return out
 
@@ -748,26 +1074,33 @@ def _log_analytics(res: Resource, ctx: Context) -> Priced:
 @rule("azure-native:applicationinsights:Component", "azure-native:insights:Component")
 def _app_insights(res: Resource, ctx: Context) -> Free:
     if res.inputs.get("workspaceResourceId"):
-        return Free("workspace-based Application Insights bills as ingestion on its Log "
-                    "Analytics workspace (priced there)")
+        return Free(
+            "workspace-based Application Insights bills as ingestion on its Log "
+            "Analytics workspace (priced there)"
+        )
     raise NotPriced("classic Application Insights (no workspaceResourceId) is not in the catalog")
 
 
 @rule("azure-native:network:NatGateway")
 def _azure_nat(res: Resource, ctx: Context) -> Priced:
-    return Priced([
-        _hourly_charge(ctx, "azure", "nat_gateway_hour", "NAT gateway"),
-        _usage_charge(ctx, res, "azure", "nat_gateway_gb", "nat_data_gb", "data processed"),
-    ])
+    return Priced(
+        [
+            _hourly_charge(ctx, "azure", "nat_gateway_hour", "NAT gateway"),
+            _usage_charge(ctx, res, "azure", "nat_gateway_gb", "nat_data_gb", "data processed"),
+        ]
+    )
 
 
 @rule("azure-native:network:PrivateEndpoint")
 def _private_endpoint(res: Resource, ctx: Context) -> Priced:
-    return Priced([
-        _hourly_charge(ctx, "azure", "private_endpoint_hour", "private endpoint"),
-        _usage_charge(ctx, res, "azure", "private_endpoint_gb", "endpoint_data_gb",
-                      "data processed"),
-    ])
+    return Priced(
+        [
+            _hourly_charge(ctx, "azure", "private_endpoint_hour", "private endpoint"),
+            _usage_charge(
+                ctx, res, "azure", "private_endpoint_gb", "endpoint_data_gb", "data processed"
+            ),
+        ]
+    )
 
 
 @rule("azure-native:privatedns:PrivateZone", "azure-native:network:PrivateZone")

@@ -57,6 +57,7 @@ def _known(catalog: Catalog, cloud: str) -> dict[str, Offer]:
 
 # --- Azure -----------------------------------------------------------------------------------
 
+
 def azure_offers(items: Iterable[Mapping[str, Any]], catalog: Catalog, *, date: str) -> list[Offer]:
     """Offers from Retail Prices API items (``Items`` of each page).
 
@@ -68,8 +69,10 @@ def azure_offers(items: Iterable[Mapping[str, Any]], catalog: Catalog, *, date: 
     for it in items:
         if it.get("type") != "Consumption" or it.get("unitOfMeasure") != "1 Hour":
             continue
-        if "Windows" in str(it.get("productName", "")) or it.get("serviceName") != \
-                "Virtual Machines":
+        if (
+            "Windows" in str(it.get("productName", ""))
+            or it.get("serviceName") != "Virtual Machines"
+        ):
             continue
         sku = str(it.get("skuName", ""))
         if sku.endswith("Low Priority"):
@@ -83,14 +86,23 @@ def azure_offers(items: Iterable[Mapping[str, Any]], catalog: Catalog, *, date: 
         base = known.get(itype)
         if base is None or "on_demand" not in p:
             continue
-        out.append(replace(base, region=region, on_demand_usd_per_hour=p["on_demand"],
-                           spot_usd_per_hour=p.get("spot"), interruption_bucket=None,
-                           source=f"Azure Retail Prices API {AZURE_API}", date=date))
+        out.append(
+            replace(
+                base,
+                region=region,
+                on_demand_usd_per_hour=p["on_demand"],
+                spot_usd_per_hour=p.get("spot"),
+                interruption_bucket=None,
+                source=f"Azure Retail Prices API {AZURE_API}",
+                date=date,
+            )
+        )
     return out
 
 
-def fetch_azure(region: str | None, get: Callable[[str], Mapping[str, Any]] | None = None
-                ) -> list[dict[str, Any]]:
+def fetch_azure(
+    region: str | None, get: Callable[[str], Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """All VM price items (for one region, or every region), following NextPageLink."""
     flt = "serviceName eq 'Virtual Machines' and priceType eq 'Consumption'"
     if region:
@@ -107,15 +119,19 @@ def fetch_azure(region: str | None, get: Callable[[str], Mapping[str, Any]] | No
 
 # --- AWS -------------------------------------------------------------------------------------
 
+
 def aws_on_demand(price_list: Iterable[str | Mapping[str, Any]]) -> dict[tuple[str, str], float]:
     """(region, instance type) -> Linux shared on-demand $/h from ``get_products`` PriceList."""
     out = {}
     for raw in price_list:
         doc = json.loads(raw) if isinstance(raw, str) else raw
         attrs = doc.get("product", {}).get("attributes", {})
-        if (attrs.get("operatingSystem") != "Linux" or attrs.get("tenancy") != "Shared"
-                or attrs.get("preInstalledSw", "NA") != "NA"
-                or attrs.get("capacitystatus", "Used") != "Used"):
+        if (
+            attrs.get("operatingSystem") != "Linux"
+            or attrs.get("tenancy") != "Shared"
+            or attrs.get("preInstalledSw", "NA") != "NA"
+            or attrs.get("capacitystatus", "Used") != "Used"
+        ):
             continue
         for term in doc.get("terms", {}).get("OnDemand", {}).values():
             for dim in term.get("priceDimensions", {}).values():
@@ -141,8 +157,14 @@ def aws_spot(history: Iterable[Mapping[str, Any]]) -> dict[str, float]:
     return out
 
 
-def aws_offers(on_demand: Mapping[tuple[str, str], float], spot: Mapping[str, float],
-               region: str, catalog: Catalog, *, date: str) -> list[Offer]:
+def aws_offers(
+    on_demand: Mapping[tuple[str, str], float],
+    spot: Mapping[str, float],
+    region: str,
+    catalog: Catalog,
+    *,
+    date: str,
+) -> list[Offer]:
     known = _known(catalog, "aws")
     out = []
     for (r, itype), usd in sorted(on_demand.items()):
@@ -150,15 +172,23 @@ def aws_offers(on_demand: Mapping[tuple[str, str], float], spot: Mapping[str, fl
         if r != region or base is None:
             continue
         sp = spot.get(itype)
-        out.append(replace(base, region=region, on_demand_usd_per_hour=usd,
-                           spot_usd_per_hour=sp if sp is not None and sp < usd else None,
-                           interruption_bucket=None,
-                           source="AWS Price List API get_products + "
-                                  "ec2 describe_spot_price_history", date=date))
+        out.append(
+            replace(
+                base,
+                region=region,
+                on_demand_usd_per_hour=usd,
+                spot_usd_per_hour=sp if sp is not None and sp < usd else None,
+                interruption_bucket=None,
+                source="AWS Price List API get_products + ec2 describe_spot_price_history",
+                date=date,
+            )
+        )
     return out
 
 
-def fetch_aws(region: str, catalog: Catalog) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
+def fetch_aws(
+    region: str, catalog: Catalog
+) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
     try:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -170,22 +200,34 @@ def fetch_aws(region: str, catalog: Catalog) -> tuple[dict[tuple[str, str], floa
         price_list: list[str] = []
         for itype in types:
             pages = pricing.get_paginator("get_products").paginate(
-                ServiceCode="AmazonEC2", Filters=[
-                    {"Type": "TERM_MATCH", "Field": f, "Value": v} for f, v in (
-                        ("instanceType", itype), ("regionCode", region),
-                        ("operatingSystem", "Linux"), ("tenancy", "Shared"),
-                        ("preInstalledSw", "NA"), ("capacitystatus", "Used"))])
+                ServiceCode="AmazonEC2",
+                Filters=[
+                    {"Type": "TERM_MATCH", "Field": f, "Value": v}
+                    for f, v in (
+                        ("instanceType", itype),
+                        ("regionCode", region),
+                        ("operatingSystem", "Linux"),
+                        ("tenancy", "Shared"),
+                        ("preInstalledSw", "NA"),
+                        ("capacitystatus", "Used"),
+                    )
+                ],
+            )
             for page in pages:
                 price_list.extend(page["PriceList"])
         ec2 = boto3.client("ec2", region_name=region)
         history: list[dict[str, Any]] = []
         for page in ec2.get_paginator("describe_spot_price_history").paginate(
-                InstanceTypes=types, ProductDescriptions=["Linux/UNIX"],
-                StartTime=dt.datetime.now(dt.UTC)):
+            InstanceTypes=types,
+            ProductDescriptions=["Linux/UNIX"],
+            StartTime=dt.datetime.now(dt.UTC),
+        ):
             history.extend(page["SpotPriceHistory"])
     except NoCredentialsError:
-        raise RefreshError("the AWS refresh needs AWS credentials (the Price List API and "
-                           "spot price history are not anonymous)") from None
+        raise RefreshError(
+            "the AWS refresh needs AWS credentials (the Price List API and "
+            "spot price history are not anonymous)"
+        ) from None
     except (BotoCoreError, ClientError) as e:
         raise RefreshError(f"AWS pricing request failed: {e}") from None
     return aws_on_demand(price_list), aws_spot(history)
@@ -193,8 +235,12 @@ def fetch_aws(region: str, catalog: Catalog) -> tuple[dict[tuple[str, str], floa
 
 # --- GCP -------------------------------------------------------------------------------------
 
-GCP_GPU_SKU = {"A100": "Nvidia Tesla A100 GPU", "A100-80GB": "Nvidia Tesla A100 80GB GPU",
-               "H100": "Nvidia H100 80GB GPU", "L4": "Nvidia L4 GPU"}
+GCP_GPU_SKU = {
+    "A100": "Nvidia Tesla A100 GPU",
+    "A100-80GB": "Nvidia Tesla A100 80GB GPU",
+    "H100": "Nvidia H100 80GB GPU",
+    "L4": "Nvidia L4 GPU",
+}
 
 
 def _unit_price(sku: Mapping[str, Any]) -> float | None:
@@ -236,8 +282,9 @@ def gcp_rates(skus: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], f
     return out
 
 
-def gcp_offers(rates: Mapping[tuple[str, str, str], float], catalog: Catalog,
-               region: str | None, *, date: str) -> list[Offer]:
+def gcp_offers(
+    rates: Mapping[tuple[str, str, str], float], catalog: Catalog, region: str | None, *, date: str
+) -> list[Offer]:
     """GPU machine prices: vCPUs x core rate + GiB x RAM rate + GPUs x GPU rate."""
     out = []
     regions = sorted({r for (r, _, _) in rates if region is None or r == region})
@@ -252,18 +299,26 @@ def gcp_offers(rates: Mapping[tuple[str, str, str], float], catalog: Catalog,
                 ram = rates.get((r, f"{family} ram", usage))
                 gpu = rates.get((r, f"gpu:{base.accelerator}", usage))
                 if core is not None and ram is not None and gpu is not None:
-                    price[usage] = round(base.vcpus * core + base.memory_gib * ram
-                                         + base.accelerator_count * gpu, 6)
+                    price[usage] = round(
+                        base.vcpus * core + base.memory_gib * ram + base.accelerator_count * gpu, 6
+                    )
             if "OnDemand" in price:
-                out.append(replace(base, region=r, on_demand_usd_per_hour=price["OnDemand"],
-                                   spot_usd_per_hour=price.get("Preemptible"),
-                                   source=f"GCP Cloud Billing Catalog API services/"
-                                          f"{GCP_COMPUTE_SERVICE}/skus", date=date))
+                out.append(
+                    replace(
+                        base,
+                        region=r,
+                        on_demand_usd_per_hour=price["OnDemand"],
+                        spot_usd_per_hour=price.get("Preemptible"),
+                        source=f"GCP Cloud Billing Catalog API services/{GCP_COMPUTE_SERVICE}/skus",
+                        date=date,
+                    )
+                )
     return out
 
 
-def fetch_gcp(api_key: str, get: Callable[[str], Mapping[str, Any]] | None = None
-              ) -> list[dict[str, Any]]:
+def fetch_gcp(
+    api_key: str, get: Callable[[str], Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     get = get or _get_json
     skus: list[dict[str, Any]] = []
     token = ""
@@ -278,14 +333,17 @@ def fetch_gcp(api_key: str, get: Callable[[str], Mapping[str, Any]] | None = Non
 
 # --- shared ----------------------------------------------------------------------------------
 
+
 def _get_json(url: str) -> Mapping[str, Any]:
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:  # noqa: S310 (https only)
             return json.loads(resp.read())
     except OSError as e:
         host = urllib.parse.urlparse(url).netloc
-        raise RefreshError(f"cannot reach {host} ({e}); `pioneer catalog refresh` needs the "
-                           "internet — the shipped snapshot is still in use") from None
+        raise RefreshError(
+            f"cannot reach {host} ({e}); `pioneer catalog refresh` needs the "
+            "internet — the shipped snapshot is still in use"
+        ) from None
 
 
 def merge_offers(current: Iterable[Offer], fresh: Iterable[Offer]) -> list[Offer]:
@@ -297,9 +355,20 @@ def merge_offers(current: Iterable[Offer], fresh: Iterable[Offer]) -> list[Offer
 
 
 def write_offers(offers: Iterable[Offer], path: Path = OFFERS_CSV) -> None:
-    fields = ["cloud", "region", "instance_type", "accelerator", "accelerator_count",
-              "accelerator_memory_gib", "vcpus", "memory_gib", "on_demand_usd_per_hour",
-              "spot_usd_per_hour", "source", "date"]
+    fields = [
+        "cloud",
+        "region",
+        "instance_type",
+        "accelerator",
+        "accelerator_count",
+        "accelerator_memory_gib",
+        "vcpus",
+        "memory_gib",
+        "on_demand_usd_per_hour",
+        "spot_usd_per_hour",
+        "source",
+        "date",
+    ]
     with path.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
@@ -309,8 +378,9 @@ def write_offers(offers: Iterable[Offer], path: Path = OFFERS_CSV) -> None:
             w.writerow(row)
 
 
-def refresh(cloud: str, region: str | None = None, *, gcp_api_key: str | None = None,
-            out: Path = OFFERS_CSV) -> dict[str, Any]:
+def refresh(
+    cloud: str, region: str | None = None, *, gcp_api_key: str | None = None, out: Path = OFFERS_CSV
+) -> dict[str, Any]:
     """Fetch, parse, merge and write; returns what changed. Raises `RefreshError` offline."""
     catalog = get_catalog()
     date = _today()
@@ -323,15 +393,23 @@ def refresh(cloud: str, region: str | None = None, *, gcp_api_key: str | None = 
         fresh = aws_offers(od, spot, region, catalog, date=date)
     elif cloud == "gcp":
         if not gcp_api_key:
-            raise RefreshError("the GCP refresh needs an API key: set GOOGLE_API_KEY "
-                               "(Cloud Billing Catalog API)")
+            raise RefreshError(
+                "the GCP refresh needs an API key: set GOOGLE_API_KEY (Cloud Billing Catalog API)"
+            )
         fresh = gcp_offers(gcp_rates(fetch_gcp(gcp_api_key)), catalog, region, date=date)
     else:
         raise RefreshError(f"cloud: {cloud!r} is not one of aws, gcp, azure")
     if not fresh:
-        raise RefreshError(f"the {cloud} API returned no prices for the instance types the "
-                           "catalog carries; the snapshot is unchanged")
+        raise RefreshError(
+            f"the {cloud} API returned no prices for the instance types the "
+            "catalog carries; the snapshot is unchanged"
+        )
     write_offers(merge_offers(catalog.offers, fresh), out)
     get_catalog.cache_clear()
-    return {"cloud": cloud, "region": region, "offers_refreshed": len(fresh), "date": date,
-            "path": str(out)}
+    return {
+        "cloud": cloud,
+        "region": region,
+        "offers_refreshed": len(fresh),
+        "date": date,
+        "path": str(out),
+    }

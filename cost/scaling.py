@@ -21,27 +21,70 @@ import numpy as np
 
 # Dense BF16/FP16 tensor throughput per device, TFLOP/s (vendor data sheets).
 PEAK_TFLOPS: dict[str, float] = {
-    "B200": 2250, "H200": 989, "H100": 989, "A100": 312, "A100-80GB": 312, "L40S": 362,
-    "L4": 121, "A10G": 70, "A10": 125, "T4": 65, "V100": 125, "V100-32GB": 125,
-    "TPU-v4": 275, "TPU-v5e": 197, "TPU-v5p": 459, "TPU-v6e": 918,
+    "B200": 2250,
+    "H200": 989,
+    "H100": 989,
+    "A100": 312,
+    "A100-80GB": 312,
+    "L40S": 362,
+    "L4": 121,
+    "A10G": 70,
+    "A10": 125,
+    "T4": 65,
+    "V100": 125,
+    "V100-32GB": 125,
+    "TPU-v4": 275,
+    "TPU-v5e": 197,
+    "TPU-v5p": 459,
+    "TPU-v6e": 918,
 }
 
 # Achievable all-reduce bus bandwidth inside one node, GB/s (NVLink generation or PCIe).
 INTRA_NODE_GBPS: dict[str, float] = {
-    "B200": 800, "H200": 400, "H100": 400, "A100": 230, "A100-80GB": 230, "V100": 120,
-    "V100-32GB": 120, "L40S": 20, "L4": 12, "A10G": 12, "A10": 12, "T4": 8,
-    "TPU-v4": 150, "TPU-v5e": 100, "TPU-v5p": 300, "TPU-v6e": 200,
+    "B200": 800,
+    "H200": 400,
+    "H100": 400,
+    "A100": 230,
+    "A100-80GB": 230,
+    "V100": 120,
+    "V100-32GB": 120,
+    "L40S": 20,
+    "L4": 12,
+    "A10G": 12,
+    "A10": 12,
+    "T4": 8,
+    "TPU-v4": 150,
+    "TPU-v5e": 100,
+    "TPU-v5p": 300,
+    "TPU-v6e": 200,
 }
 
 # Network bandwidth per node across nodes, GB/s, by instance-family prefix (longest match
 # wins). E.g. p5 = 3200 Gbit/s EFA, p4d = 400 Gbit/s, A3 High = 8 x 200 Gbit/s,
 # ND H100 v5 = 8 x 400 Gbit/s InfiniBand. Unknown families: 25 Gbit/s Ethernet.
 INTER_NODE_GBPS: dict[str, float] = {
-    "p6": 400, "p5": 400, "p5en": 400, "p4d": 50, "p4de": 50, "p3dn": 12.5, "p3": 3.1,
-    "g6e": 50, "g6": 12.5, "g5": 12.5, "g4dn": 6.25,
-    "a3-mega": 200, "a3-ultra": 400, "a3-high": 200, "a3-edge": 100, "a2": 12.5, "g2": 12.5,
+    "p6": 400,
+    "p5": 400,
+    "p5en": 400,
+    "p4d": 50,
+    "p4de": 50,
+    "p3dn": 12.5,
+    "p3": 3.1,
+    "g6e": 50,
+    "g6": 12.5,
+    "g5": 12.5,
+    "g4dn": 6.25,
+    "a3-mega": 200,
+    "a3-ultra": 400,
+    "a3-high": 200,
+    "a3-edge": 100,
+    "a2": 12.5,
+    "g2": 12.5,
     "ct": 100,  # TPU slices: inter-host traffic rides ICI/DCN; treat as fast
-    "Standard_ND96": 400, "Standard_ND40": 12.5, "Standard_NC": 5, "Standard_NV": 3.1,
+    "Standard_ND96": 400,
+    "Standard_ND40": 12.5,
+    "Standard_NC": 5,
+    "Standard_NV": 3.1,
 }
 DEFAULT_INTER_NODE_GBPS = 3.1
 
@@ -64,11 +107,11 @@ def link_gbps(accelerator: str, instance_type: str, nodes: int) -> float:
 class ScalingInputs:
     """Eq. 1's workload side: what one step computes and communicates."""
 
-    flops_per_step: float        # 6 P b
-    gradient_bytes: float        # G = P x bytes per gradient element
-    steps: float                 # S
-    mfu: float = 0.4             # model FLOPs utilisation on one device
-    overlap: float = 0.5         # phi: share of compute the all-reduce can hide behind
+    flops_per_step: float  # 6 P b
+    gradient_bytes: float  # G = P x bytes per gradient element
+    steps: float  # S
+    mfu: float = 0.4  # model FLOPs utilisation on one device
+    overlap: float = 0.5  # phi: share of compute the all-reduce can hide behind
 
 
 def step_seconds(inp: ScalingInputs, peak_tflops, accelerators, bus_gbps):
@@ -82,13 +125,16 @@ def step_seconds(inp: ScalingInputs, peak_tflops, accelerators, bus_gbps):
     return step, compute / step
 
 
-def training_hours(inp: ScalingInputs, accelerator: str, instance_type: str,
-                   accelerators_per_node: int, nodes: int) -> tuple[float, float]:
+def training_hours(
+    inp: ScalingInputs, accelerator: str, instance_type: str, accelerators_per_node: int, nodes: int
+) -> tuple[float, float]:
     """T(N) in hours and eta(N) for one plan (the scalar form of `step_seconds`)."""
     peak = PEAK_TFLOPS.get(accelerator)
     if peak is None:
-        raise ValueError(f"accelerator: {accelerator!r} has no throughput figure; "
-                         f"known: {', '.join(PEAK_TFLOPS)}")
+        raise ValueError(
+            f"accelerator: {accelerator!r} has no throughput figure; "
+            f"known: {', '.join(PEAK_TFLOPS)}"
+        )
     n = accelerators_per_node * nodes
     step, eta = step_seconds(inp, peak, n, link_gbps(accelerator, instance_type, nodes))
     return float(step * inp.steps / 3600), float(eta)

@@ -85,8 +85,10 @@ def resolve_trace(ref: str) -> Path:
         return matches[0]
     names = ", ".join(shipped)
     if matches:
-        raise TraceError(f"trace: {ref!r} is ambiguous; say which one: "
-                         + ", ".join(f"{p.parent.name}/{p.stem}" for p in matches))
+        raise TraceError(
+            f"trace: {ref!r} is ambiguous; say which one: "
+            + ", ".join(f"{p.parent.name}/{p.stem}" for p in matches)
+        )
     raise TraceError(f"trace: {ref!r} is neither a file nor a shipped trace ({names})")
 
 
@@ -98,7 +100,7 @@ def load_trace(ref: str) -> Trace:
         data = np.asarray(doc["data"], dtype=float) > 0
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise TraceError(
-            f"trace {path}: expected {{\"metadata\": {{\"gap_seconds\": N}}, \"data\": [1, 0, ...]}}"
+            f'trace {path}: expected {{"metadata": {{"gap_seconds": N}}, "data": [1, 0, ...]}}'
             f" ({type(e).__name__}: {e})"
         ) from None
     if gap <= 0 or data.ndim != 1 or not len(data):
@@ -118,8 +120,13 @@ class RunResult:
     actions: list[Action] = field(default_factory=list)
 
 
-def simulate(policy: Policy, available: Sequence[bool] | np.ndarray, job: SpotJob,
-             model: TickModel, keep_actions: bool = False) -> RunResult:
+def simulate(
+    policy: Policy,
+    available: Sequence[bool] | np.ndarray,
+    job: SpotJob,
+    model: TickModel,
+    keep_actions: bool = False,
+) -> RunResult:
     """Run one policy over one window. A miss is finished on on-demand after the deadline
     (its cost counted) and flagged, so a miss can never look cheap."""
     avail = np.asarray(available, dtype=bool)
@@ -135,14 +142,23 @@ def simulate(policy: Policy, available: Sequence[bool] | np.ndarray, job: SpotJo
         up = hist[t]
         if running is Action.SPOT and not up:
             running, ran = Action.IDLE, 0  # preempted
-        overhead_left = max(0, model.restart_units - ran * g_u) if running is not Action.IDLE \
+        overhead_left = (
+            max(0, model.restart_units - ran * g_u)
+            if running is not Action.IDLE
             else model.restart_units
+        )
         obs = Observation(
-            tick=t, tick_hours=model.tick_hours, elapsed_hours=t * model.tick_hours,
-            work_done_hours=done * uh, work_left_hours=(P - done) * uh,
+            tick=t,
+            tick_hours=model.tick_hours,
+            elapsed_hours=t * model.tick_hours,
+            work_done_hours=done * uh,
+            work_left_hours=(P - done) * uh,
             time_left_hours=(model.deadline_ticks - t) * model.tick_hours,
-            restart_hours=model.restart_hours, spot_available=up, running=running,
-            overhead_left_hours=overhead_left * uh, history=view[: t + 1],
+            restart_hours=model.restart_hours,
+            spot_available=up,
+            running=running,
+            overhead_left_hours=overhead_left * uh,
+            history=view[: t + 1],
         )
         action = Action(policy.decide(obs))
         if action is Action.SPOT and not up:
@@ -189,9 +205,9 @@ def window_starts(n_ticks: int, window_ticks: int, windows: int) -> list[int]:
 @dataclass
 class PolicyScore:
     name: str
-    costs: list[float] = field(default_factory=list)      # normalised to on-demand only
+    costs: list[float] = field(default_factory=list)  # normalised to on-demand only
     misses: int = 0
-    gaps: list[float] = field(default_factory=list)       # (cost - optimum) / optimum
+    gaps: list[float] = field(default_factory=list)  # (cost - optimum) / optimum
 
     @property
     def mean_cost(self) -> float:
@@ -212,8 +228,9 @@ class PolicyScore:
         }
 
 
-def evaluate(traces: Iterable[Trace], job: SpotJob, policies: Sequence[str],
-             windows: int = 20) -> dict[str, PolicyScore]:
+def evaluate(
+    traces: Iterable[Trace], job: SpotJob, policies: Sequence[str], windows: int = 20
+) -> dict[str, PolicyScore]:
     """Score policies (names from POLICIES, or 'optimum') on `windows` windows per trace."""
     for name in policies:
         if name != OPTIMUM:
@@ -230,7 +247,7 @@ def evaluate(traces: Iterable[Trace], job: SpotJob, policies: Sequence[str],
             )
         od_cost = job.on_demand_price * (model.work_units + model.restart_units) * model.unit_hours
         for s in starts:
-            window = tr.available[s: s + model.deadline_ticks]
+            window = tr.available[s : s + model.deadline_ticks]
             opt = optimal_cost(window, job, model)
             for name in policies:
                 if name == OPTIMUM:

@@ -73,8 +73,9 @@ def daly_interval(delta_hours: float, rate: float) -> float:
     return math.sqrt(2 * delta_hours * m) * (1 + math.sqrt(x) / 3 + x / 9) - delta_hours
 
 
-def daly_expected_hours(work: float, tau: float, delta: float, restart: float,
-                        rate: float) -> float:
+def daly_expected_hours(
+    work: float, tau: float, delta: float, restart: float, rate: float
+) -> float:
     """Exact expected wall time with exponential failures (Daly 2006, Eq. 12):
     E[T] = M e^{R/M} (e^{(tau+delta)/M} - 1) W / tau, with M = 1/lambda."""
     if rate <= 0:
@@ -133,7 +134,7 @@ def fallback_cost(work, rate, restart, delta, deadline, spot_price, od_price, ma
     best_cost = np.full(np.shape(t0), np.inf)
     best_hours = np.full(np.shape(t0), np.inf)
     best_m = np.full(np.shape(t0), -1)
-    spot_part = np.zeros(np.shape(t0))   # sum_{k<=m} pk (T0 + kL)
+    spot_part = np.zeros(np.shape(t0))  # sum_{k<=m} pk (T0 + kL)
     for m in range(0, max_k + 1):
         spot_part = spot_part + pk_arr[m] * (t0 + m * loss)
         j = m + 1
@@ -141,8 +142,9 @@ def fallback_cost(work, rate, restart, delta, deadline, spot_price, od_price, ma
         p_ge_j1 = np.clip(1 - cdf[m + 1], 0, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(rate > 0, j / rate * p_ge_j1, 0.0)
-        cost = (spot_price * (spot_part + w + p_ge_j * m * loss)
-                + od_price * (p_ge_j * (t0 + loss) - w))
+        cost = spot_price * (spot_part + w + p_ge_j * m * loss) + od_price * (
+            p_ge_j * (t0 + loss) - w
+        )
         hours = spot_part + p_ge_j * (t0 + j * loss)
         better = (m <= m_max) & (cost < best_cost)
         best_cost = np.where(better, cost, best_cost)

@@ -33,12 +33,30 @@ from cost.energy import estimate as estimate_energy
 CLOUDS = ("aws", "gcp", "azure")
 BACKENDS = ("managed", "kubernetes", "sagemaker", "vertex", "azureml")
 SERVICE_CLOUD = {"sagemaker": "aws", "vertex": "gcp", "azureml": "azure"}
-STORAGE_KEY = {"aws": "s3_standard_gb_month", "gcp": "gcs_standard_gb_month",
-               "azure": "blob_hot_lrs_gb_month"}
-EGRESS_KEY = {"aws": "egress_internet_gb", "gcp": "egress_internet_gb",
-              "azure": "egress_internet_gb"}
-FIELDS = ("accelerator", "accelerators_per_node", "nodes", "hours", "accelerator_hours",
-          "capacity", "backend", "clouds", "regions", "storage_gb", "egress_gb", "name")
+STORAGE_KEY = {
+    "aws": "s3_standard_gb_month",
+    "gcp": "gcs_standard_gb_month",
+    "azure": "blob_hot_lrs_gb_month",
+}
+EGRESS_KEY = {
+    "aws": "egress_internet_gb",
+    "gcp": "egress_internet_gb",
+    "azure": "egress_internet_gb",
+}
+FIELDS = (
+    "accelerator",
+    "accelerators_per_node",
+    "nodes",
+    "hours",
+    "accelerator_hours",
+    "capacity",
+    "backend",
+    "clouds",
+    "regions",
+    "storage_gb",
+    "egress_gb",
+    "name",
+)
 
 
 class TrainingCostError(ValueError):
@@ -50,17 +68,18 @@ def parse_job(doc: Any) -> dict[str, Any]:
         raise TrainingCostError("job: expected a mapping of " + ", ".join(FIELDS))
     unknown = sorted(set(doc) - set(FIELDS))
     if unknown:
-        raise TrainingCostError(f"job: unknown field(s) {', '.join(unknown)}; allowed: "
-                                f"{', '.join(FIELDS)}")
+        raise TrainingCostError(
+            f"job: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}"
+        )
     accel = doc.get("accelerator")
     if accel not in ACCELERATORS:
-        raise TrainingCostError(f"accelerator: {accel!r} is not one of "
-                                f"{', '.join(ACCELERATORS)}")
+        raise TrainingCostError(f"accelerator: {accel!r} is not one of {', '.join(ACCELERATORS)}")
     per_node = _pos_int(doc.get("accelerators_per_node", 8), "accelerators_per_node")
     nodes = _pos_int(doc.get("nodes", 1), "nodes")
     if ("hours" in doc) == ("accelerator_hours" in doc):
-        raise TrainingCostError("hours: give exactly one of hours (wall clock) or "
-                                "accelerator_hours (the work)")
+        raise TrainingCostError(
+            "hours: give exactly one of hours (wall clock) or accelerator_hours (the work)"
+        )
     if "hours" in doc:
         hours = _pos_float(doc["hours"], "hours")
     else:
@@ -76,18 +95,28 @@ def parse_job(doc: Any) -> dict[str, Any]:
     if not isinstance(clouds, list) or not clouds or any(c not in CLOUDS for c in clouds):
         raise TrainingCostError(f"clouds: {clouds!r}: expected a list of {', '.join(CLOUDS)}")
     if backend in SERVICE_CLOUD and clouds != [SERVICE_CLOUD[backend]]:
-        raise TrainingCostError(f"clouds: backend {backend} runs on {SERVICE_CLOUD[backend]} "
-                                "only; use backend: managed to compare clouds")
+        raise TrainingCostError(
+            f"clouds: backend {backend} runs on {SERVICE_CLOUD[backend]} "
+            "only; use backend: managed to compare clouds"
+        )
     regions = doc.get("regions") or {}
     if not isinstance(regions, Mapping) or any(c not in CLOUDS for c in regions):
-        raise TrainingCostError(f"regions: expected a mapping of cloud -> region for "
-                                f"{', '.join(CLOUDS)}")
-    return {"name": str(doc.get("name", "training-run")), "accelerator": accel,
-            "accelerators_per_node": per_node, "nodes": nodes, "hours": hours,
-            "capacity": capacity, "backend": backend, "clouds": clouds,
-            "regions": dict(regions),
-            "storage_gb": _nonneg(doc.get("storage_gb", 0), "storage_gb"),
-            "egress_gb": _nonneg(doc.get("egress_gb", 0), "egress_gb")}
+        raise TrainingCostError(
+            f"regions: expected a mapping of cloud -> region for {', '.join(CLOUDS)}"
+        )
+    return {
+        "name": str(doc.get("name", "training-run")),
+        "accelerator": accel,
+        "accelerators_per_node": per_node,
+        "nodes": nodes,
+        "hours": hours,
+        "capacity": capacity,
+        "backend": backend,
+        "clouds": clouds,
+        "regions": dict(regions),
+        "storage_gb": _nonneg(doc.get("storage_gb", 0), "storage_gb"),
+        "egress_gb": _nonneg(doc.get("egress_gb", 0), "egress_gb"),
+    }
 
 
 def _pos_int(v: Any, name: str) -> int:
@@ -114,8 +143,9 @@ def _pick_offer(catalog: Catalog, job: Mapping[str, Any], cloud: str) -> tuple[O
     offers = catalog.offers_for(cloud, region, job["accelerator"], job["accelerators_per_node"])
     if not offers:
         where = f"in {region}" if region else "in any region of the catalog"
-        raise CatalogError(f"{cloud} has no {job['accelerators_per_node']}x{job['accelerator']} "
-                           f"offer {where}")
+        raise CatalogError(
+            f"{cloud} has no {job['accelerators_per_node']}x{job['accelerator']} offer {where}"
+        )
     with_price = [o for o in offers if o.price(spot) is not None]
     if with_price:
         return min(with_price, key=lambda o: (o.price(spot), o.region, o.instance_type)), None
@@ -126,8 +156,9 @@ def _pick_offer(catalog: Catalog, job: Mapping[str, Any], cloud: str) -> tuple[O
     return min(od, key=lambda o: (o.on_demand_usd_per_hour, o.region)), note
 
 
-def estimate_training(job_doc: Mapping[str, Any], *, catalog: Catalog | None = None
-                      ) -> dict[str, Any]:
+def estimate_training(
+    job_doc: Mapping[str, Any], *, catalog: Catalog | None = None
+) -> dict[str, Any]:
     """Price one training run on each requested cloud; cheapest cloud first."""
     catalog = catalog or get_catalog()
     job = parse_job(job_doc)
@@ -137,8 +168,15 @@ def estimate_training(job_doc: Mapping[str, Any], *, catalog: Catalog | None = N
         try:
             offer, note = _pick_offer(catalog, job, cloud)
         except CatalogError as e:
-            rows.append({"cloud": cloud, "region": job["regions"].get(cloud), "status":
-                         "not_priced", "reason": str(e), "total_usd": None})
+            rows.append(
+                {
+                    "cloud": cloud,
+                    "region": job["regions"].get(cloud),
+                    "status": "not_priced",
+                    "reason": str(e),
+                    "total_usd": None,
+                }
+            )
             continue
         price = offer.price(spot) if note is None else offer.on_demand_usd_per_hour
         assert price is not None
@@ -149,12 +187,20 @@ def estimate_training(job_doc: Mapping[str, Any], *, catalog: Catalog | None = N
         if job["backend"] != "kubernetes":
             mp = catalog.managed_premium(cloud, offer.instance_type)
             premium = compute * (mp.ratio - 1.0)
-            premium_info = {"service": mp.service, "ratio": mp.ratio, "basis": mp.basis,
-                            "source": mp.source, "date": mp.date}
+            premium_info = {
+                "service": mp.service,
+                "ratio": mp.ratio,
+                "basis": mp.basis,
+                "source": mp.source,
+                "date": mp.date,
+            }
         storage = egress = 0.0
         for key, kind in ((STORAGE_KEY[cloud], "storage"), (EGRESS_KEY[cloud], "egress")):
-            qty = job["storage_gb"] * job["hours"] / catalog.hours_per_month \
-                if kind == "storage" else job["egress_gb"]
+            qty = (
+                job["storage_gb"] * job["hours"] / catalog.hours_per_month
+                if kind == "storage"
+                else job["egress_gb"]
+            )
             if qty == 0:
                 continue
             try:
@@ -166,22 +212,36 @@ def estimate_training(job_doc: Mapping[str, Any], *, catalog: Catalog | None = N
                 storage = qty * p.usd
             else:
                 egress = qty * p.usd
-        rows.append({
-            "cloud": cloud, "region": offer.region, "status": "priced",
-            "instance_type": offer.instance_type, "capacity": job["capacity"],
-            "usd_per_node_hour": price, "node_hours": round(node_hours, 4),
-            "compute_usd": round(compute, 2), "managed_premium_usd": round(premium, 2),
-            "managed_premium": premium_info, "storage_usd": round(storage, 2),
-            "egress_usd": round(egress, 2),
-            "total_usd": round(compute + premium + storage + egress, 2),
-            "interruption_bucket": offer.interruption_bucket,
-            "price_source": offer.source, "price_date": offer.date, "notes": notes,
-            # the node-hours priced above, at training load (cost.energy)
-            "energy": estimate_energy(offer, job["hours"], job["nodes"]).as_dict(),
-        })
+        rows.append(
+            {
+                "cloud": cloud,
+                "region": offer.region,
+                "status": "priced",
+                "instance_type": offer.instance_type,
+                "capacity": job["capacity"],
+                "usd_per_node_hour": price,
+                "node_hours": round(node_hours, 4),
+                "compute_usd": round(compute, 2),
+                "managed_premium_usd": round(premium, 2),
+                "managed_premium": premium_info,
+                "storage_usd": round(storage, 2),
+                "egress_usd": round(egress, 2),
+                "total_usd": round(compute + premium + storage + egress, 2),
+                "interruption_bucket": offer.interruption_bucket,
+                "price_source": offer.source,
+                "price_date": offer.date,
+                "notes": notes,
+                # the node-hours priced above, at training load (cost.energy)
+                "energy": estimate_energy(offer, job["hours"], job["nodes"]).as_dict(),
+            }
+        )
     rows.sort(key=lambda r: (r["total_usd"] is None, r["total_usd"] or 0.0))
-    return {"job": job, "currency": "USD", "clouds": rows,
-            "cheapest": next((r["cloud"] for r in rows if r["status"] == "priced"), None)}
+    return {
+        "job": job,
+        "currency": "USD",
+        "clouds": rows,
+        "cheapest": next((r["cloud"] for r in rows if r["status"] == "priced"), None),
+    }
 
 
 def load_job(path: str | Path) -> dict[str, Any]:

@@ -30,18 +30,18 @@ from stacks.config import STACKS_DIR
 
 # Usage keys per kind of resource, with the default used when the file says nothing.
 DEFAULTS: dict[str, float] = {
-    "storage_gb": 100.0,          # object storage kept per bucket / storage account
-    "egress_gb": 0.0,             # internet egress per bucket / storage account
-    "write_requests_k": 0.0,      # thousands of PUT/class A/write operations per month
-    "read_requests_k": 0.0,       # thousands of GET/class B/read operations per month
-    "nat_data_gb": 100.0,         # GB processed per NAT gateway
-    "endpoint_data_gb": 10.0,     # GB through each private / interface endpoint
-    "log_ingest_gb": 5.0,         # GB of logs ingested per log group / workspace
-    "log_storage_gb": 5.0,        # GB of logs stored (CloudWatch)
+    "storage_gb": 100.0,  # object storage kept per bucket / storage account
+    "egress_gb": 0.0,  # internet egress per bucket / storage account
+    "write_requests_k": 0.0,  # thousands of PUT/class A/write operations per month
+    "read_requests_k": 0.0,  # thousands of GET/class B/read operations per month
+    "nat_data_gb": 100.0,  # GB processed per NAT gateway
+    "endpoint_data_gb": 10.0,  # GB through each private / interface endpoint
+    "log_ingest_gb": 5.0,  # GB of logs ingested per log group / workspace
+    "log_storage_gb": 5.0,  # GB of logs stored (CloudWatch)
     "registry_storage_gb": 10.0,  # GB of images per registry / repository
-    "kms_requests_10k": 0.0,      # tens of thousands of key operations
+    "kms_requests_10k": 0.0,  # tens of thousands of key operations
     "vault_operations_10k": 10.0,  # Key Vault operations, in 10k
-    "vertex_storage_gb": 1.0,     # GiB in a Vertex TensorBoard / metadata store
+    "vertex_storage_gb": 1.0,  # GiB in a Vertex TensorBoard / metadata store
 }
 # Keys for node pools and other per-hour resources (their defaults come from the plan).
 POOL_KEYS = ("nodes", "hours")
@@ -82,8 +82,10 @@ def parse_usage(doc: Any, source: str = "usage") -> Usage:
         raise UsageError(f"{source}: expected a mapping with 'hours_per_month' and 'resources'")
     unknown = set(doc) - {"hours_per_month", "resources", "version"}
     if unknown:
-        raise UsageError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}; "
-                         f"allowed: hours_per_month, resources, version")
+        raise UsageError(
+            f"{source}: unknown key(s) {', '.join(sorted(unknown))}; "
+            f"allowed: hours_per_month, resources, version"
+        )
     hours = _number(doc.get("hours_per_month", 730), f"{source}: hours_per_month", 0, 744)
     resources: dict[str, dict[str, float]] = {}
     raw = doc.get("resources") or {}
@@ -94,8 +96,10 @@ def parse_usage(doc: Any, source: str = "usage") -> Usage:
             raise UsageError(f"{source}: resources.{name}: expected a mapping of usage keys")
         bad = set(entry) - set(ALLOWED_KEYS)
         if bad:
-            raise UsageError(f"{source}: resources.{name}: unknown key(s) "
-                             f"{', '.join(sorted(bad))}; allowed: {', '.join(ALLOWED_KEYS)}")
+            raise UsageError(
+                f"{source}: resources.{name}: unknown key(s) "
+                f"{', '.join(sorted(bad))}; allowed: {', '.join(ALLOWED_KEYS)}"
+            )
         resources[str(name)] = {
             k: _number(v, f"{source}: resources.{name}.{k}", 0, 744 if k == "hours" else None)
             for k, v in entry.items()
@@ -115,8 +119,9 @@ def usage_path_for(stack: str, directory: Path = STACKS_DIR) -> Path:
     return directory / f"usage.{stack}.yaml"
 
 
-def load_usage(path: Path | str | None = None, *, stack: str | None = None,
-               directory: Path = STACKS_DIR) -> Usage:
+def load_usage(
+    path: Path | str | None = None, *, stack: str | None = None, directory: Path = STACKS_DIR
+) -> Usage:
     """Read a usage file; with only `stack`, ``<directory>/usage.<stack>.yaml`` if present
     (the folder of the stack config), else the defaults."""
     if path is None and stack is not None:

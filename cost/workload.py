@@ -22,6 +22,8 @@ CloudName = Literal["aws", "gcp", "azure"]
 
 def _all_clouds() -> list[CloudName]:
     return ["aws", "gcp", "azure"]
+
+
 BYTES_PER_PARAM_TRAINING = 16  # bf16 weights + grads, fp32 master weights, Adam moments
 ACTIVATION_MARGIN = 1.25
 
@@ -54,14 +56,14 @@ class ModelSpec(_Strict):
     def _one_size(self) -> ModelSpec:
         measured = (self.samples, self.samples_per_second, self.reference_accelerator)
         if self.tokens is None and None in measured:
-            raise ValueError("give tokens, or samples + samples_per_second + "
-                             "reference_accelerator")
+            raise ValueError("give tokens, or samples + samples_per_second + reference_accelerator")
         if self.tokens is not None and any(m is not None for m in measured):
             raise ValueError("give tokens or the measured throughput, not both")
         ref = self.reference_accelerator
         if ref is not None and ref not in PEAK_TFLOPS:
-            raise ValueError(f"reference_accelerator: {ref!r} is not one of "
-                             f"{', '.join(PEAK_TFLOPS)}")
+            raise ValueError(
+                f"reference_accelerator: {ref!r} is not one of {', '.join(PEAK_TFLOPS)}"
+            )
         return self
 
 
@@ -75,8 +77,9 @@ class Workload(_Strict):
     model: ModelSpec
     checkpoint: CheckpointSpec
     deadline_hours: float = Field(gt=0)
-    deadline_probability: float = Field(0.9, gt=0, lt=1,
-                                        description="for spot plans: P(T <= deadline)")
+    deadline_probability: float = Field(
+        0.9, gt=0, lt=1, description="for spot plans: P(T <= deadline)"
+    )
     budget_usd: float | None = Field(None, gt=0)
     restart_hours: float = Field(0.1, ge=0)
     clouds: list[CloudName] = Field(default_factory=_all_clouds, min_length=1)
@@ -89,10 +92,14 @@ class Workload(_Strict):
     egress_gib: float = Field(0, ge=0)
     managed_service: bool = False
     interruption_rate_per_hour: float | None = Field(
-        None, ge=0, description="lambda per node-hour for every spot offer (e.g. measured "
-        "from a trace with `pioneer spot traces`); default: the offer's Spot Advisor bucket")
+        None,
+        ge=0,
+        description="lambda per node-hour for every spot offer (e.g. measured "
+        "from a trace with `pioneer spot traces`); default: the offer's Spot Advisor bucket",
+    )
     interruption_trace: str | None = Field(
-        None, description="a spot trace (file or shipped short name) to measure lambda from")
+        None, description="a spot trace (file or shipped short name) to measure lambda from"
+    )
 
     @model_validator(mode="after")
     def _known_names(self) -> Workload:
@@ -102,8 +109,9 @@ class Workload(_Strict):
             if any(v < 0 for v in q.values()):
                 raise ValueError(f"quotas.{cloud}: values are accelerator counts >= 0")
         if unknown:
-            raise ValueError(f"accelerators {', '.join(unknown)} not among "
-                             f"{', '.join(ACCELERATORS)}")
+            raise ValueError(
+                f"accelerators {', '.join(unknown)} not among {', '.join(ACCELERATORS)}"
+            )
         if self.interruption_rate_per_hour is not None and self.interruption_trace:
             raise ValueError("give interruption_rate_per_hour or interruption_trace, not both")
         return self
@@ -136,13 +144,23 @@ class Workload(_Strict):
         m = self.model
         grad = m.parameters * m.gradient_bytes_per_parameter
         if m.tokens is not None:
-            return ScalingInputs(6 * m.parameters * m.global_batch_tokens, grad,
-                                 m.tokens / m.global_batch_tokens, m.mfu, m.overlap)
+            return ScalingInputs(
+                6 * m.parameters * m.global_batch_tokens,
+                grad,
+                m.tokens / m.global_batch_tokens,
+                m.mfu,
+                m.overlap,
+            )
         # Measured: FLOPs per sample such that the reference device at `mfu` gives the rate.
         assert m.samples and m.samples_per_second and m.reference_accelerator  # validated
         per_sample = PEAK_TFLOPS[m.reference_accelerator] * 1e12 * m.mfu / m.samples_per_second
-        return ScalingInputs(per_sample * m.global_batch_samples, grad,
-                             m.samples / m.global_batch_samples, m.mfu, m.overlap)
+        return ScalingInputs(
+            per_sample * m.global_batch_samples,
+            grad,
+            m.samples / m.global_batch_samples,
+            m.mfu,
+            m.overlap,
+        )
 
     @property
     def total_flops(self) -> float:

@@ -20,7 +20,7 @@ class StackNotFound(LookupError):
 
 
 def list_stacks(directory: Path = STACKS_DIR) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
 
 
 def resolve_stack(ref: str | Path) -> tuple[str, Path]:
@@ -31,7 +31,7 @@ def resolve_stack(ref: str | Path) -> tuple[str, Path]:
             raise StackNotFound(f"no stack config file at {path}")
         name = path.name
         if name.startswith("Pulumi.") and name.count(".") >= 2:
-            name = name[len("Pulumi."):].rsplit(".", 1)[0]
+            name = name[len("Pulumi.") :].rsplit(".", 1)[0]
         else:
             name = path.stem
         return name, path
@@ -58,7 +58,7 @@ def load_stack_config(path: Path) -> dict[str, Any]:
 def platform_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The `pioneer:` keys without their namespace; other namespaces are left to their providers."""
     prefix = NAMESPACE + ":"
-    return {k[len(prefix):]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
 
 
 def _decode(value: Any) -> Any:

@@ -44,24 +44,45 @@ def run_plan(ref: str | Path) -> Plan:
     Raises `StackNotFound` or `SpecError` before anything runs.
     """
     stack, path, spec = spec_from_stack(ref)
-    run = run_program(program, stack=stack, config=load_stack_config(path), region=mock_context(spec))
+    run = run_program(
+        program, stack=stack, config=load_stack_config(path), region=mock_context(spec)
+    )
     return Plan(stack=stack, path=path, spec=spec, run=run)
 
 
 def preview_document(plan: Plan, *, show_secrets: bool = False) -> dict[str, Any]:
     """The plan as `pulumi preview --json` shapes it: steps, changeSummary, outputs, diagnostics."""
-    root = {"op": "create", "urn": plan.stack_urn, "newState": {
-        "type": "pulumi:pulumi:Stack", "urn": plan.stack_urn, "custom": False, "inputs": {}}}
+    root = {
+        "op": "create",
+        "urn": plan.stack_urn,
+        "newState": {
+            "type": "pulumi:pulumi:Stack",
+            "urn": plan.stack_urn,
+            "custom": False,
+            "inputs": {},
+        },
+    }
     steps = [root] + [
-        {"op": "create", "urn": r.urn, "newState": {
-            "type": r.type, "urn": r.urn, "parent": r.parent or plan.stack_urn, "custom": r.custom,
-            **({"id": r.id} if r.custom else {}), "inputs": r.inputs, "dependencies": r.dependencies,
-            **({"provider": r.provider} if r.provider else {}),
-        }}
+        {
+            "op": "create",
+            "urn": r.urn,
+            "newState": {
+                "type": r.type,
+                "urn": r.urn,
+                "parent": r.parent or plan.stack_urn,
+                "custom": r.custom,
+                **({"id": r.id} if r.custom else {}),
+                "inputs": r.inputs,
+                "dependencies": r.dependencies,
+                **({"provider": r.provider} if r.provider else {}),
+            },
+        }
         for r in plan.run.resources
     ]
-    outputs = {k: (v if show_secrets or k not in plan.run.secret_outputs else "[secret]")
-               for k, v in plan.run.outputs.items()}
+    outputs = {
+        k: (v if show_secrets or k not in plan.run.secret_outputs else "[secret]")
+        for k, v in plan.run.outputs.items()
+    }
     return {
         "steps": steps,
         "changeSummary": {"create": len(steps)},

@@ -109,8 +109,14 @@ def save(ckpt_dir: Path, step: int, state: dict[str, Any], keep: int = 3) -> Che
     data = ckpt_dir / f"step-{step:08d}.pt"
     manifest = ckpt_dir / f"step-{step:08d}.json"
     sha, size = _write_atomic(data, lambda f: torch.save(state, f))
-    doc = {"format": FORMAT_VERSION, "step": step, "file": data.name, "bytes": size,
-           "sha256": sha, "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    doc = {
+        "format": FORMAT_VERSION,
+        "step": step,
+        "file": data.name,
+        "bytes": size,
+        "sha256": sha,
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     _write_atomic(manifest, lambda f: f.write(json.dumps(doc, indent=2).encode()))
     _prune(ckpt_dir, keep)
     return Checkpoint(step=step, data=data, manifest=manifest, sha256=sha)

@@ -31,13 +31,18 @@ def digits() -> Splits:
 
     x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32)  # grey levels are 0..16
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=DIGITS_TEST_FRACTION,
-                                              random_state=DIGITS_SPLIT_SEED, stratify=y)
-    return Splits(train=TensorDataset(torch.from_numpy(x_tr), torch.from_numpy(y_tr)),
-                  test=TensorDataset(torch.from_numpy(x_te), torch.from_numpy(y_te)))
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        x, y, test_size=DIGITS_TEST_FRACTION, random_state=DIGITS_SPLIT_SEED, stratify=y
+    )
+    return Splits(
+        train=TensorDataset(torch.from_numpy(x_tr), torch.from_numpy(y_tr)),
+        test=TensorDataset(torch.from_numpy(x_te), torch.from_numpy(y_te)),
+    )
 
 
-def markov_tokens(n_seq: int, seq_len: int, vocab: int, seed: int, branching: int = 4) -> torch.Tensor:
+def markov_tokens(
+    n_seq: int, seq_len: int, vocab: int, seed: int, branching: int = 4
+) -> torch.Tensor:
     """`n_seq` sequences of `seq_len + 1` tokens (inputs and shifted targets)."""
     rng = np.random.default_rng(seed)
     successors = rng.integers(0, vocab, size=(vocab, branching))
@@ -75,8 +80,9 @@ class ResumableSampler(DistributedSampler):
     """
 
     def __init__(self, dataset: Dataset, *, num_replicas: int, rank: int, seed: int):
-        super().__init__(dataset, num_replicas=num_replicas, rank=rank, shuffle=True, seed=seed,
-                         drop_last=True)
+        super().__init__(
+            dataset, num_replicas=num_replicas, rank=rank, shuffle=True, seed=seed, drop_last=True
+        )
         self.position = 0
 
     def __iter__(self) -> Iterator[int]:

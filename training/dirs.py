@@ -26,7 +26,7 @@ def gcs_fuse_path(uri: str) -> Path:
     """`gs://bucket/a/b` -> `/gcs/bucket/a/b` (Vertex mounts every bucket there)."""
     if not uri.startswith("gs://"):
         return Path(uri)
-    rest = uri[len("gs://"):].strip("/")
+    rest = uri[len("gs://") :].strip("/")
     if not rest:
         raise ValueError(f"{uri!r} names no bucket")
     return GCS_FUSE_ROOT / rest

@@ -70,9 +70,12 @@ def read_env(environ: Mapping[str, str] | None = None) -> DistEnv:
     port = _int(env, "MASTER_PORT", 0, 1) or None
     addr = env.get("MASTER_ADDR") or None
     if world > 1 and (addr is None or port is None):
-        raise DistEnvError(f"WORLD_SIZE={world} needs MASTER_ADDR and MASTER_PORT (run under torchrun)")
-    return DistEnv(rank=rank, local_rank=local, world_size=world, master_addr=addr,
-                   master_port=port)
+        raise DistEnvError(
+            f"WORLD_SIZE={world} needs MASTER_ADDR and MASTER_PORT (run under torchrun)"
+        )
+    return DistEnv(
+        rank=rank, local_rank=local, world_size=world, master_addr=addr, master_port=port
+    )
 
 
 def pick_device(env: DistEnv) -> torch.device:
@@ -89,9 +92,13 @@ def init(env: DistEnv, device: torch.device) -> None:
         torch.cuda.set_device(device)
     backend = "nccl" if device.type == "cuda" else "gloo"
     # env:// reads MASTER_ADDR/PORT, RANK and WORLD_SIZE itself.
-    dist.init_process_group(backend=backend, init_method="env://", rank=env.rank,
-                            world_size=env.world_size,
-                            device_id=device if device.type == "cuda" else None)
+    dist.init_process_group(
+        backend=backend,
+        init_method="env://",
+        rank=env.rank,
+        world_size=env.world_size,
+        device_id=device if device.type == "cuda" else None,
+    )
 
 
 def shutdown(env: DistEnv) -> None:

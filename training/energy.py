@@ -39,7 +39,9 @@ class EnergyReading:
 def country_code(arg: str | None) -> str:
     code = (arg or os.environ.get("PIONEER_COUNTRY") or DEFAULT_COUNTRY).upper()
     if len(code) != 3 or not code.isalpha():
-        raise ValueError(f"country: {code!r} must be an ISO-3166 alpha-3 code such as USA, DEU, FRA")
+        raise ValueError(
+            f"country: {code!r} must be an ISO-3166 alpha-3 code such as USA, DEU, FRA"
+        )
     return code
 
 
@@ -60,8 +62,11 @@ class EnergyMeter:
             from codecarbon import OfflineEmissionsTracker
 
             self._tracker = OfflineEmissionsTracker(
-                country_iso_code=self.country, measure_power_secs=self.interval_s,
-                save_to_file=False, log_level="error", project_name="pioneer",
+                country_iso_code=self.country,
+                measure_power_secs=self.interval_s,
+                save_to_file=False,
+                log_level="error",
+                project_name="pioneer",
                 # No lock file: several runs on one machine each measure it.
                 allow_multiple_runs=True,
             )
@@ -97,11 +102,18 @@ class EnergyMeter:
             "method": "codecarbon OfflineEmissionsTracker",
             "country_iso_code": d.country_iso_code,
             "duration_s": d.duration,
-            "cpu_model": d.cpu_model, "cpu_power_w": d.cpu_power, "cpu_energy_kwh": d.cpu_energy,
-            "gpu_model": d.gpu_model, "gpu_power_w": d.gpu_power, "gpu_energy_kwh": d.gpu_energy,
-            "ram_power_w": d.ram_power, "ram_energy_kwh": d.ram_energy,
+            "cpu_model": d.cpu_model,
+            "cpu_power_w": d.cpu_power,
+            "cpu_energy_kwh": d.cpu_energy,
+            "gpu_model": d.gpu_model,
+            "gpu_power_w": d.gpu_power,
+            "gpu_energy_kwh": d.gpu_energy,
+            "ram_power_w": d.ram_power,
+            "ram_energy_kwh": d.ram_energy,
             "emissions_rate_kg_per_s": d.emissions_rate,
-            "tracking_mode": d.tracking_mode, "codecarbon_version": d.codecarbon_version,
+            "tracking_mode": d.tracking_mode,
+            "codecarbon_version": d.codecarbon_version,
         }
-        return EnergyReading(energy_kwh=float(d.energy_consumed), emissions_kg=float(emissions),
-                             detail=detail)
+        return EnergyReading(
+            energy_kwh=float(d.energy_consumed), emissions_kg=float(emissions), detail=detail
+        )

@@ -27,8 +27,9 @@ def _from_file(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise OutputsError(f"--outputs: {path} is not JSON ({e})") from None
     if not isinstance(doc, dict):
-        raise OutputsError(f"--outputs: {path} must hold a JSON object of stack outputs, "
-                           f"got {type(doc).__name__}")
+        raise OutputsError(
+            f"--outputs: {path} must hold a JSON object of stack outputs, got {type(doc).__name__}"
+        )
     return doc
 
 
@@ -36,7 +37,9 @@ def _from_pulumi(stack: str, pulumi: str) -> dict[str, Any]:
     cmd = [pulumi, "stack", "output", "--json", "--show-secrets", "--stack", stack]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
-        raise OutputsError(f"`{' '.join(cmd)}` failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        raise OutputsError(
+            f"`{' '.join(cmd)}` failed: {proc.stderr.strip() or proc.stdout.strip()}"
+        )
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -68,4 +71,5 @@ def load_stack_outputs(stack: str, outputs_file: Path | None, dry_run: bool) -> 
     raise OutputsError(
         f"no outputs for stack {stack!r}: submitting needs a deployed stack — install the Pulumi "
         f"CLI and run `pulumi up --stack {stack}`, or pass --outputs FILE "
-        f"(from `pulumi stack output --json --show-secrets`); --dry-run works offline")
+        f"(from `pulumi stack output --json --show-secrets`); --dry-run works offline"
+    )

@@ -64,10 +64,11 @@ class RemoteCheckpoints:
         """step -> {"json", "pt"}: what exists under the prefix."""
         found: dict[int, set[str]] = {}
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix)
+            Bucket=self.bucket, Prefix=self.prefix
+        )
         for page in pages:
             for obj in page.get("Contents", []):
-                name = obj["Key"][len(self.prefix):]
+                name = obj["Key"][len(self.prefix) :]
                 if m := _FILE.match(name):
                     found.setdefault(int(m.group(1)), set()).add(m.group(2))
         return found
@@ -85,8 +86,9 @@ class RemoteCheckpoints:
         """Fetch the newest complete remote checkpoint newer than the local ones; its step."""
         local = checkpoint.latest(self.local_dir)
         have = local.step if local else -1
-        complete = sorted((s for s, kinds in self._remote().items() if "json" in kinds and s > have),
-                          reverse=True)
+        complete = sorted(
+            (s for s, kinds in self._remote().items() if "json" in kinds and s > have), reverse=True
+        )
         self.local_dir.mkdir(parents=True, exist_ok=True)
         for step in complete:
             stem = f"step-{step:08d}"
@@ -95,15 +97,22 @@ class RemoteCheckpoints:
                 self._download(f"{stem}.json")  # manifest last, as on upload
                 checkpoint.verify(self.local_dir / f"{stem}.json")
             except Exception as e:  # noqa: BLE001 - a bad remote copy: try the one before it
-                log.warning("remote checkpoint %s%s unusable (%s); trying an older one",
-                            self.uri.rstrip("/") + "/", stem, e)
+                log.warning(
+                    "remote checkpoint %s%s unusable (%s); trying an older one",
+                    self.uri.rstrip("/") + "/",
+                    stem,
+                    e,
+                )
                 for suffix in (".json", ".pt"):  # manifest first, as in checkpoint._prune
                     (self.local_dir / f"{stem}{suffix}").unlink(missing_ok=True)
                 continue
             log.info("pulled checkpoint step %d from %s", step, self.uri)
             return step
-        log.info("no remote checkpoint in %s newer than the local one (step %s)", self.uri,
-                 have if local else "none")
+        log.info(
+            "no remote checkpoint in %s newer than the local one (step %s)",
+            self.uri,
+            have if local else "none",
+        )
         return None
 
     def push(self, ckpt: checkpoint.Checkpoint) -> None:
@@ -112,10 +121,18 @@ class RemoteCheckpoints:
             self.client.upload_file(str(path), self.bucket, self.prefix + path.name)
         log.info("pushed checkpoint step %d to %s", ckpt.step, self.uri)
         remote = self._remote()
-        kept = sorted((s for s, kinds in remote.items() if "json" in kinds), reverse=True)[:self.keep]
-        doomed = [f"step-{s:08d}.{kind}" for s in sorted(remote) if s not in kept
-                  for kind in sorted(remote[s])]  # "json" sorts before "pt": manifest first
+        kept = sorted((s for s, kinds in remote.items() if "json" in kinds), reverse=True)[
+            : self.keep
+        ]
+        doomed = [
+            f"step-{s:08d}.{kind}"
+            for s in sorted(remote)
+            if s not in kept
+            for kind in sorted(remote[s])
+        ]  # "json" sorts before "pt": manifest first
         for name in doomed:
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name)
         if doomed:
-            log.info("deleted %d old remote checkpoint file(s) beyond keep=%d", len(doomed), self.keep)
+            log.info(
+                "deleted %d old remote checkpoint file(s) beyond keep=%d", len(doomed), self.keep
+            )

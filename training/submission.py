@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 from components.spec import NodePool, PlatformSpec
@@ -22,28 +23,46 @@ def pick_pool(spec: PlatformSpec, name: str | None) -> NodePool | None:
         for pool in pools:
             if pool.name == name:
                 return pool
-        raise ValueError(f"--pool: {name!r} is not a node pool of this stack; pools: "
-                         f"{', '.join(p.name for p in pools) or 'none'}")
+        raise ValueError(
+            f"--pool: {name!r} is not a node pool of this stack; pools: "
+            f"{', '.join(p.name for p in pools) or 'none'}"
+        )
     accelerated = [p for p in pools if p.accelerator is not None]
     return next((p for p in accelerated if p.spot), accelerated[0] if accelerated else None)
 
 
-def build_job(*, backend: str, spec: PlatformSpec | None, train_args: Sequence[str],
-              pool: str | None = None, nodes: int = 1, capacity: Literal["spot", "on_demand"] | None = None,
-              image: str | None = None, name: str | None = None) -> TrainingJob:
+def build_job(
+    *,
+    backend: str,
+    spec: PlatformSpec | None,
+    train_args: Sequence[str],
+    pool: str | None = None,
+    nodes: int = 1,
+    capacity: Literal["spot", "on_demand"] | None = None,
+    image: str | None = None,
+    name: str | None = None,
+) -> TrainingJob:
     """The job: accelerator and per-node count from the chosen pool, capacity from the pool
     unless `capacity` overrides it."""
     if nodes < 1:
         raise ValueError(f"--nodes must be >= 1, got {nodes}")
     chosen = pick_pool(spec, pool) if spec is not None else None
     cap = capacity or ("spot" if chosen is None or chosen.spot else "on_demand")
-    fields: dict[str, object] = {}
+    job = TrainingJob(
+        name=name or f"pioneer-{_model(train_args)}",
+        args=tuple(train_args),
+        nodes=nodes,
+        capacity=cap,
+        image=image,
+        pool=chosen.name if chosen else pool,
+    )
     if chosen is not None and chosen.accelerator is not None:
-        fields["accelerator"] = chosen.accelerator
-        fields["accelerators_per_node"] = max(1, chosen.accelerators_per_node)
-    return TrainingJob(
-        name=name or f"pioneer-{_model(train_args)}", args=tuple(train_args), nodes=nodes,
-        capacity=cap, image=image, pool=chosen.name if chosen else pool, **fields)  # type: ignore[arg-type]
+        job = replace(
+            job,
+            accelerator=chosen.accelerator,
+            accelerators_per_node=max(1, chosen.accelerators_per_node),
+        )
+    return job
 
 
 def _model(args: Sequence[str]) -> str:

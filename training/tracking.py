@@ -34,13 +34,17 @@ def default_tracking_uri(output_dir: Path) -> str:
 class Tracker:
     """Does nothing unless `enabled` (rank 0 with tracking on); every method is cheap to call."""
 
-    def __init__(self, enabled: bool, output_dir: Path, experiment: str,
-                 tracking_uri: str | None = None):
+    def __init__(
+        self, enabled: bool, output_dir: Path, experiment: str, tracking_uri: str | None = None
+    ):
         self.enabled = enabled
         self.run_id: str | None = None
         self.local_store = not (tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"))
-        self.tracking_uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or \
-            default_tracking_uri(output_dir)
+        self.tracking_uri = (
+            tracking_uri
+            or os.environ.get("MLFLOW_TRACKING_URI")
+            or default_tracking_uri(output_dir)
+        )
         self.artifact_root = (output_dir / "mlartifacts").resolve().as_uri()
         self.experiment = experiment
         self._mlflow: Any = None
@@ -51,8 +55,9 @@ class Tracker:
         try:
             return fn()
         except Exception as e:
-            log.warning("MLflow %s failed (%s: %s); continuing without tracking", what,
-                        type(e).__name__, e)
+            log.warning(
+                "MLflow %s failed (%s: %s); continuing without tracking", what, type(e).__name__, e
+            )
             self._mlflow = None
             return None
 
@@ -64,8 +69,9 @@ class Tracker:
         # Quiet: the pickle-format notice and store migrations are not the user's business here.
         logging.getLogger("mlflow").setLevel(logging.ERROR)
         self._mlflow = mlflow
-        self.run_id = self._safely(f"start ({self.tracking_uri})",
-                                   lambda: self._start(mlflow, resume_run_id, params))
+        self.run_id = self._safely(
+            f"start ({self.tracking_uri})", lambda: self._start(mlflow, resume_run_id, params)
+        )
         return self.run_id
 
     def _start(self, mlflow: Any, resume_run_id: str | None, params: dict[str, Any]) -> str:
@@ -75,13 +81,16 @@ class Tracker:
             exp_id = exp.experiment_id
         else:  # artifacts next to a local store; a server decides for itself
             exp_id = mlflow.create_experiment(
-                self.experiment, artifact_location=self.artifact_root if self.local_store else None)
+                self.experiment, artifact_location=self.artifact_root if self.local_store else None
+            )
         run = None
         if resume_run_id:
             try:
                 run = mlflow.start_run(run_id=resume_run_id)
             except Exception as e:  # the checkpoint may come from another store
-                log.warning("cannot continue MLflow run %s (%s); starting a new one", resume_run_id, e)
+                log.warning(
+                    "cannot continue MLflow run %s (%s); starting a new one", resume_run_id, e
+                )
         if run is None:
             run = mlflow.start_run(experiment_id=exp_id)
             mlflow.log_params({k: str(v) for k, v in params.items()})
@@ -104,9 +113,13 @@ class Tracker:
         if "serialization_format" in inspect.signature(self._mlflow.pytorch.log_model).parameters:
             kwargs["serialization_format"] = "pickle"  # newer MLflow's pt2 needs an input example
         info = self._mlflow.pytorch.log_model(
-            model, name="model", registered_model_name=registered_name,
+            model,
+            name="model",
+            registered_model_name=registered_name,
             # Fixed requirements: inferring them imports the world and can reach for the network.
-            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"], **kwargs)
+            pip_requirements=[f"torch=={torch.__version__.split('+')[0]}"],
+            **kwargs,
+        )
         version = getattr(info, "registered_model_version", None)
         return int(version) if version is not None else None
 

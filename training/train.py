@@ -57,38 +57,71 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="training.train", description=__doc__.split("\n")[0])
     p.add_argument("--model", choices=("digits", "lm"), default="digits", help="workload (digits)")
     p.add_argument("--arch", choices=("mlp", "cnn"), default="mlp", help="digits model (mlp)")
-    p.add_argument("--max-steps", type=int, default=None,
-                   help="optimizer steps in total (digits 300, lm 200)")
-    p.add_argument("--epochs", type=float, default=None,
-                   help="alternative to --max-steps: passes over the training set")
+    p.add_argument(
+        "--max-steps", type=int, default=None, help="optimizer steps in total (digits 300, lm 200)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=float,
+        default=None,
+        help="alternative to --max-steps: passes over the training set",
+    )
     p.add_argument("--batch-size", type=int, default=None, help="per process (digits 32, lm 16)")
     p.add_argument("--lr", type=float, default=None, help="peak AdamW learning rate (3e-3)")
     p.add_argument("--weight-decay", type=float, default=0.01, help="AdamW (0.01)")
     p.add_argument("--warmup-steps", type=int, default=20, help="linear warm-up (20)")
     p.add_argument("--seed", type=int, default=0, help="(0)")
-    p.add_argument("--ckpt-dir", type=Path, default=None,
-                   help="default: /opt/ml/checkpoints on SageMaker, AIP_CHECKPOINT_DIR on Vertex, "
-                        "else <output-dir>/checkpoints")
-    p.add_argument("--output-dir", type=Path, default=None,
-                   help="default: SM_MODEL_DIR, AIP_MODEL_DIR, else runs/<model>")
+    p.add_argument(
+        "--ckpt-dir",
+        type=Path,
+        default=None,
+        help="default: /opt/ml/checkpoints on SageMaker, AIP_CHECKPOINT_DIR on Vertex, "
+        "else <output-dir>/checkpoints",
+    )
+    p.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="default: SM_MODEL_DIR, AIP_MODEL_DIR, else runs/<model>",
+    )
     p.add_argument("--ckpt-every", type=int, default=50, help="steps between checkpoints (50)")
     p.add_argument("--keep", type=int, default=3, help="checkpoints kept (3)")
-    p.add_argument("--ckpt-sync", default=None, metavar="URI",
-                   help="s3://bucket/prefix: mirror --ckpt-dir there (pull newer at start, push "
-                        "each save); for storage that cannot rename, e.g. Mountpoint on EKS")
+    p.add_argument(
+        "--ckpt-sync",
+        default=None,
+        metavar="URI",
+        help="s3://bucket/prefix: mirror --ckpt-dir there (pull newer at start, push "
+        "each save); for storage that cannot rename, e.g. Mountpoint on EKS",
+    )
     p.add_argument("--log-every", type=int, default=10, help="steps between progress lines (10)")
     p.add_argument("--tracking", choices=("mlflow", "none"), default="mlflow", help="(mlflow)")
-    p.add_argument("--tracking-uri", default=None,
-                   help="default: MLFLOW_TRACKING_URI, else sqlite:///<output-dir>/mlflow.db")
+    p.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="default: MLFLOW_TRACKING_URI, else sqlite:///<output-dir>/mlflow.db",
+    )
     p.add_argument("--experiment", default=None, help="MLflow experiment (pioneer-<model>)")
     p.add_argument("--registered-model", default=None, help="registry name (pioneer-<model>)")
-    p.add_argument("--energy", action=argparse.BooleanOptionalAction, default=True,
-                   help="measure energy and emissions with codecarbon (on)")
-    p.add_argument("--country", default=None,
-                   help="ISO alpha-3 grid for emissions (PIONEER_COUNTRY, default USA)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads per process (CPUs / world size)")
-    p.add_argument("--step-sleep", type=float, default=0.0,
-                   help="seconds to pause after each step, for interruption drills and demos (0)")
+    p.add_argument(
+        "--energy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure energy and emissions with codecarbon (on)",
+    )
+    p.add_argument(
+        "--country",
+        default=None,
+        help="ISO alpha-3 grid for emissions (PIONEER_COUNTRY, default USA)",
+    )
+    p.add_argument(
+        "--threads", type=int, default=None, help="CPU threads per process (CPUs / world size)"
+    )
+    p.add_argument(
+        "--step-sleep",
+        type=float,
+        default=0.0,
+        help="seconds to pause after each step, for interruption drills and demos (0)",
+    )
     lm = p.add_argument_group("lm workload")
     lm.add_argument("--vocab-size", type=int, default=256)
     lm.add_argument("--seq-len", type=int, default=64)
@@ -123,14 +156,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def _setup_logging(env: DistEnv) -> None:
     logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO if env.is_main else logging.WARNING,
-        format=f"[rank {env.rank}] %(levelname)s %(name)s: %(message)s", force=True)
+        stream=sys.stderr,
+        level=logging.INFO if env.is_main else logging.WARNING,
+        format=f"[rank {env.rank}] %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
 
 
 def _rng_state(device: torch.device) -> dict[str, Any]:
-    return {"python": random.getstate(), "numpy": np.random.get_state(),
-            "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None}
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+    }
 
 
 def _set_rng_state(state: dict[str, Any]) -> None:
@@ -149,11 +188,13 @@ def _seed(seed: int) -> None:
 
 def _lr_schedule(warmup: int, total: int) -> Any:
     """Linear warm-up, then cosine decay to 10% of the peak at `total` steps."""
+
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
         progress = min(1.0, (step - warmup) / max(1, total - warmup))
         return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
     return factor
 
 
@@ -161,10 +202,20 @@ def _write_rank_file(args: argparse.Namespace, env: DistEnv, device: torch.devic
     """Which process ran where: checked by the backend-environment tests, handy when debugging."""
     path = args.output_dir / "ranks" / f"rank-{env.rank}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({
-        "rank": env.rank, "local_rank": env.local_rank, "world_size": env.world_size,
-        "master_addr": env.master_addr, "master_port": env.master_port,
-        "host": socket.gethostname(), "pid": os.getpid(), "device": str(device)}))
+    path.write_text(
+        json.dumps(
+            {
+                "rank": env.rank,
+                "local_rank": env.local_rank,
+                "world_size": env.world_size,
+                "master_addr": env.master_addr,
+                "master_port": env.master_port,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "device": str(device),
+            }
+        )
+    )
 
 
 def _progress(**fields: Any) -> None:
@@ -178,8 +229,13 @@ def _datasets(args: argparse.Namespace) -> data.Splits:
 
 
 def _lm_config(args: argparse.Namespace) -> LMConfig:
-    return LMConfig(vocab_size=args.vocab_size, seq_len=args.seq_len, d_model=args.d_model,
-                    n_layers=args.n_layers, n_heads=args.n_heads)
+    return LMConfig(
+        vocab_size=args.vocab_size,
+        seq_len=args.seq_len,
+        d_model=args.d_model,
+        n_layers=args.n_layers,
+        n_heads=args.n_heads,
+    )
 
 
 @torch.no_grad()
@@ -207,14 +263,16 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
     lm_cfg = _lm_config(args) if args.model == "lm" else None
     model = build_model(args.model, arch=args.arch, lm=lm_cfg).to(device)
     splits = _datasets(args)
-    sampler = data.ResumableSampler(splits.train, num_replicas=env.world_size, rank=env.rank,
-                                    seed=args.seed)
-    loader = DataLoader(splits.train, batch_size=args.batch_size, sampler=sampler,
-                        drop_last=True)
+    sampler = data.ResumableSampler(
+        splits.train, num_replicas=env.world_size, rank=env.rank, seed=args.seed
+    )
+    loader = DataLoader(splits.train, batch_size=args.batch_size, sampler=sampler, drop_last=True)
     steps_per_epoch = sampler.num_samples // args.batch_size
     if steps_per_epoch < 1:
-        raise SystemExit(f"--batch-size {args.batch_size} is larger than this rank's "
-                         f"{sampler.num_samples} training samples")
+        raise SystemExit(
+            f"--batch-size {args.batch_size} is larger than this rank's "
+            f"{sampler.num_samples} training samples"
+        )
     if args.epochs is not None:
         args.max_steps = math.ceil(args.epochs * steps_per_epoch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -245,9 +303,12 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         if len(rngs) == env.world_size:
             _set_rng_state(rngs[env.rank])
         else:
-            log.warning("checkpoint was written by %d processes, this job has %d: RNG streams "
-                        "restart (the run continues, but not bit-identically)", len(rngs),
-                        env.world_size)
+            log.warning(
+                "checkpoint was written by %d processes, this job has %d: RNG streams "
+                "restart (the run continues, but not bit-identically)",
+                len(rngs),
+                env.world_size,
+            )
         resumed_from = step
         log.info("resumed from step %d (%s)", step, ckpt.data)
     else:
@@ -257,22 +318,32 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
     if env.distributed:
         net = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
 
-    tracker = Tracker(env.is_main and args.tracking == "mlflow", args.output_dir, args.experiment,
-                      args.tracking_uri)
+    tracker = Tracker(
+        env.is_main and args.tracking == "mlflow",
+        args.output_dir,
+        args.experiment,
+        args.tracking_uri,
+    )
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     run_id = tracker.start(run_id, {**params, "world_size": env.world_size, "device": str(device)})
     meter = EnergyMeter(args.country, enabled=args.energy and env.is_local_main)
     meter.start()
 
     if env.is_main:
-        _progress(event="start", step=step, max_steps=args.max_steps, resumed_from=resumed_from,
-                  world_size=env.world_size)
+        _progress(
+            event="start",
+            step=step,
+            max_steps=args.max_steps,
+            resumed_from=resumed_from,
+            world_size=env.world_size,
+        )
 
     def energy_total() -> dict[str, float] | None:
         """The job's energy so far (earlier segments + this one), summed over machines."""
         now = meter.so_far()
         n, kwh, kg = distributed.sum_vector_over_ranks(
-            [1.0, *now] if now else [0.0, 0.0, 0.0], env, device)
+            [1.0, *now] if now else [0.0, 0.0, 0.0], env, device
+        )
         if not n:
             return None
         before = earlier_energy or {"kwh": 0.0, "kg": 0.0}
@@ -282,12 +353,25 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         rngs = distributed.gather_objects(_rng_state(device), env)
         total = energy_total() if args.energy else None
         if env.is_main:
-            saved = checkpoint.save(args.ckpt_dir, at, {
-                "model": model.state_dict(), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "step": at, "epoch": epoch,
-                "position": position, "rng": rngs, "last_loss": last_loss,
-                "mlflow_run_id": run_id, "world_size": env.world_size,
-                "energy_total": total, "args": params}, keep=args.keep)
+            saved = checkpoint.save(
+                args.ckpt_dir,
+                at,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "step": at,
+                    "epoch": epoch,
+                    "position": position,
+                    "rng": rngs,
+                    "last_loss": last_loss,
+                    "mlflow_run_id": run_id,
+                    "world_size": env.world_size,
+                    "energy_total": total,
+                    "args": params,
+                },
+                keep=args.keep,
+            )
             log.info("checkpoint at step %d -> %s", at, args.ckpt_dir)
             if remote is not None:
                 remote.push(saved)  # complete before returning: the SIGTERM save relies on it
@@ -302,7 +386,9 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
             x, y = (t.to(device, non_blocking=True) for t in batch)
             with distributed.autocast(device):
                 out = net(x)
-                loss = lm_loss(out, y) if args.model == "lm" else nn.functional.cross_entropy(out, y)
+                loss = (
+                    lm_loss(out, y) if args.model == "lm" else nn.functional.cross_entropy(out, y)
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -333,27 +419,35 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
 
     reading = meter.stop()
     measured, energy, emissions = distributed.sum_vector_over_ranks(
-        [1.0, reading.energy_kwh, reading.emissions_kg] if reading else [0.0, 0.0, 0.0],
-        env, device)
+        [1.0, reading.energy_kwh, reading.emissions_kg] if reading else [0.0, 0.0, 0.0], env, device
+    )
     details = distributed.gather_objects(reading.detail if reading else None, env)
     before = earlier_energy or {"kwh": 0.0, "kg": 0.0}
 
     summary: dict[str, Any] = {
         "status": "interrupted" if interrupted else "completed",
-        "model": args.model, "final_step": step, "max_steps": args.max_steps,
-        "resumed_from_step": resumed_from, "world_size": env.world_size, "device": str(device),
-        "test_accuracy": None, "final_loss": last_loss,
+        "model": args.model,
+        "final_step": step,
+        "max_steps": args.max_steps,
+        "resumed_from_step": resumed_from,
+        "world_size": env.world_size,
+        "device": str(device),
+        "test_accuracy": None,
+        "final_loss": last_loss,
         "weights_sha256": state_sha256(model.state_dict()),
         "samples_per_second": samples / elapsed if samples and elapsed > 0 else None,
-        "steps_this_run": step - start_step, "seconds_training": elapsed,
+        "steps_this_run": step - start_step,
+        "seconds_training": elapsed,
         "energy_kwh": energy if measured else None,
         "emissions_kg": emissions if measured else None,
         "energy_kwh_total": before["kwh"] + energy if measured else None,
         "emissions_kg_total": before["kg"] + emissions if measured else None,
         "energy_measurements": [d for d in details if d],
-        "mlflow_run_id": run_id, "mlflow_tracking_uri": tracker.tracking_uri if run_id else None,
+        "mlflow_run_id": run_id,
+        "mlflow_tracking_uri": tracker.tracking_uri if run_id else None,
         "registered_model": None,
-        "checkpoint_dir": str(args.ckpt_dir.resolve()), "output_dir": str(args.output_dir.resolve()),
+        "checkpoint_dir": str(args.ckpt_dir.resolve()),
+        "output_dir": str(args.output_dir.resolve()),
     }
     if args.model == "lm" and summary["samples_per_second"]:
         summary["tokens_per_second"] = summary["samples_per_second"] * args.seq_len
@@ -362,27 +456,46 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
             summary["test_accuracy"] = _accuracy(model, splits.test, device)
         if isinstance(model, TinyLM):
             summary["parameters"] = model.num_params()
-        final = {k: summary[k] for k in ("test_accuracy", "final_loss", "samples_per_second",
-                                          "energy_kwh", "emissions_kg", "energy_kwh_total",
-                                          "emissions_kg_total") if summary[k] is not None}
+        final = {
+            k: summary[k]
+            for k in (
+                "test_accuracy",
+                "final_loss",
+                "samples_per_second",
+                "energy_kwh",
+                "emissions_kg",
+                "energy_kwh_total",
+                "emissions_kg_total",
+            )
+            if summary[k] is not None
+        }
         tracker.metrics(final, step)
         if summary["energy_measurements"]:
             tracker.log_dict({"measurements": summary["energy_measurements"]}, "energy.json")
         if interrupted:
             tracker.end("KILLED")
         else:
-            if step > start_step or resumed_from is None:  # a finished run restarted: no new version
+            if (
+                step > start_step or resumed_from is None
+            ):  # a finished run restarted: no new version
                 version = tracker.log_model(model, args.registered_model)
                 if version is not None:
-                    summary["registered_model"] = {"name": args.registered_model, "version": version}
+                    summary["registered_model"] = {
+                        "name": args.registered_model,
+                        "version": version,
+                    }
             tracker.log_dict(summary, "summary.json")
             tracker.end()
         (args.output_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
-        _progress(event="interrupted" if interrupted else "done", step=step,
-                  max_steps=args.max_steps)
+        _progress(
+            event="interrupted" if interrupted else "done", step=step, max_steps=args.max_steps
+        )
         if interrupted:
-            log.warning("stopped by signal %s at step %d after checkpointing; start again to resume",
-                        stop.signal, step)
+            log.warning(
+                "stopped by signal %s at step %d after checkpointing; start again to resume",
+                stop.signal,
+                step,
+            )
     distributed.barrier(env)
     return summary
 

@@ -56,69 +56,108 @@ class EksCluster(pulumi.ComponentResource):
     node_groups: dict[str, NodePoolGroup]
     """Pool name -> its node group (pools with ``max_nodes: 0`` have none)."""
 
-    def __init__(self, name: str, args: EksClusterArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pioneer:aws:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        cluster_role = ServiceRole(f"{name}-control-plane", ServiceRoleArgs(
-            service="eks.amazonaws.com", description=f"EKS control plane of {args.cluster_name}",
-            managed_policy_arns=[a.format(partition=args.partition) for a in EKS_CLUSTER_POLICIES],
-            inline_policy=pulumi.Output.from_input(args.kms_key_arn).apply(
-                lambda k: kms_use_policy(k, grants=True)),
-            tags=args.tags), opts=child)
-        node_role = ServiceRole(f"{name}-node", ServiceRoleArgs(
-            service="ec2.amazonaws.com", description=f"EKS nodes of {args.cluster_name}",
-            managed_policy_arns=[a.format(partition=args.partition)
-                                 for a in EKS_NODE_POLICIES], tags=args.tags),
-            opts=child)
+        cluster_role = ServiceRole(
+            f"{name}-control-plane",
+            ServiceRoleArgs(
+                service="eks.amazonaws.com",
+                description=f"EKS control plane of {args.cluster_name}",
+                managed_policy_arns=[
+                    a.format(partition=args.partition) for a in EKS_CLUSTER_POLICIES
+                ],
+                inline_policy=pulumi.Output.from_input(args.kms_key_arn).apply(
+                    lambda k: kms_use_policy(k, grants=True)
+                ),
+                tags=args.tags,
+            ),
+            opts=child,
+        )
+        node_role = ServiceRole(
+            f"{name}-node",
+            ServiceRoleArgs(
+                service="ec2.amazonaws.com",
+                description=f"EKS nodes of {args.cluster_name}",
+                managed_policy_arns=[a.format(partition=args.partition) for a in EKS_NODE_POLICIES],
+                tags=args.tags,
+            ),
+            opts=child,
+        )
 
         # EKS writes control-plane logs here; created first so it has a retention and our key.
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/eks/{args.cluster_name}/cluster",
-            retention_in_days=LOG_RETENTION_DAYS, kms_key_id=args.kms_key_arn, tags=args.tags,
-            opts=child)
+            f"{name}-logs",
+            name=f"/aws/eks/{args.cluster_name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=args.kms_key_arn,
+            tags=args.tags,
+            opts=child,
+        )
         public = not args.private_endpoint
         self.cluster = aws.eks.Cluster(
-            f"{name}-eks", name=args.cluster_name, version=args.kubernetes_version,
+            f"{name}-eks",
+            name=args.cluster_name,
+            version=args.kubernetes_version,
             role_arn=cluster_role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=list(args.subnet_ids), endpoint_private_access=True,
+                subnet_ids=list(args.subnet_ids),
+                endpoint_private_access=True,
                 endpoint_public_access=public,
-                public_access_cidrs=list(args.authorized_cidrs) if public else None),
+                public_access_cidrs=list(args.authorized_cidrs) if public else None,
+            ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 resources=["secrets"],
-                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=args.kms_key_arn)),
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=args.kms_key_arn),
+            ),
             enabled_cluster_log_types=CONTROL_PLANE_LOGS,
             # Access entries (IAM -> Kubernetes) instead of the aws-auth ConfigMap.
             access_config=aws.eks.ClusterAccessConfigArgs(
-                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True),
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+            ),
             # Standard support only: extended support costs six times as much per cluster hour.
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
-            deletion_protection=args.deletion_protection, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role]))
+            deletion_protection=args.deletion_protection,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role]),
+        )
 
         self.node_groups = {}
         for pool in args.node_pools:
             plan = plan_node_group(pool, args.region)
             if plan is None:
-                pulumi.log.info(f"node pool {pool.name!r} has max_nodes 0: no node group created",
-                                resource=self)
+                pulumi.log.info(
+                    f"node pool {pool.name!r} has max_nodes 0: no node group created", resource=self
+                )
                 continue
             self.node_groups[pool.name] = NodePoolGroup(
-                f"{name}-{pool.name}", NodePoolGroupArgs(
-                    plan=plan, cluster_name=self.cluster.name, node_role_arn=node_role.arn,
-                    subnet_ids=args.subnet_ids, tags={**args.tags, "pioneer:pool": pool.name},
-                    instance_tags={**args.instance_tags, "pioneer:pool": pool.name}),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[node_role]))
+                f"{name}-{pool.name}",
+                NodePoolGroupArgs(
+                    plan=plan,
+                    cluster_name=self.cluster.name,
+                    node_role_arn=node_role.arn,
+                    subnet_ids=args.subnet_ids,
+                    tags={**args.tags, "pioneer:pool": pool.name},
+                    instance_tags={**args.instance_tags, "pioneer:pool": pool.name},
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[node_role]),
+            )
 
         self.cluster_name = self.cluster.name
         self.endpoint = self.cluster.endpoint
         self.node_role_arn = node_role.arn
-        self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
-            self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data,
-        ).apply(lambda a: kubeconfig(a[0], a[1], a[2], args.region)))
-        self.register_outputs({
-            "cluster_name": self.cluster_name, "endpoint": self.endpoint,
-            "kubeconfig": self.kubeconfig, "node_role_arn": self.node_role_arn,
-        })
-
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(
+                self.cluster.name,
+                self.cluster.endpoint,
+                self.cluster.certificate_authority.data,
+            ).apply(lambda a: kubeconfig(a[0], a[1], a[2], args.region))
+        )
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "endpoint": self.endpoint,
+                "kubeconfig": self.kubeconfig,
+                "node_role_arn": self.node_role_arn,
+            }
+        )

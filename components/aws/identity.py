@@ -40,24 +40,33 @@ class ServiceRole(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ServiceRoleArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: ServiceRoleArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("pioneer:aws:ServiceRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
-            f"{name}-role", description=args.description,
+            f"{name}-role",
+            description=args.description,
             assume_role_policy=json.dumps(assume_role_policy(args.service)),
-            max_session_duration=3600, tags=args.tags, opts=child)
+            max_session_duration=3600,
+            tags=args.tags,
+            opts=child,
+        )
         for arn in args.managed_policy_arns:
             short = arn.rsplit("/", 1)[-1]
-            aws.iam.RolePolicyAttachment(f"{name}-{short}", role=self.role.name, policy_arn=arn,
-                                         opts=child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{short}", role=self.role.name, policy_arn=arn, opts=child
+            )
         if args.inline_policy is not None:
             aws.iam.RolePolicy(
-                f"{name}-policy", role=self.role.id,
+                f"{name}-policy",
+                role=self.role.id,
                 policy=pulumi.Output.from_input(args.inline_policy).apply(
-                    lambda doc: json.dumps(doc, sort_keys=True)),
-                opts=child)
+                    lambda doc: json.dumps(doc, sort_keys=True)
+                ),
+                opts=child,
+            )
         self.arn = self.role.arn
         self.role_name = self.role.name
         self.register_outputs({"arn": self.arn, "role_name": self.role_name})

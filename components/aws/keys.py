@@ -30,21 +30,31 @@ class PlatformKey(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: PlatformKeyArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: PlatformKeyArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("pioneer:aws:PlatformKey", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         policy = pulumi.Output.from_input(args.account_id).apply(
-            lambda account: json.dumps(key_policy(args.partition, account, args.region),
-                                       sort_keys=True))
+            lambda account: json.dumps(
+                key_policy(args.partition, account, args.region), sort_keys=True
+            )
+        )
         self.key = aws.kms.Key(
-            f"{name}-key", description=f"{args.alias}: data, secrets, images, logs",
-            enable_key_rotation=True, rotation_period_in_days=365,
+            f"{name}-key",
+            description=f"{args.alias}: data, secrets, images, logs",
+            enable_key_rotation=True,
+            rotation_period_in_days=365,
             deletion_window_in_days=args.deletion_window_days,
-            key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
-            policy=policy, tags=args.tags, opts=child)
-        aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id,
-                      opts=child)
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            policy=policy,
+            tags=args.tags,
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-alias", name=f"alias/{args.alias}", target_key_id=self.key.key_id, opts=child
+        )
         self.arn = self.key.arn
         self.key_id = self.key.key_id
         self.register_outputs({"arn": self.arn, "key_id": self.key_id})

@@ -46,68 +46,122 @@ class SageMakerPlatform(pulumi.ComponentResource):
     domain_id: pulumi.Output[str] | None
     mlflow_tracking_server_arn: pulumi.Output[str] | None
 
-    def __init__(self, name: str, args: SageMakerPlatformArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: SageMakerPlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("pioneer:aws:SageMakerPlatform", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         group_name = f"{args.base_name[:56]}-models"  # model package group names: 63 at most
         server_name = f"{args.base_name}-mlflow"[:256]
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/pioneer/{args.base_name}/training",
-            retention_in_days=LOG_RETENTION_DAYS, kms_key_id=args.kms_key_arn, tags=args.tags,
-            opts=child)
+            f"{name}-logs",
+            name=f"/pioneer/{args.base_name}/training",
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=args.kms_key_arn,
+            tags=args.tags,
+            opts=child,
+        )
 
         # The MLflow server's ARN is known from its name, so the role's policy can name it
         # before the server (which needs the role) exists.
-        server_arn = (pulumi.Output.from_input(args.account_id).apply(
-            lambda acct: f"arn:{args.partition}:sagemaker:{args.region}:{acct}"
-                         f":mlflow-tracking-server/{server_name}")
-            if args.mlflow_server else None)
+        server_arn = (
+            pulumi.Output.from_input(args.account_id).apply(
+                lambda acct: (
+                    f"arn:{args.partition}:sagemaker:{args.region}:{acct}"
+                    f":mlflow-tracking-server/{server_name}"
+                )
+            )
+            if args.mlflow_server
+            else None
+        )
         policy = pulumi.Output.all(
-            args.account_id, args.bucket_arn, args.kms_key_arn, args.repository_arn,
-            log_group.arn, args.vpc_id, pulumi.Output.all(*args.subnet_ids),
-            args.security_group_id, server_arn,
-        ).apply(lambda a: sagemaker_execution_policy(SageMakerScope(
-            partition=args.partition, account_id=a[0], region=args.region, bucket_arn=a[1],
-            key_arn=a[2], repository_arn=a[3], log_group_arn=a[4], vpc_id=a[5],
-            subnet_ids=tuple(a[6]), security_group_id=a[7], mlflow_server_arn=a[8],
-            model_package_group_name=group_name)))
-        role = ServiceRole(f"{name}-execution", ServiceRoleArgs(
-            service="sagemaker.amazonaws.com",
-            description=f"SageMaker jobs of {args.base_name}: its bucket, key, images, logs only",
-            inline_policy=policy, tags=args.tags), opts=child)
+            args.account_id,
+            args.bucket_arn,
+            args.kms_key_arn,
+            args.repository_arn,
+            log_group.arn,
+            args.vpc_id,
+            pulumi.Output.all(*args.subnet_ids),
+            args.security_group_id,
+            server_arn,
+        ).apply(
+            lambda a: sagemaker_execution_policy(
+                SageMakerScope(
+                    partition=args.partition,
+                    account_id=a[0],
+                    region=args.region,
+                    bucket_arn=a[1],
+                    key_arn=a[2],
+                    repository_arn=a[3],
+                    log_group_arn=a[4],
+                    vpc_id=a[5],
+                    subnet_ids=tuple(a[6]),
+                    security_group_id=a[7],
+                    mlflow_server_arn=a[8],
+                    model_package_group_name=group_name,
+                )
+            )
+        )
+        role = ServiceRole(
+            f"{name}-execution",
+            ServiceRoleArgs(
+                service="sagemaker.amazonaws.com",
+                description=f"SageMaker jobs of {args.base_name}: its bucket, key, images, logs only",
+                inline_policy=policy,
+                tags=args.tags,
+            ),
+            opts=child,
+        )
 
         registry = aws.sagemaker.ModelPackageGroup(
-            f"{name}-models", model_package_group_name=group_name,
+            f"{name}-models",
+            model_package_group_name=group_name,
             model_package_group_description=f"Models trained on {args.base_name}",
-            tags=args.tags, opts=child)
+            tags=args.tags,
+            opts=child,
+        )
 
         self.domain_id = None
         if args.domain:
             domain = aws.sagemaker.Domain(
-                f"{name}-domain", domain_name=args.base_name, auth_mode="IAM",
-                app_network_access_type="VpcOnly", vpc_id=args.vpc_id,
-                subnet_ids=list(args.subnet_ids), kms_key_id=args.kms_key_arn,
+                f"{name}-domain",
+                domain_name=args.base_name,
+                auth_mode="IAM",
+                app_network_access_type="VpcOnly",
+                vpc_id=args.vpc_id,
+                subnet_ids=list(args.subnet_ids),
+                kms_key_id=args.kms_key_arn,
                 default_user_settings=aws.sagemaker.DomainDefaultUserSettingsArgs(
-                    execution_role=role.arn, security_groups=[args.security_group_id]),
-                tags=args.tags, opts=child)
+                    execution_role=role.arn, security_groups=[args.security_group_id]
+                ),
+                tags=args.tags,
+                opts=child,
+            )
             self.domain_id = domain.id
 
         self.mlflow_tracking_server_arn = None
         if args.mlflow_server:
             server = aws.sagemaker.MlflowTrackingServer(
-                f"{name}-mlflow", tracking_server_name=server_name,
+                f"{name}-mlflow",
+                tracking_server_name=server_name,
                 artifact_store_uri=pulumi.Output.concat("s3://", args.bucket_name, "/mlflow"),
-                role_arn=role.arn, tracking_server_size=MLFLOW_SIZE,
-                automatic_model_registration=True, tags=args.tags,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[role]))
+                role_arn=role.arn,
+                tracking_server_size=MLFLOW_SIZE,
+                automatic_model_registration=True,
+                tags=args.tags,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+            )
             self.mlflow_tracking_server_arn = server.arn
 
         self.role_arn = role.arn
         self.model_package_group_name = registry.model_package_group_name
         self.log_group_name = log_group.name
-        self.register_outputs({
-            "role_arn": self.role_arn, "model_package_group_name": self.model_package_group_name,
-            "log_group_name": self.log_group_name, "domain_id": self.domain_id,
-            "mlflow_tracking_server_arn": self.mlflow_tracking_server_arn,
-        })
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "model_package_group_name": self.model_package_group_name,
+                "log_group_name": self.log_group_name,
+                "domain_id": self.domain_id,
+                "mlflow_tracking_server_arn": self.mlflow_tracking_server_arn,
+            }
+        )

@@ -49,8 +49,9 @@ def instance_types_for(pool: NodePool, region: str) -> tuple[str, ...]:
         return (pool.instance_type,)
     if not pool.is_gpu:
         return (DEFAULT_CPU_INSTANCE_TYPE,)
-    types = get_catalog().instance_types("aws", region, pool.accelerator or "",
-                                         pool.accelerators_per_node)
+    types = get_catalog().instance_types(
+        "aws", region, pool.accelerator or "", pool.accelerators_per_node
+    )
     return tuple(types) if pool.spot else (types[0],)
 
 
@@ -68,11 +69,15 @@ def plan_node_group(pool: NodePool, region: str) -> NodeGroupPlan | None:
     if pool.accelerator:
         labels[LABEL_ACCELERATOR] = pool.accelerator
     return NodeGroupPlan(
-        pool=pool.name, instance_types=instance_types_for(pool, region),
+        pool=pool.name,
+        instance_types=instance_types_for(pool, region),
         capacity_type="SPOT" if pool.spot else "ON_DEMAND",
         ami_type=GPU_AMI_TYPE if pool.is_gpu else CPU_AMI_TYPE,
-        min_size=pool.min_nodes, desired_size=pool.initial_nodes, max_size=pool.max_nodes,
-        labels=labels, taints=(dict(GPU_TAINT),) if pool.is_gpu else (),
+        min_size=pool.min_nodes,
+        desired_size=pool.initial_nodes,
+        max_size=pool.max_nodes,
+        labels=labels,
+        taints=(dict(GPU_TAINT),) if pool.is_gpu else (),
         disk_size_gb=pool.disk_size_gb,
     )
 
@@ -96,42 +101,61 @@ class NodePoolGroup(pulumi.ComponentResource):
     node_group: aws.eks.NodeGroup
     node_group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodePoolGroupArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: NodePoolGroupArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("pioneer:aws:NodePoolGroup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         plan = args.plan
         template = aws.ec2.LaunchTemplate(
-            f"{name}-lt", description=f"pioneer node pool {plan.pool}",
+            f"{name}-lt",
+            description=f"pioneer node pool {plan.pool}",
             # IMDSv2 only; hop limit 2 so pods on the VPC CNI can still reach it.
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2),
-            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name="/dev/xvda",
-                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=plan.disk_size_gb, volume_type="gp3", encrypted="true",
-                    delete_on_termination="true"))],
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=plan.disk_size_gb,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
             tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind,
-                                                           tags=args.instance_tags)
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type=kind, tags=args.instance_tags
+                )
                 for kind in ("instance", "volume")
             ],
-            update_default_version=True, tags=args.tags, opts=child)
+            update_default_version=True,
+            tags=args.tags,
+            opts=child,
+        )
         self.node_group = aws.eks.NodeGroup(
-            f"{name}-ng", cluster_name=args.cluster_name, node_role_arn=args.node_role_arn,
-            subnet_ids=list(args.subnet_ids), instance_types=list(plan.instance_types),
-            capacity_type=plan.capacity_type, ami_type=plan.ami_type,
+            f"{name}-ng",
+            cluster_name=args.cluster_name,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=list(args.subnet_ids),
+            instance_types=list(plan.instance_types),
+            capacity_type=plan.capacity_type,
+            ami_type=plan.ami_type,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=plan.min_size, desired_size=plan.desired_size, max_size=plan.max_size),
+                min_size=plan.min_size, desired_size=plan.desired_size, max_size=plan.max_size
+            ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             labels=plan.labels,
             taints=[aws.eks.NodeGroupTaintArgs(**t) for t in plan.taints],
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)),
+                id=template.id, version=template.latest_version.apply(str)
+            ),
             tags=args.tags,
             # The cluster autoscaler owns the live size; Pulumi must not reset it on each update.
-            opts=pulumi.ResourceOptions(parent=self,
-                                        ignore_changes=["scalingConfig.desiredSize"]))
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
         self.node_group_name = self.node_group.node_group_name
         self.register_outputs({"node_group_name": self.node_group_name})
 
@@ -139,11 +163,13 @@ class NodePoolGroup(pulumi.ComponentResource):
 def describe(plan: NodeGroupPlan | None, pool: NodePool, region: str) -> dict[str, Any]:
     """The pool as the ``node_pools`` stack output lists it."""
     return {
-        "name": pool.name, "capacity": pool.capacity,
+        "name": pool.name,
+        "capacity": pool.capacity,
         "capacity_type": "SPOT" if pool.spot else "ON_DEMAND",
-        "accelerator": pool.accelerator, "accelerators_per_node": pool.accelerators_per_node,
+        "accelerator": pool.accelerator,
+        "accelerators_per_node": pool.accelerators_per_node,
         "instance_types": list(plan.instance_types if plan else instance_types_for(pool, region)),
-        "min_nodes": pool.min_nodes, "max_nodes": pool.max_nodes,
+        "min_nodes": pool.min_nodes,
+        "max_nodes": pool.max_nodes,
         "enabled": plan is not None,
     }
-

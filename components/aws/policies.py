@@ -17,8 +17,15 @@ Document = dict[str, Any]
 VERSION = "2012-10-17"
 
 # KMS use (not administration) for services that encrypt with the platform key.
-KMS_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-                   "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
+KMS_USE_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+]
 
 
 def document(*statements: Document) -> Document:
@@ -27,8 +34,9 @@ def document(*statements: Document) -> Document:
 
 def assume_role_policy(service: str) -> Document:
     """Trust policy letting one AWS service principal (``eks.amazonaws.com``) assume the role."""
-    return document({"Effect": "Allow", "Principal": {"Service": service},
-                     "Action": "sts:AssumeRole"})
+    return document(
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    )
 
 
 def key_policy(partition: str, account_id: str, region: str) -> Document:
@@ -40,13 +48,21 @@ def key_policy(partition: str, account_id: str, region: str) -> Document:
     """
     logs_arn = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
     return document(
-        {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
-         "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "CloudWatchLogsEncryptsPlatformLogs", "Effect": "Allow",
-         "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-         "Action": KMS_USE_ACTIONS, "Resource": "*",
-         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arn}}},
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsEncryptsPlatformLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": KMS_USE_ACTIONS,
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arn}},
+        },
     )
 
 
@@ -54,18 +70,31 @@ def tls_only_bucket_policy(bucket_arn: str) -> Document:
     """Deny every request to the bucket that is not HTTPS, or uses TLS older than 1.2."""
     resources = [bucket_arn, f"{bucket_arn}/*"]
     return document(
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": resources, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": "DenyTlsOlderThan12", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": resources, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyTlsOlderThan12",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        },
     )
 
 
 def kms_use_policy(key_arn: str, *, grants: bool = False) -> Document:
     """Use of the platform key only (EKS secrets encryption needs grants too)."""
     actions = KMS_USE_ACTIONS + (["kms:CreateGrant", "kms:ListGrants"] if grants else [])
-    return document({"Sid": "UsePlatformKey", "Effect": "Allow", "Action": actions,
-                     "Resource": key_arn})
+    return document(
+        {"Sid": "UsePlatformKey", "Effect": "Allow", "Action": actions, "Resource": key_arn}
+    )
 
 
 @dataclass(frozen=True)
@@ -90,16 +119,29 @@ class SageMakerScope:
 SAGEMAKER_LOG_GROUPS = ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs")
 
 MLFLOW_ACTIONS = [
-    "sagemaker-mlflow:AccessUI", "sagemaker-mlflow:CreateExperiment",
-    "sagemaker-mlflow:SearchExperiments", "sagemaker-mlflow:GetExperiment",
-    "sagemaker-mlflow:GetExperimentByName", "sagemaker-mlflow:UpdateExperiment",
-    "sagemaker-mlflow:CreateRun", "sagemaker-mlflow:UpdateRun", "sagemaker-mlflow:GetRun",
-    "sagemaker-mlflow:SearchRuns", "sagemaker-mlflow:LogMetric", "sagemaker-mlflow:LogParam",
-    "sagemaker-mlflow:LogBatch", "sagemaker-mlflow:LogInputs", "sagemaker-mlflow:LogModel",
-    "sagemaker-mlflow:SetTag", "sagemaker-mlflow:GetMetricHistory",
-    "sagemaker-mlflow:CreateRegisteredModel", "sagemaker-mlflow:GetRegisteredModel",
-    "sagemaker-mlflow:CreateModelVersion", "sagemaker-mlflow:GetModelVersion",
-    "sagemaker-mlflow:GetLatestModelVersions", "sagemaker-mlflow:SearchRegisteredModels",
+    "sagemaker-mlflow:AccessUI",
+    "sagemaker-mlflow:CreateExperiment",
+    "sagemaker-mlflow:SearchExperiments",
+    "sagemaker-mlflow:GetExperiment",
+    "sagemaker-mlflow:GetExperimentByName",
+    "sagemaker-mlflow:UpdateExperiment",
+    "sagemaker-mlflow:CreateRun",
+    "sagemaker-mlflow:UpdateRun",
+    "sagemaker-mlflow:GetRun",
+    "sagemaker-mlflow:SearchRuns",
+    "sagemaker-mlflow:LogMetric",
+    "sagemaker-mlflow:LogParam",
+    "sagemaker-mlflow:LogBatch",
+    "sagemaker-mlflow:LogInputs",
+    "sagemaker-mlflow:LogModel",
+    "sagemaker-mlflow:SetTag",
+    "sagemaker-mlflow:GetMetricHistory",
+    "sagemaker-mlflow:CreateRegisteredModel",
+    "sagemaker-mlflow:GetRegisteredModel",
+    "sagemaker-mlflow:CreateModelVersion",
+    "sagemaker-mlflow:GetModelVersion",
+    "sagemaker-mlflow:GetLatestModelVersions",
+    "sagemaker-mlflow:SearchRegisteredModels",
 ]
 
 
@@ -108,52 +150,121 @@ def sagemaker_execution_policy(s: SageMakerScope) -> Document:
     arn = f"arn:{s.partition}"
     logs = [s.log_group_arn, f"{s.log_group_arn}:*"] + [
         f"{arn}:logs:{s.region}:{s.account_id}:log-group:{g}{suffix}"
-        for g in SAGEMAKER_LOG_GROUPS for suffix in ("", ":*")
+        for g in SAGEMAKER_LOG_GROUPS
+        for suffix in ("", ":*")
     ]
     ec2 = f"{arn}:ec2:{s.region}:{s.account_id}"
     group = s.model_package_group_name
     sm = f"{arn}:sagemaker:{s.region}:{s.account_id}"
     statements: list[Document] = [
-        {"Sid": "ListPlatformBucket", "Effect": "Allow",
-         "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": s.bucket_arn},
-        {"Sid": "ReadWritePlatformObjects", "Effect": "Allow",
-         "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts"],
-         "Resource": f"{s.bucket_arn}/*"},
-        {"Sid": "UsePlatformKey", "Effect": "Allow",
-         "Action": KMS_USE_ACTIONS + ["kms:CreateGrant"], "Resource": s.key_arn},
-        {"Sid": "PullTrainingImages", "Effect": "Allow",
-         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchCheckLayerAvailability"],
-         "Resource": s.repository_arn},
-        {"Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
-         "Resource": "*"},
-        {"Sid": "WriteLogs", "Effect": "Allow",
-         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                    "logs:DescribeLogStreams"],
-         "Resource": logs},
-        {"Sid": "TrainingMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
-         "Resource": "*", "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}},
-        {"Sid": "DescribeNetwork", "Effect": "Allow",
-         "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
-                    "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-         "Resource": "*"},
-        {"Sid": "NetworkInterfacesInPlatformSubnets", "Effect": "Allow",
-         "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission"],
-         "Resource": [f"{ec2}:network-interface/*", f"{ec2}:security-group/{s.security_group_id}"]
-         + [f"{ec2}:subnet/{sn}" for sn in s.subnet_ids]},
-        {"Sid": "CleanUpNetworkInterfaces", "Effect": "Allow",
-         "Action": ["ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
-         "Resource": f"{ec2}:network-interface/*",
-         "Condition": {"ArnEquals": {"ec2:Vpc": f"{ec2}:vpc/{s.vpc_id}"}}},
-        {"Sid": "RegisterModels", "Effect": "Allow",
-         "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage",
-                    "sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackageGroup"],
-         "Resource": [f"{sm}:model-package-group/{group}", f"{sm}:model-package/{group}/*"]},
+        {
+            "Sid": "ListPlatformBucket",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": s.bucket_arn,
+        },
+        {
+            "Sid": "ReadWritePlatformObjects",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
+            "Resource": f"{s.bucket_arn}/*",
+        },
+        {
+            "Sid": "UsePlatformKey",
+            "Effect": "Allow",
+            "Action": KMS_USE_ACTIONS + ["kms:CreateGrant"],
+            "Resource": s.key_arn,
+        },
+        {
+            "Sid": "PullTrainingImages",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+            ],
+            "Resource": s.repository_arn,
+        },
+        {
+            "Sid": "RegistryLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
+            "Resource": logs,
+        },
+        {
+            "Sid": "TrainingMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+        },
+        {
+            "Sid": "DescribeNetwork",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "NetworkInterfacesInPlatformSubnets",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission"],
+            "Resource": [
+                f"{ec2}:network-interface/*",
+                f"{ec2}:security-group/{s.security_group_id}",
+            ]
+            + [f"{ec2}:subnet/{sn}" for sn in s.subnet_ids],
+        },
+        {
+            "Sid": "CleanUpNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+            "Resource": f"{ec2}:network-interface/*",
+            "Condition": {"ArnEquals": {"ec2:Vpc": f"{ec2}:vpc/{s.vpc_id}"}},
+        },
+        {
+            "Sid": "RegisterModels",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:CreateModelPackage",
+                "sagemaker:DescribeModelPackage",
+                "sagemaker:UpdateModelPackage",
+                "sagemaker:DescribeModelPackageGroup",
+            ],
+            "Resource": [f"{sm}:model-package-group/{group}", f"{sm}:model-package/{group}/*"],
+        },
     ]
     if s.mlflow_server_arn:
-        statements.append({"Sid": "TrackExperiments", "Effect": "Allow",
-                           "Action": MLFLOW_ACTIONS, "Resource": s.mlflow_server_arn})
+        statements.append(
+            {
+                "Sid": "TrackExperiments",
+                "Effect": "Allow",
+                "Action": MLFLOW_ACTIONS,
+                "Resource": s.mlflow_server_arn,
+            }
+        )
     return document(*statements)
 
 

@@ -13,12 +13,21 @@ UNTAGGED_IMAGE_DAYS = 14
 
 
 def lifecycle_policy() -> dict:
-    return {"rules": [{
-        "rulePriority": 1, "description": f"expire untagged images after {UNTAGGED_IMAGE_DAYS} days",
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                      "countUnit": "days", "countNumber": UNTAGGED_IMAGE_DAYS},
-        "action": {"type": "expire"},
-    }]}
+    return {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": f"expire untagged images after {UNTAGGED_IMAGE_DAYS} days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": UNTAGGED_IMAGE_DAYS,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
 
 
 @dataclass
@@ -36,19 +45,33 @@ class ImageRepository(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     url: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ImageRepositoryArgs,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: ImageRepositoryArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("pioneer:aws:ImageRepository", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.repository = aws.ecr.Repository(
-            f"{name}-repo", name=args.repository_name, image_tag_mutability="IMMUTABLE",
+            f"{name}-repo",
+            name=args.repository_name,
+            image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
-                scan_on_push=True),
-            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-                encryption_type="KMS", kms_key=args.kms_key_arn)],
-            force_delete=args.force_delete, tags=args.tags, opts=child)
-        aws.ecr.LifecyclePolicy(f"{name}-lifecycle", repository=self.repository.name,
-                                policy=json.dumps(lifecycle_policy()), opts=child)
+                scan_on_push=True
+            ),
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(
+                    encryption_type="KMS", kms_key=args.kms_key_arn
+                )
+            ],
+            force_delete=args.force_delete,
+            tags=args.tags,
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle",
+            repository=self.repository.name,
+            policy=json.dumps(lifecycle_policy()),
+            opts=child,
+        )
         self.arn = self.repository.arn
         self.url = self.repository.repository_url
         self.register_outputs({"arn": self.arn, "url": self.url})

@@ -28,8 +28,11 @@ from components.azure.roles import role_definition_id
 from components.spec import NodePool, PlatformSpec
 
 # Pod and service ranges live outside the VNet; the first that does not overlap it is used.
-_OVERLAY_CANDIDATES = (("192.168.0.0/16", "172.16.0.0/16"), ("100.64.0.0/16", "172.31.0.0/16"),
-                       ("10.244.0.0/16", "10.245.0.0/16"))
+_OVERLAY_CANDIDATES = (
+    ("192.168.0.0/16", "172.16.0.0/16"),
+    ("100.64.0.0/16", "172.31.0.0/16"),
+    ("10.244.0.0/16", "10.245.0.0/16"),
+)
 # The spec's release channel -> the AKS auto-upgrade channel.
 UPGRADE_CHANNEL = {"RAPID": "rapid", "REGULAR": "stable", "STABLE": "patch"}
 
@@ -41,8 +44,10 @@ def overlay_ranges(vnet_cidr: str) -> tuple[str, str, str]:
         if not any(vnet.overlaps(ipaddress.ip_network(c)) for c in (pods, services)):
             dns = str(ipaddress.ip_network(services).network_address + 10)
             return pods, services, dns
-    raise ValueError(f"network.cidr: {vnet_cidr} overlaps every pod/service range pioneer uses "
-                     f"({', '.join(p + ' ' + s for p, s in _OVERLAY_CANDIDATES)})")
+    raise ValueError(
+        f"network.cidr: {vnet_cidr} overlaps every pod/service range pioneer uses "
+        f"({', '.join(p + ' ' + s for p, s in _OVERLAY_CANDIDATES)})"
+    )
 
 
 def system_pool(spec: PlatformSpec) -> NodePool | None:
@@ -54,24 +59,40 @@ class Cluster(AzureComponent):
 
     KIND = "Cluster"
 
-    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
-                 tenant_id: pulumi.Input[str], subscription_id: pulumi.Input[str],
-                 nodes_subnet_id: pulumi.Input[str], registry_id: pulumi.Input[str],
-                 log_analytics_id: pulumi.Input[str], deployer_object_id: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        resource_group_name: pulumi.Input[str],
+        tenant_id: pulumi.Input[str],
+        subscription_id: pulumi.Input[str],
+        nodes_subnet_id: pulumi.Input[str],
+        registry_id: pulumi.Input[str],
+        log_analytics_id: pulumi.Input[str],
+        deployer_object_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         pods, services, dns_ip = overlay_ranges(spec.network.cidr)
         system = system_pool(spec) or NodePool(name="system", min_nodes=1, max_nodes=3)
         names = agent_pool_names([p.name for p in spec.node_pools if p is not system])
-        names = {system.name: "system", **{k: v if v != "system" else "system2"
-                                           for k, v in names.items()}}
+        names = {
+            system.name: "system",
+            **{k: v if v != "system" else "system2" for k, v in names.items()},
+        }
         access: azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgsDict = (
             {"enable_private_cluster": True, "private_dns_zone": "system"}
             if spec.cluster.private_endpoint
-            else {"enable_private_cluster": False,
-                  "authorized_ip_ranges": list(spec.cluster.authorized_cidrs)})
+            else {
+                "enable_private_cluster": False,
+                "authorized_ip_ranges": list(spec.cluster.authorized_cidrs),
+            }
+        )
         self.cluster = azure_native.containerservice.ManagedCluster(
-            f"{name}-aks", resource_group_name=resource_group_name, location=spec.region,
+            f"{name}-aks",
+            resource_group_name=resource_group_name,
+            location=spec.region,
             dns_prefix=spec.name,
             kubernetes_version=spec.cluster.kubernetes_version,
             sku={"name": "Base", "tier": "Standard"},
@@ -82,71 +103,119 @@ class Cluster(AzureComponent):
             oidc_issuer_profile={"enabled": True},
             security_profile={"workload_identity": {"enabled": True}},
             api_server_access_profile=access,
-            auto_upgrade_profile={"upgrade_channel": UPGRADE_CHANNEL[spec.cluster.release_channel],
-                                  "node_os_upgrade_channel": "NodeImage"},
-            network_profile={
-                "network_plugin": "azure", "network_plugin_mode": "overlay",
-                "network_dataplane": "cilium", "network_policy": "cilium",
-                "pod_cidr": pods, "service_cidr": services, "dns_service_ip": dns_ip,
-                "load_balancer_sku": "standard", "outbound_type": "loadBalancer",
+            auto_upgrade_profile={
+                "upgrade_channel": UPGRADE_CHANNEL[spec.cluster.release_channel],
+                "node_os_upgrade_channel": "NodeImage",
             },
-            addon_profiles={"omsagent": {"enabled": True, "config": {
-                "logAnalyticsWorkspaceResourceID": log_analytics_id, "useAADAuth": "true"}}},
+            network_profile={
+                "network_plugin": "azure",
+                "network_plugin_mode": "overlay",
+                "network_dataplane": "cilium",
+                "network_policy": "cilium",
+                "pod_cidr": pods,
+                "service_cidr": services,
+                "dns_service_ip": dns_ip,
+                "load_balancer_sku": "standard",
+                "outbound_type": "loadBalancer",
+            },
+            addon_profiles={
+                "omsagent": {
+                    "enabled": True,
+                    "config": {
+                        "logAnalyticsWorkspaceResourceID": log_analytics_id,
+                        "useAADAuth": "true",
+                    },
+                }
+            },
             # `pool_args` is a plain dict shared with `AgentPool`; here it is a pool profile.
-            agent_pool_profiles=[cast(
-                azure_native.containerservice.ManagedClusterAgentPoolProfileArgsDict, {
-                    "name": "system",
-                    **node_pools.pool_args(spec, system, mode="System", subnet_id=nodes_subnet_id),
-                })],
+            agent_pool_profiles=[
+                cast(
+                    azure_native.containerservice.ManagedClusterAgentPoolProfileArgsDict,
+                    {
+                        "name": "system",
+                        **node_pools.pool_args(
+                            spec, system, mode="System", subnet_id=nodes_subnet_id
+                        ),
+                    },
+                )
+            ],
             # AKS has no deletion-protection flag; Pulumi's `protect` refuses to delete it.
-            opts=self.child(protect=spec.cluster.deletion_protection))
-        self.pool_outputs = [node_pools.describe(spec, p, names[p.name])
-                             for p in ([system] if system not in spec.node_pools else [])
-                             + list(spec.node_pools)]
+            opts=self.child(protect=spec.cluster.deletion_protection),
+        )
+        self.pool_outputs = [
+            node_pools.describe(spec, p, names[p.name])
+            for p in ([system] if system not in spec.node_pools else []) + list(spec.node_pools)
+        ]
         self._container_insights(name, spec, resource_group_name, log_analytics_id)
         self.agent_pools: dict[str, azure_native.containerservice.AgentPool] = {}
         for pool in spec.node_pools:
             if pool is system:
                 continue
             self.agent_pools[pool.name] = azure_native.containerservice.AgentPool(
-                f"{name}-{pool.name}", resource_group_name=resource_group_name,
-                resource_name_=self.cluster.name, agent_pool_name=names[pool.name],
+                f"{name}-{pool.name}",
+                resource_group_name=resource_group_name,
+                resource_name_=self.cluster.name,
+                agent_pool_name=names[pool.name],
                 **node_pools.pool_args(spec, pool, mode="User", subnet_id=nodes_subnet_id),
-                opts=self.child())
+                opts=self.child(),
+            )
         # The kubelet pulls training images from the platform registry.
         kubelet_object_id = self.cluster.identity_profile.apply(
-            lambda p: p["kubeletidentity"].object_id if p else None)
+            lambda p: p["kubeletidentity"].object_id if p else None
+        )
         self.kubelet_acr_pull = azure_native.authorization.RoleAssignment(
-            f"{name}-kubelet-acrpull", scope=registry_id, principal_id=kubelet_object_id,
+            f"{name}-kubelet-acrpull",
+            scope=registry_id,
+            principal_id=kubelet_object_id,
             principal_type="ServicePrincipal",
             role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                lambda s: role_definition_id(s, "AcrPull")),
-            opts=self.child())
+                lambda s: role_definition_id(s, "AcrPull")
+            ),
+            opts=self.child(),
+        )
         # With local accounts off, whoever runs `pulumi up` needs a Kubernetes role to install
         # the training add-ons; this grant covers exactly this cluster's objects.
         admin = "Azure Kubernetes Service RBAC Cluster Admin"
         self.deployer_admin = azure_native.authorization.RoleAssignment(
-            f"{name}-deployer-admin", scope=self.cluster.id, principal_id=deployer_object_id,
+            f"{name}-deployer-admin",
+            scope=self.cluster.id,
+            principal_id=deployer_object_id,
             role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                lambda s: role_definition_id(s, admin)),
+                lambda s: role_definition_id(s, admin)
+            ),
             description=f"pioneer {spec.name}: the deployer -> {admin}",
-            opts=self.child())
+            opts=self.child(),
+        )
         creds = azure_native.containerservice.list_managed_cluster_user_credentials_output(
-            resource_group_name=resource_group_name, resource_name=self.cluster.name,
+            resource_group_name=resource_group_name,
+            resource_name=self.cluster.name,
             format="exec",  # an Entra ID kubeconfig that runs `kubelogin`; no static token
-            opts=pulumi.InvokeOutputOptions(parent=self))
-        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(creds.kubeconfigs.apply(
-            lambda k: base64.b64decode(k[0].value).decode()))
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
+            creds.kubeconfigs.apply(lambda k: base64.b64decode(k[0].value).decode())
+        )
         # The OIDC issuer is enabled above, so a deployed cluster always reports its URL.
-        self.oidc_issuer_url = cast(pulumi.Output[str], self.cluster.oidc_issuer_profile.apply(
-            lambda p: p.issuer_url if p else None))
-        self.register_outputs({"cluster_name": self.cluster.name, "kubeconfig": self.kubeconfig,
-                               "oidc_issuer_url": self.oidc_issuer_url,
-                               "node_pools": self.pool_outputs})
+        self.oidc_issuer_url = cast(
+            pulumi.Output[str],
+            self.cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url if p else None),
+        )
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster.name,
+                "kubeconfig": self.kubeconfig,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "node_pools": self.pool_outputs,
+            }
+        )
 
-    def _container_insights(self, name: str, spec: PlatformSpec,
-                            resource_group_name: pulumi.Input[str],
-                            log_analytics_id: pulumi.Input[str]) -> None:
+    def _container_insights(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        resource_group_name: pulumi.Input[str],
+        log_analytics_id: pulumi.Input[str],
+    ) -> None:
         """The data collection rule the monitoring add-on needs in its Entra-auth mode.
 
         `az aks enable-addons` creates these two resources itself; through ARM
@@ -154,21 +223,38 @@ class Cluster(AzureComponent):
         """
         stream = "Microsoft-ContainerInsights-Group-Default"
         self.insights_rule = azure_native.monitor.DataCollectionRule(
-            f"{name}-insights-dcr", resource_group_name=resource_group_name,
-            location=spec.region, kind="Linux",
-            data_sources={"extensions": [{
-                "name": "ContainerInsightsExtension", "extension_name": "ContainerInsights",
-                "streams": [stream],
-                "extension_settings": {"dataCollectionSettings": {
-                    "interval": "1m", "namespaceFilteringMode": "Off",
-                    "enableContainerLogV2": True}},
-            }]},
-            destinations={"log_analytics": [{"name": "ciworkspace",
-                                             "workspace_resource_id": log_analytics_id}]},
+            f"{name}-insights-dcr",
+            resource_group_name=resource_group_name,
+            location=spec.region,
+            kind="Linux",
+            data_sources={
+                "extensions": [
+                    {
+                        "name": "ContainerInsightsExtension",
+                        "extension_name": "ContainerInsights",
+                        "streams": [stream],
+                        "extension_settings": {
+                            "dataCollectionSettings": {
+                                "interval": "1m",
+                                "namespaceFilteringMode": "Off",
+                                "enableContainerLogV2": True,
+                            }
+                        },
+                    }
+                ]
+            },
+            destinations={
+                "log_analytics": [
+                    {"name": "ciworkspace", "workspace_resource_id": log_analytics_id}
+                ]
+            },
             data_flows=[{"streams": [stream], "destinations": ["ciworkspace"]}],
-            opts=self.child())
+            opts=self.child(),
+        )
         self.insights_association = azure_native.monitor.DataCollectionRuleAssociation(
-            f"{name}-insights-dcra", resource_uri=self.cluster.id,
+            f"{name}-insights-dcra",
+            resource_uri=self.cluster.id,
             association_name="ContainerInsightsExtension",
             data_collection_rule_id=self.insights_rule.id,
-            opts=self.child())
+            opts=self.child(),
+        )

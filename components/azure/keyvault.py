@@ -12,10 +12,12 @@ from components.spec import PlatformSpec
 # The storage key rotates yearly; Azure Storage follows the newest version by itself.
 _ACTION = azure_native.keyvault.KeyRotationPolicyActionType
 KEY_ROTATION: azure_native.keyvault.RotationPolicyArgsDict = {
-    "attributes": {"expiry_time": "P2Y"}, "lifetime_actions": [
+    "attributes": {"expiry_time": "P2Y"},
+    "lifetime_actions": [
         {"trigger": {"time_after_create": "P1Y"}, "action": {"type": _ACTION.ROTATE}},
         {"trigger": {"time_before_expiry": "P30D"}, "action": {"type": _ACTION.NOTIFY}},
-    ]}
+    ],
+}
 # Key Vault keeps deleted vaults 7-90 days; the spec's soft-delete window is clamped into it.
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 7, 90
 
@@ -33,12 +35,22 @@ class KeyVault(AzureComponent):
 
     KIND = "KeyVault"
 
-    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
-                 vault_name: pulumi.Input[str], tenant_id: pulumi.Input[str],
-                 nodes_subnet_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        resource_group_name: pulumi.Input[str],
+        vault_name: pulumi.Input[str],
+        tenant_id: pulumi.Input[str],
+        nodes_subnet_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         self.vault = azure_native.keyvault.Vault(
-            f"{name}-kv", resource_group_name=resource_group_name, location=spec.region,
+            f"{name}-kv",
+            resource_group_name=resource_group_name,
+            location=spec.region,
             vault_name=vault_name,
             properties={
                 "tenant_id": tenant_id,
@@ -48,20 +60,33 @@ class KeyVault(AzureComponent):
                 "soft_delete_retention_in_days": retention_days(spec),
                 "enable_purge_protection": True,
                 "network_acls": {
-                    "default_action": "Deny", "bypass": "AzureServices",
+                    "default_action": "Deny",
+                    "bypass": "AzureServices",
                     "virtual_network_rules": [{"id": nodes_subnet_id}],
                 },
             },
-            opts=self.child())
+            opts=self.child(),
+        )
         self.vault_uri = self.vault.properties.apply(lambda p: p.vault_uri)
         self.storage_key: azure_native.keyvault.Key | None = None
         if spec.storage.customer_managed_key:
             self.storage_key = azure_native.keyvault.Key(
-                f"{name}-storage-key", resource_group_name=resource_group_name,
-                vault_name=self.vault.name, key_name="storage",
-                properties={"kty": "RSA", "key_size": 3072,
-                            "key_ops": ["wrapKey", "unwrapKey"],
-                            "rotation_policy": KEY_ROTATION},
-                opts=self.child())
-        self.register_outputs({"id": self.vault.id, "vault_uri": self.vault_uri,
-                               "storage_key_id": self.storage_key.id if self.storage_key else None})
+                f"{name}-storage-key",
+                resource_group_name=resource_group_name,
+                vault_name=self.vault.name,
+                key_name="storage",
+                properties={
+                    "kty": "RSA",
+                    "key_size": 3072,
+                    "key_ops": ["wrapKey", "unwrapKey"],
+                    "rotation_policy": KEY_ROTATION,
+                },
+                opts=self.child(),
+            )
+        self.register_outputs(
+            {
+                "id": self.vault.id,
+                "vault_uri": self.vault_uri,
+                "storage_key_id": self.storage_key.id if self.storage_key else None,
+            }
+        )

@@ -35,26 +35,40 @@ def compute_priority(pool: NodePool) -> str:
 class MachineLearning(AzureComponent):
     KIND = "MachineLearning"
 
-    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
-                 storage_account_id: pulumi.Input[str], key_vault_id: pulumi.Input[str],
-                 app_insights_id: pulumi.Input[str], registry_id: pulumi.Input[str],
-                 compute_identity_id: pulumi.Input[str],
-                 compute_depends_on: list[pulumi.Resource] | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        resource_group_name: pulumi.Input[str],
+        storage_account_id: pulumi.Input[str],
+        key_vault_id: pulumi.Input[str],
+        app_insights_id: pulumi.Input[str],
+        registry_id: pulumi.Input[str],
+        compute_identity_id: pulumi.Input[str],
+        compute_depends_on: list[pulumi.Resource] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         public = spec.mlops.public_network_access
         self.workspace = azure_native.machinelearningservices.Workspace(
-            f"{name}-ws", resource_group_name=resource_group_name, location=spec.region,
-            friendly_name=f"pioneer {spec.name}", kind="Default",
+            f"{name}-ws",
+            resource_group_name=resource_group_name,
+            location=spec.region,
+            friendly_name=f"pioneer {spec.name}",
+            kind="Default",
             sku={"name": "Basic", "tier": azure_native.machinelearningservices.SkuTier.BASIC},
             identity={"type": "SystemAssigned"},
-            storage_account=storage_account_id, key_vault=key_vault_id,
-            application_insights=app_insights_id, container_registry=registry_id,
+            storage_account=storage_account_id,
+            key_vault=key_vault_id,
+            application_insights=app_insights_id,
+            container_registry=registry_id,
             public_network_access="Enabled" if public else "Disabled",
             system_datastores_auth_mode="identity",
             managed_network={"isolation_mode": "AllowInternetOutbound"},
             v1_legacy_mode=False,
-            opts=self.child())
+            opts=self.child(),
+        )
         self.computes: list[dict[str, Any]] = []
         self.compute_resources: dict[str, azure_native.machinelearningservices.Compute] = {}
         for pool in spec.gpu_pools:
@@ -62,31 +76,43 @@ class MachineLearning(AzureComponent):
             size = node_pools.vm_size(spec, pool)
             priority = compute_priority(pool)
             self.compute_resources[pool.name] = azure_native.machinelearningservices.Compute(
-                f"{name}-{pool.name}", resource_group_name=resource_group_name,
-                workspace_name=self.workspace.name, compute_name=cname, location=spec.region,
-                identity={"type": "UserAssigned",
-                          "user_assigned_identities": [compute_identity_id]},
+                f"{name}-{pool.name}",
+                resource_group_name=resource_group_name,
+                workspace_name=self.workspace.name,
+                compute_name=cname,
+                location=spec.region,
+                identity={
+                    "type": "UserAssigned",
+                    "user_assigned_identities": [compute_identity_id],
+                },
                 properties={
                     "compute_type": "AmlCompute",
                     "description": f"pioneer pool {pool.name}: {pool.accelerators_per_node}x"
-                                   f"{pool.accelerator} ({pool.capacity})",
+                    f"{pool.accelerator} ({pool.capacity})",
                     "disable_local_auth": True,
                     "properties": {
-                        "vm_size": size, "vm_priority": priority, "os_type": "Linux",
+                        "vm_size": size,
+                        "vm_priority": priority,
+                        "os_type": "Linux",
                         # Jobs start nodes; nothing idles between them (the spec's min_nodes
                         # keeps AKS nodes warm, not these).
                         "scale_settings": {
-                            "min_node_count": 0, "max_node_count": pool.max_nodes,
-                            "node_idle_time_before_scale_down":
-                                idle_time(spec.mlops.compute_idle_minutes),
+                            "min_node_count": 0,
+                            "max_node_count": pool.max_nodes,
+                            "node_idle_time_before_scale_down": idle_time(
+                                spec.mlops.compute_idle_minutes
+                            ),
                         },
                         "enable_node_public_ip": False,
                         "remote_login_port_public_access": "Disabled",
                     },
                 },
                 # A node must not start a job before its identity can read data and images.
-                opts=self.child(depends_on=list(compute_depends_on or [])))
-            self.computes.append({"name": cname, "priority": priority, "vm_size": size,
-                                  "pool": pool.name})
-        self.register_outputs({"workspace_name": self.workspace.name,
-                               "compute_clusters": self.computes})
+                opts=self.child(depends_on=list(compute_depends_on or [])),
+            )
+            self.computes.append(
+                {"name": cname, "priority": priority, "vm_size": size, "pool": pool.name}
+            )
+        self.register_outputs(
+            {"workspace_name": self.workspace.name, "compute_clusters": self.computes}
+        )

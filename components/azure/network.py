@@ -31,35 +31,61 @@ class Network(AzureComponent):
 
     KIND = "Network"
 
-    def __init__(self, name: str, spec: PlatformSpec, resource_group_name: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        resource_group_name: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         nodes_cidr, endpoints_cidr = subnet_ranges(spec.network.cidr)
         self.vnet = azure_native.network.VirtualNetwork(
-            f"{name}-vnet", address_space={"address_prefixes": [spec.network.cidr]},
-            opts=self.child(), resource_group_name=resource_group_name, location=spec.region)
+            f"{name}-vnet",
+            address_space={"address_prefixes": [spec.network.cidr]},
+            opts=self.child(),
+            resource_group_name=resource_group_name,
+            location=spec.region,
+        )
         self.nodes_nsg = azure_native.network.NetworkSecurityGroup(
-            f"{name}-nodes-nsg", opts=self.child(),
-            resource_group_name=resource_group_name, location=spec.region)
+            f"{name}-nodes-nsg",
+            opts=self.child(),
+            resource_group_name=resource_group_name,
+            location=spec.region,
+        )
         self.endpoints_nsg = azure_native.network.NetworkSecurityGroup(
-            f"{name}-endpoints-nsg", opts=self.child(),
-            resource_group_name=resource_group_name, location=spec.region)
+            f"{name}-endpoints-nsg",
+            opts=self.child(),
+            resource_group_name=resource_group_name,
+            location=spec.region,
+        )
         self.nodes_subnet = azure_native.network.Subnet(
-            f"{name}-nodes", resource_group_name=resource_group_name,
-            virtual_network_name=self.vnet.name, address_prefix=nodes_cidr,
+            f"{name}-nodes",
+            resource_group_name=resource_group_name,
+            virtual_network_name=self.vnet.name,
+            address_prefix=nodes_cidr,
             network_security_group={"id": self.nodes_nsg.id},
             service_endpoints=[{"service": s} for s in NODE_SERVICE_ENDPOINTS],
             # No implicit outbound IP: egress goes through the cluster's load balancer.
             default_outbound_access=False,
-            opts=self.child())
+            opts=self.child(),
+        )
         self.endpoints_subnet = azure_native.network.Subnet(
-            f"{name}-endpoints", resource_group_name=resource_group_name,
-            virtual_network_name=self.vnet.name, address_prefix=endpoints_cidr,
+            f"{name}-endpoints",
+            resource_group_name=resource_group_name,
+            virtual_network_name=self.vnet.name,
+            address_prefix=endpoints_cidr,
             network_security_group={"id": self.endpoints_nsg.id},
             # Let the NSG apply to private endpoints too (off by default on Azure).
             private_endpoint_network_policies="Enabled",
             default_outbound_access=False,
             # Subnets of one VNet are updated one at a time.
-            opts=self.child(depends_on=[self.nodes_subnet]))
-        self.register_outputs({"vnet_id": self.vnet.id, "nodes_subnet_id": self.nodes_subnet.id,
-                               "endpoints_subnet_id": self.endpoints_subnet.id})
+            opts=self.child(depends_on=[self.nodes_subnet]),
+        )
+        self.register_outputs(
+            {
+                "vnet_id": self.vnet.id,
+                "nodes_subnet_id": self.nodes_subnet.id,
+                "endpoints_subnet_id": self.endpoints_subnet.id,
+            }
+        )

@@ -24,13 +24,13 @@ def vm_size(spec: PlatformSpec, pool: NodePool) -> str:
         return pool.instance_type
     if pool.accelerator is None:
         return DEFAULT_SYSTEM_VM
-    return get_catalog().instance_types("azure", spec.region, pool.accelerator,
-                                        pool.accelerators_per_node)[0]
+    return get_catalog().instance_types(
+        "azure", spec.region, pool.accelerator, pool.accelerators_per_node
+    )[0]
 
 
 def labels(pool: NodePool) -> dict[str, str]:
-    out = {f"{LABEL_PREFIX}/pool": pool.name,
-           f"{LABEL_PREFIX}/capacity": pool.capacity}
+    out = {f"{LABEL_PREFIX}/pool": pool.name, f"{LABEL_PREFIX}/capacity": pool.capacity}
     if pool.accelerator:
         out[f"{LABEL_PREFIX}/accelerator"] = pool.accelerator
         out[f"{LABEL_PREFIX}/accelerator-count"] = str(pool.accelerators_per_node)
@@ -54,23 +54,33 @@ def capacity_settings(pool: NodePool) -> dict[str, Any]:
     if pool.spot:
         # Evicted nodes are deleted (not kept deallocated, which still bills their disks);
         # a max price of -1 pays up to the on-demand price, so price alone never evicts.
-        return {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete",
-                "spot_max_price": -1}
+        return {
+            "scale_set_priority": "Spot",
+            "scale_set_eviction_policy": "Delete",
+            "spot_max_price": -1,
+        }
     return {"scale_set_priority": "Regular"}
 
 
-def pool_args(spec: PlatformSpec, pool: NodePool, *, mode: str,
-              subnet_id: Any) -> dict[str, Any]:
+def pool_args(spec: PlatformSpec, pool: NodePool, *, mode: str, subnet_id: Any) -> dict[str, Any]:
     """Arguments shared by `ManagedClusterAgentPoolProfileArgs` and `AgentPool`."""
     min_count = pool.min_nodes
     if mode == "System":
         min_count = max(1, min_count)  # a system pool cannot scale to zero
     count = min(max(pool.initial_nodes, min_count), pool.max_nodes)
     args: dict[str, Any] = {
-        "mode": mode, "vm_size": vm_size(spec, pool), "os_type": "Linux", "os_sku": "Ubuntu",
-        "os_disk_size_gb": pool.disk_size_gb, "type": "VirtualMachineScaleSets",
-        "enable_auto_scaling": True, "min_count": min_count, "max_count": pool.max_nodes,
-        "count": count, "vnet_subnet_id": subnet_id, "enable_node_public_ip": False,
+        "mode": mode,
+        "vm_size": vm_size(spec, pool),
+        "os_type": "Linux",
+        "os_sku": "Ubuntu",
+        "os_disk_size_gb": pool.disk_size_gb,
+        "type": "VirtualMachineScaleSets",
+        "enable_auto_scaling": True,
+        "min_count": min_count,
+        "max_count": pool.max_nodes,
+        "count": count,
+        "vnet_subnet_id": subnet_id,
+        "enable_node_public_ip": False,
         "node_labels": labels(pool),
         **capacity_settings(pool),
     }
@@ -84,9 +94,13 @@ def describe(spec: PlatformSpec, pool: NodePool, agent_pool_name: str) -> dict[s
     """The pool as the ``node_pools`` stack output lists it (what the kubernetes backend reads)."""
     system = agent_pool_name == "system"
     return {
-        "name": pool.name, "agent_pool": agent_pool_name, "mode": "System" if system else "User",
-        "capacity": pool.capacity, "accelerator": pool.accelerator,
-        "accelerators_per_node": pool.accelerators_per_node, "vm_size": vm_size(spec, pool),
+        "name": pool.name,
+        "agent_pool": agent_pool_name,
+        "mode": "System" if system else "User",
+        "capacity": pool.capacity,
+        "accelerator": pool.accelerator,
+        "accelerators_per_node": pool.accelerators_per_node,
+        "vm_size": vm_size(spec, pool),
         "min_nodes": max(1, pool.min_nodes) if system else pool.min_nodes,
         "max_nodes": pool.max_nodes,
     }

@@ -15,17 +15,35 @@ RETENTION_DAYS = 30  # the free retention window of Log Analytics
 class Observability(AzureComponent):
     KIND = "Observability"
 
-    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        resource_group_name: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         self.log_analytics = azure_native.operationalinsights.Workspace(
-            f"{name}-logs", sku={"name": "PerGB2018"}, retention_in_days=RETENTION_DAYS,
-            opts=self.child(), resource_group_name=resource_group_name, location=spec.region)
+            f"{name}-logs",
+            sku={"name": "PerGB2018"},
+            retention_in_days=RETENTION_DAYS,
+            opts=self.child(),
+            resource_group_name=resource_group_name,
+            location=spec.region,
+        )
         self.app_insights = azure_native.applicationinsights.Component(
-            f"{name}-appinsights", kind="web", application_type="web",
-            ingestion_mode="LogAnalytics", workspace_resource_id=self.log_analytics.id,
+            f"{name}-appinsights",
+            kind="web",
+            application_type="web",
+            ingestion_mode="LogAnalytics",
+            workspace_resource_id=self.log_analytics.id,
             # Telemetry only with Entra ID tokens, not with the instrumentation key alone.
             disable_local_auth=True,
-            opts=self.child(), resource_group_name=resource_group_name, location=spec.region)
-        self.register_outputs({"log_analytics_id": self.log_analytics.id,
-                               "app_insights_id": self.app_insights.id})
+            opts=self.child(),
+            resource_group_name=resource_group_name,
+            location=spec.region,
+        )
+        self.register_outputs(
+            {"log_analytics_id": self.log_analytics.id, "app_insights_id": self.app_insights.id}
+        )

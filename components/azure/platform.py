@@ -38,72 +38,127 @@ class AzurePlatform(AzureComponent):
 
     def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(transformations=[tag_transformation(spec)]))
+            opts, pulumi.ResourceOptions(transformations=[tag_transformation(spec)])
+        )
         super().__init__(name, opts)
-        provider = azure_native.Provider(f"{name}-azure-native", location=spec.region,
-                                         opts=self.child())
+        provider = azure_native.Provider(
+            f"{name}-azure-native", location=spec.region, opts=self.child()
+        )
         part = self.child(providers=[provider])
         client = azure_native.authorization.get_client_config_output(
-            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self))
+            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self)
+        )
         subscription_id, tenant_id = client.subscription_id, client.tenant_id
         suffix = subscription_id.apply(lambda s: naming.unique_suffix(name, s))
 
         self.resource_group = azure_native.resources.ResourceGroup(
-            f"{name}-rg", location=spec.region, opts=part)
+            f"{name}-rg", location=spec.region, opts=part
+        )
         rg = self.resource_group.name
         network = Network(f"{name}-network", spec, rg, opts=part)
-        vault = KeyVault(f"{name}-keys", spec, resource_group_name=rg,
-                         vault_name=suffix.apply(lambda s: naming.key_vault_name(name, s)),
-                         tenant_id=tenant_id, nodes_subnet_id=network.nodes_subnet.id, opts=part)
-        storage = Storage(f"{name}-storage", spec, resource_group_name=rg,
-                          account_name=suffix.apply(lambda s: naming.storage_account_name(name, s)),
-                          subscription_id=subscription_id, key=vault.storage_key,
-                          key_vault_uri=vault.vault_uri, opts=part)
-        observability = Observability(f"{name}-observability", spec, resource_group_name=rg,
-                                      opts=part)
-        registry = Registry(f"{name}-registry", spec, resource_group_name=rg,
-                            registry_name=suffix.apply(lambda s: naming.registry_name(name, s)),
-                            opts=part)
-        cluster = Cluster(f"{name}-cluster", spec, resource_group_name=rg, tenant_id=tenant_id,
-                          subscription_id=subscription_id, nodes_subnet_id=network.nodes_subnet.id,
-                          registry_id=registry.registry.id,
-                          log_analytics_id=observability.log_analytics.id,
-                          deployer_object_id=client.object_id, opts=part)
+        vault = KeyVault(
+            f"{name}-keys",
+            spec,
+            resource_group_name=rg,
+            vault_name=suffix.apply(lambda s: naming.key_vault_name(name, s)),
+            tenant_id=tenant_id,
+            nodes_subnet_id=network.nodes_subnet.id,
+            opts=part,
+        )
+        storage = Storage(
+            f"{name}-storage",
+            spec,
+            resource_group_name=rg,
+            account_name=suffix.apply(lambda s: naming.storage_account_name(name, s)),
+            subscription_id=subscription_id,
+            key=vault.storage_key,
+            key_vault_uri=vault.vault_uri,
+            opts=part,
+        )
+        observability = Observability(
+            f"{name}-observability", spec, resource_group_name=rg, opts=part
+        )
+        registry = Registry(
+            f"{name}-registry",
+            spec,
+            resource_group_name=rg,
+            registry_name=suffix.apply(lambda s: naming.registry_name(name, s)),
+            opts=part,
+        )
+        cluster = Cluster(
+            f"{name}-cluster",
+            spec,
+            resource_group_name=rg,
+            tenant_id=tenant_id,
+            subscription_id=subscription_id,
+            nodes_subnet_id=network.nodes_subnet.id,
+            registry_id=registry.registry.id,
+            log_analytics_id=observability.log_analytics.id,
+            deployer_object_id=client.object_id,
+            opts=part,
+        )
         # Training on the cluster: JobSet, the NVIDIA device plugin (AKS GPU nodes carry the
         # driver only) and a `training/trainer` service account federated (Entra workload
         # identity) with an identity that may use the platform container only.
         after_cluster = pulumi.ResourceOptions(
-            parent=self, depends_on=[cluster.cluster, *cluster.agent_pools.values(),
-                                     cluster.deployer_admin])
+            parent=self,
+            depends_on=[cluster.cluster, *cluster.agent_pools.values(), cluster.deployer_admin],
+        )
         workload = azure_workload_identity(
-            f"{name}-workload-identity", resource_group=rg, location=spec.region,
-            oidc_issuer=cluster.oidc_issuer_url, container_id=storage.container.id,
-            provider=provider, opts=after_cluster)
-        ClusterAddons(f"{name}-addons", ClusterAddonsArgs(
-            kubeconfig=cluster.kubeconfig, device_plugin=True,
-            service_account_annotations=workload.annotations), opts=after_cluster)
+            f"{name}-workload-identity",
+            resource_group=rg,
+            location=spec.region,
+            oidc_issuer=cluster.oidc_issuer_url,
+            container_id=storage.container.id,
+            provider=provider,
+            opts=after_cluster,
+        )
+        ClusterAddons(
+            f"{name}-addons",
+            ClusterAddonsArgs(
+                kubeconfig=cluster.kubeconfig,
+                device_plugin=True,
+                service_account_annotations=workload.annotations,
+            ),
+            opts=after_cluster,
+        )
         identity: ComputeIdentity | None = None
         ml: MachineLearning | None = None
         self.workspace_link: PrivateLink | None = None
         if spec.mlops.enabled:
-            identity = ComputeIdentity(f"{name}-identity", spec, resource_group_name=rg,
-                                       subscription_id=subscription_id,
-                                       container_id=storage.container.id,
-                                       registry_id=registry.registry.id, opts=part)
-            ml = MachineLearning(f"{name}-ml", spec, resource_group_name=rg,
-                                 storage_account_id=storage.account.id,
-                                 key_vault_id=vault.vault.id,
-                                 app_insights_id=observability.app_insights.id,
-                                 registry_id=registry.registry.id,
-                                 compute_identity_id=identity.identity.id,
-                                 compute_depends_on=list(identity.assignments.values()),
-                                 opts=part)
+            identity = ComputeIdentity(
+                f"{name}-identity",
+                spec,
+                resource_group_name=rg,
+                subscription_id=subscription_id,
+                container_id=storage.container.id,
+                registry_id=registry.registry.id,
+                opts=part,
+            )
+            ml = MachineLearning(
+                f"{name}-ml",
+                spec,
+                resource_group_name=rg,
+                storage_account_id=storage.account.id,
+                key_vault_id=vault.vault.id,
+                app_insights_id=observability.app_insights.id,
+                registry_id=registry.registry.id,
+                compute_identity_id=identity.identity.id,
+                compute_depends_on=list(identity.assignments.values()),
+                opts=part,
+            )
             if not spec.mlops.public_network_access:
                 # Without public access the workspace is reached from inside the VNet only.
                 self.workspace_link = PrivateLink(
-                    f"{name}-ml-link", spec, resource_group_name=rg, target_id=ml.workspace.id,
-                    group_id="amlworkspace", subnet_id=network.endpoints_subnet.id,
-                    vnet_id=network.vnet.id, opts=part)
+                    f"{name}-ml-link",
+                    spec,
+                    resource_group_name=rg,
+                    target_id=ml.workspace.id,
+                    group_id="amlworkspace",
+                    subnet_id=network.endpoints_subnet.id,
+                    vnet_id=network.vnet.id,
+                    opts=part,
+                )
         self.network, self.key_vault, self.storage = network, vault, storage
         self.observability, self.registry, self.cluster = observability, registry, cluster
         self.identity, self.ml = identity, ml
@@ -116,7 +171,8 @@ class AzurePlatform(AzureComponent):
             "storage_account": storage.account.name,
             "storage_container": storage.container.name,
             "storage_container_url": pulumi.Output.concat(
-                storage.account.primary_endpoints.apply(lambda e: e.blob), storage.container.name),
+                storage.account.primary_endpoints.apply(lambda e: e.blob), storage.container.name
+            ),
             "key_vault_uri": vault.vault_uri,
             "acr_login_server": registry.registry.login_server,
             "aks_cluster_name": cluster.cluster.name,

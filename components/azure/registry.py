@@ -19,13 +19,24 @@ SKU = "Standard"
 class Registry(AzureComponent):
     KIND = "Registry"
 
-    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
-                 registry_name: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        resource_group_name: pulumi.Input[str],
+        registry_name: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         self.registry = azure_native.containerregistry.Registry(
-            f"{name}-acr", resource_group_name=resource_group_name, location=spec.region,
-            registry_name=registry_name, sku={"name": SKU},
-            admin_user_enabled=False, anonymous_pull_enabled=False,
-            opts=self.child())
-        self.register_outputs({"id": self.registry.id,
-                               "login_server": self.registry.login_server})
+            f"{name}-acr",
+            resource_group_name=resource_group_name,
+            location=spec.region,
+            registry_name=registry_name,
+            sku={"name": SKU},
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            opts=self.child(),
+        )
+        self.register_outputs({"id": self.registry.id, "login_server": self.registry.login_server})

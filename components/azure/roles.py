@@ -26,4 +26,6 @@ def role_definition_id(subscription_id: str, role: str) -> str:
         guid = BUILT_IN_ROLES[role]
     except KeyError:
         raise ValueError(f"role: {role!r} is not one of {', '.join(BUILT_IN_ROLES)}") from None
-    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    return (
+        f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    )

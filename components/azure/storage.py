@@ -31,45 +31,71 @@ class Storage(AzureComponent):
 
     KIND = "Storage"
 
-    def __init__(self, name: str, spec: PlatformSpec, *, resource_group_name: pulumi.Input[str],
-                 account_name: pulumi.Input[str], subscription_id: pulumi.Input[str],
-                 key: azure_native.keyvault.Key | None = None,
-                 key_vault_uri: pulumi.Input[str] | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        *,
+        resource_group_name: pulumi.Input[str],
+        account_name: pulumi.Input[str],
+        subscription_id: pulumi.Input[str],
+        key: azure_native.keyvault.Key | None = None,
+        key_vault_uri: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__(name, opts)
         cfg = spec.storage
         encryption: azure_native.storage.EncryptionArgsDict = {
             "key_source": "Microsoft.Storage",
-            "services": {"blob": {"enabled": True, "key_type": "Account"},
-                         "file": {"enabled": True, "key_type": "Account"}},
-            "require_infrastructure_encryption": True}
+            "services": {
+                "blob": {"enabled": True, "key_type": "Account"},
+                "file": {"enabled": True, "key_type": "Account"},
+            },
+            "require_infrastructure_encryption": True,
+        }
         cmk: dict[str, Any] = {}
         self.key_grant: azure_native.authorization.RoleAssignment | None = None
         if key is not None:
             self.encryption_identity = azure_native.managedidentity.UserAssignedIdentity(
-                f"{name}-cmk-id", resource_group_name=resource_group_name, location=spec.region,
-                opts=self.child())
+                f"{name}-cmk-id",
+                resource_group_name=resource_group_name,
+                location=spec.region,
+                opts=self.child(),
+            )
             role = "Key Vault Crypto Service Encryption User"
             self.key_grant = azure_native.authorization.RoleAssignment(
-                f"{name}-cmk-key-user", scope=key.id,
+                f"{name}-cmk-key-user",
+                scope=key.id,
                 principal_id=self.encryption_identity.principal_id,
                 principal_type="ServicePrincipal",
                 role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                    lambda s: role_definition_id(s, role)),
+                    lambda s: role_definition_id(s, role)
+                ),
                 description=f"pioneer {spec.name}: storage encryption -> {role}",
-                opts=self.child())
+                opts=self.child(),
+            )
             encryption["key_source"] = "Microsoft.Keyvault"
             # No key version: the account follows the key's rotation automatically.
-            encryption["key_vault_properties"] = {"key_name": key.name,
-                                                  "key_vault_uri": key_vault_uri}
+            encryption["key_vault_properties"] = {
+                "key_name": key.name,
+                "key_vault_uri": key_vault_uri,
+            }
             encryption["encryption_identity"] = {
-                "encryption_user_assigned_identity": self.encryption_identity.id}
-            cmk = {"identity": {"type": "UserAssigned",
-                                "user_assigned_identities": [self.encryption_identity.id]}}
+                "encryption_user_assigned_identity": self.encryption_identity.id
+            }
+            cmk = {
+                "identity": {
+                    "type": "UserAssigned",
+                    "user_assigned_identities": [self.encryption_identity.id],
+                }
+            }
         self.account = azure_native.storage.StorageAccount(
-            f"{name}-account", resource_group_name=resource_group_name, location=spec.region,
+            f"{name}-account",
+            resource_group_name=resource_group_name,
+            location=spec.region,
             account_name=account_name,
-            kind="StorageV2", sku={"name": "Standard_ZRS"},
+            kind="StorageV2",
+            sku={"name": "Standard_ZRS"},
             access_tier=azure_native.storage.AccessTier.HOT,
             allow_blob_public_access=cfg.public_access,
             enable_https_traffic_only=True,
@@ -77,38 +103,69 @@ class Storage(AzureComponent):
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
-            encryption=encryption, **cmk,
-            opts=self.child(depends_on=[self.key_grant] if self.key_grant else []))
+            encryption=encryption,
+            **cmk,
+            opts=self.child(depends_on=[self.key_grant] if self.key_grant else []),
+        )
         retention: azure_native.storage.DeleteRetentionPolicyArgsDict = {
-            "enabled": cfg.soft_delete_days > 0}
+            "enabled": cfg.soft_delete_days > 0
+        }
         if cfg.soft_delete_days:
             retention["days"] = cfg.soft_delete_days
         self.blob_service = azure_native.storage.BlobServiceProperties(
-            f"{name}-blob-service", resource_group_name=resource_group_name,
-            account_name=self.account.name, blob_services_name="default",
+            f"{name}-blob-service",
+            resource_group_name=resource_group_name,
+            account_name=self.account.name,
+            blob_services_name="default",
             is_versioning_enabled=cfg.versioning,
             delete_retention_policy=retention,
             container_delete_retention_policy=retention,
-            opts=self.child())
+            opts=self.child(),
+        )
         self.container = azure_native.storage.BlobContainer(
-            f"{name}-container", resource_group_name=resource_group_name,
-            account_name=self.account.name, container_name=CONTAINER,
-            public_access=(azure_native.storage.PublicAccess.CONTAINER if cfg.public_access
-                           else azure_native.storage.PublicAccess.NONE),
-            opts=self.child(depends_on=[self.blob_service]))
+            f"{name}-container",
+            resource_group_name=resource_group_name,
+            account_name=self.account.name,
+            container_name=CONTAINER,
+            public_access=(
+                azure_native.storage.PublicAccess.CONTAINER
+                if cfg.public_access
+                else azure_native.storage.PublicAccess.NONE
+            ),
+            opts=self.child(depends_on=[self.blob_service]),
+        )
         # Old checkpoint versions (noncurrent blob versions) expire after the spec's retention.
         self.lifecycle = azure_native.storage.ManagementPolicy(
-            f"{name}-lifecycle", resource_group_name=resource_group_name,
-            account_name=self.account.name, management_policy_name="default",
-            policy={"rules": [{
-                "name": "expire-noncurrent-versions", "enabled": True, "type": "Lifecycle",
-                "definition": {
-                    "filters": {"blob_types": ["blockBlob"]},
-                    "actions": {"version": {"delete": {
-                        "days_after_creation_greater_than": cfg.checkpoint_retention_days}}},
-                },
-            }]},
-            opts=self.child(depends_on=[self.blob_service]))
-        self.register_outputs({"account_id": self.account.id, "account_name": self.account.name,
-                               "container_id": self.container.id,
-                               "container_name": self.container.name})
+            f"{name}-lifecycle",
+            resource_group_name=resource_group_name,
+            account_name=self.account.name,
+            management_policy_name="default",
+            policy={
+                "rules": [
+                    {
+                        "name": "expire-noncurrent-versions",
+                        "enabled": True,
+                        "type": "Lifecycle",
+                        "definition": {
+                            "filters": {"blob_types": ["blockBlob"]},
+                            "actions": {
+                                "version": {
+                                    "delete": {
+                                        "days_after_creation_greater_than": cfg.checkpoint_retention_days
+                                    }
+                                }
+                            },
+                        },
+                    }
+                ]
+            },
+            opts=self.child(depends_on=[self.blob_service]),
+        )
+        self.register_outputs(
+            {
+                "account_id": self.account.id,
+                "account_name": self.account.name,
+                "container_id": self.container.id,
+                "container_name": self.container.name,
+            }
+        )

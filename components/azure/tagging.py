@@ -19,7 +19,9 @@ import pulumi
 from components.spec import PlatformSpec
 from components.tags import platform_tags
 
-Transformation = Callable[[pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None]
+Transformation = Callable[
+    [pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None
+]
 
 
 def component_kind(resource: pulumi.Resource | None) -> str:
@@ -31,7 +33,9 @@ def component_kind(resource: pulumi.Resource | None) -> str:
 
 
 def tag_transformation(spec: PlatformSpec) -> Transformation:
-    def add_tags(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    def add_tags(
+        args: pulumi.ResourceTransformationArgs,
+    ) -> pulumi.ResourceTransformationResult | None:
         if "tags" not in args.props:  # components, providers and types without tags
             return None
         tags = platform_tags(spec, component_kind(args.opts.parent))

@@ -24,7 +24,11 @@ ACCELERATOR_LABEL = "pioneer.dev/accelerator"
 CAPACITY_LABEL = "pioneer.dev/capacity"
 SERVICE_ACCOUNT = "trainer"
 JOBSET_CHART = ("oci://registry.k8s.io/jobset/charts/jobset", "0.8.1")
-DEVICE_PLUGIN_CHART = ("https://nvidia.github.io/k8s-device-plugin", "nvidia-device-plugin", "0.17.1")
+DEVICE_PLUGIN_CHART = (
+    "https://nvidia.github.io/k8s-device-plugin",
+    "nvidia-device-plugin",
+    "0.17.1",
+)
 # The device plugin must run on the tainted GPU nodes, spot ones included.
 GPU_TOLERATIONS = [
     {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
@@ -44,34 +48,66 @@ class ClusterAddonsArgs:
 
 
 class ClusterAddons(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ClusterAddonsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: ClusterAddonsArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("pioneer:k8s:ClusterAddons", name, None, opts)
-        provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig,
-                                opts=pulumi.ResourceOptions(parent=self))
+        provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=args.kubeconfig, opts=pulumi.ResourceOptions(parent=self)
+        )
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         labels = {"app.kubernetes.io/managed-by": "pioneer", **args.labels}
-        ns = k8s.core.v1.Namespace(f"{name}-training", metadata={"name": NAMESPACE, "labels": labels},
-                                   opts=child)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-training", metadata={"name": NAMESPACE, "labels": labels}, opts=child
+        )
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-trainer",
-            metadata={"name": SERVICE_ACCOUNT, "namespace": NAMESPACE, "labels": labels,
-                      "annotations": args.service_account_annotations},
+            metadata={
+                "name": SERVICE_ACCOUNT,
+                "namespace": NAMESPACE,
+                "labels": labels,
+                "annotations": args.service_account_annotations,
+            },
             automount_service_account_token=True,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ns])))
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ns])),
+        )
         self.jobset = k8s.helm.v3.Release(
-            f"{name}-jobset", name="jobset", chart=JOBSET_CHART[0], version=JOBSET_CHART[1],
-            namespace="jobset-system", create_namespace=True, atomic=True, opts=child)
+            f"{name}-jobset",
+            name="jobset",
+            chart=JOBSET_CHART[0],
+            version=JOBSET_CHART[1],
+            namespace="jobset-system",
+            create_namespace=True,
+            atomic=True,
+            opts=child,
+        )
         self.device_plugin: k8s.helm.v3.Release | None = None
         if args.device_plugin:
             self.device_plugin = k8s.helm.v3.Release(
-                f"{name}-nvidia-device-plugin", name="nvidia-device-plugin",
-                chart=DEVICE_PLUGIN_CHART[1], version=DEVICE_PLUGIN_CHART[2],
+                f"{name}-nvidia-device-plugin",
+                name="nvidia-device-plugin",
+                chart=DEVICE_PLUGIN_CHART[1],
+                version=DEVICE_PLUGIN_CHART[2],
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN_CHART[0]),
-                namespace="kube-system", atomic=True,
-                values={"tolerations": GPU_TOLERATIONS,
-                        # Only accelerator nodes: the platform labels every accelerator pool.
-                        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-                            "nodeSelectorTerms": [{"matchExpressions": [
-                                {"key": ACCELERATOR_LABEL, "operator": "Exists"}]}]}}}},
-                opts=child)
+                namespace="kube-system",
+                atomic=True,
+                values={
+                    "tolerations": GPU_TOLERATIONS,
+                    # Only accelerator nodes: the platform labels every accelerator pool.
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [
+                                    {
+                                        "matchExpressions": [
+                                            {"key": ACCELERATOR_LABEL, "operator": "Exists"}
+                                        ]
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                },
+                opts=child,
+            )
         self.register_outputs({"namespace": NAMESPACE, "service_account": SERVICE_ACCOUNT})

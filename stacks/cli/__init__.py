@@ -16,7 +16,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """pioneer: multi-cloud ML platforms on Pulumi."""

@@ -29,10 +29,15 @@ def show(
     cloud: str = typer.Option(None, "--cloud", help="aws | gcp | azure"),
     region: str = typer.Option(None, "--region"),
     count: int = typer.Option(None, "--count", help="Accelerators per node."),
-    spot: bool = typer.Option(False, "--spot", help="Sort by spot price (offers without one last)."),
+    spot: bool = typer.Option(
+        False, "--spot", help="Sort by spot price (offers without one last)."
+    ),
     limit: int = typer.Option(25, "--limit", help="Rows to print (0 = all)."),
-    services: bool = typer.Option(False, "--services", help="Show the non-instance prices "
-                                  "(control planes, storage, network, ...) instead."),
+    services: bool = typer.Option(
+        False,
+        "--services",
+        help="Show the non-instance prices (control planes, storage, network, ...) instead.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Offers from the shipped snapshot, cheapest first, each with its source and date."""
@@ -40,7 +45,9 @@ def show(
     if cloud is not None and cloud not in CLOUDS:
         fail(f"--cloud: {cloud!r} is not one of {', '.join(CLOUDS)}")
     if services:
-        rows = [p for p in cat.service_prices(cloud) if region is None or p.region in (None, region)]
+        rows = [
+            p for p in cat.service_prices(cloud) if region is None or p.region in (None, region)
+        ]
         if json_out:
             print_json(rows)
             return
@@ -48,15 +55,24 @@ def show(
         for col in ("cloud", "price", "region", "usd", "unit", "source", "date"):
             t.add_column(col, no_wrap=col != "source")
         for sp in rows:
-            t.add_row(sp.cloud, sp.key, sp.region or "all", f"{sp.usd:g}", sp.unit,
-                      short_source(sp.source), sp.date)
+            t.add_row(
+                sp.cloud,
+                sp.key,
+                sp.region or "all",
+                f"{sp.usd:g}",
+                sp.unit,
+                short_source(sp.source),
+                sp.date,
+            )
         console.print(t)
         return
     offers = cat.offers_for(cloud, region, accelerator, count)
     if not offers:
         known = sorted({o.accelerator for o in cat.offers})
-        fail(f"no offers match (accelerator {accelerator or 'any'}, cloud {cloud or 'any'}, "
-             f"region {region or 'any'}, count {count or 'any'}); accelerators: {', '.join(known)}")
+        fail(
+            f"no offers match (accelerator {accelerator or 'any'}, cloud {cloud or 'any'}, "
+            f"region {region or 'any'}, count {count or 'any'}); accelerators: {', '.join(known)}"
+        )
 
     def key(o: Offer) -> tuple[bool, float]:
         p = o.price(spot)
@@ -65,22 +81,48 @@ def show(
     offers.sort(key=key)
     shown = offers if limit == 0 else offers[:limit]
     if json_out:
-        print_json({"offers": shown, "matched": len(offers), "sorted_by":
-                    "spot" if spot else "on_demand", "catalog_dates": cat.dates()})
+        print_json(
+            {
+                "offers": shown,
+                "matched": len(offers),
+                "sorted_by": "spot" if spot else "on_demand",
+                "catalog_dates": cat.dates(),
+            }
+        )
         return
-    t = Table(title=f"offers, cheapest {'spot' if spot else 'on-demand'} first "
-                    f"({len(shown)} of {len(offers)})")
-    for col in ("cloud", "region", "instance type", "accel", "on-demand $/h", "spot $/h",
-                "$/accel-h", "interrupt", "source (date)"):
+    t = Table(
+        title=f"offers, cheapest {'spot' if spot else 'on-demand'} first "
+        f"({len(shown)} of {len(offers)})"
+    )
+    for col in (
+        "cloud",
+        "region",
+        "instance type",
+        "accel",
+        "on-demand $/h",
+        "spot $/h",
+        "$/accel-h",
+        "interrupt",
+        "source (date)",
+    ):
         t.add_column(col, no_wrap=col not in ("instance type", "source (date)"))
     for o in shown:
         p = o.price(spot)
         per = f"${p / o.accelerator_count:,.3f}" if p is not None and o.accelerator_count else "—"
-        interrupt = INTERRUPTION_RANGES[o.interruption_bucket] \
-            if o.interruption_bucket is not None else ""
-        t.add_row(o.cloud, o.region, o.instance_type, f"{o.accelerator_count}x{o.accelerator}",
-                  _usd(o.on_demand_usd_per_hour), _usd(o.spot_usd_per_hour), per, interrupt,
-                  f"{o.source.split(' ')[0]} ({o.date})")
+        interrupt = (
+            INTERRUPTION_RANGES[o.interruption_bucket] if o.interruption_bucket is not None else ""
+        )
+        t.add_row(
+            o.cloud,
+            o.region,
+            o.instance_type,
+            f"{o.accelerator_count}x{o.accelerator}",
+            _usd(o.on_demand_usd_per_hour),
+            _usd(o.spot_usd_per_hour),
+            per,
+            interrupt,
+            f"{o.source.split(' ')[0]} ({o.date})",
+        )
     console.print(t)
 
 
@@ -98,5 +140,7 @@ def refresh_cmd(
     if json_out:
         print_json(result)
     else:
-        console.print(f"refreshed {result['offers_refreshed']} {cloud} offers "
-                      f"(dated {result['date']}) into {result['path']}")
+        console.print(
+            f"refreshed {result['offers_refreshed']} {cloud} offers "
+            f"(dated {result['date']}) into {result['path']}"
+        )

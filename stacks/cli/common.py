@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -19,8 +19,12 @@ console = Console()
 err_console = Console(stderr=True)
 
 # Errors a user can cause: reported as one message, exit code 2, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (SpecError, StackNotFound, CatalogError,
-                                                FileNotFoundError)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    SpecError,
+    StackNotFound,
+    CatalogError,
+    FileNotFoundError,
+)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -48,10 +52,8 @@ def _default(o: Any) -> Any:
         return o.model_dump()
     if hasattr(o, "__dataclass_fields__"):
         import dataclasses
+
         return dataclasses.asdict(o)
     if isinstance(o, (set, frozenset)):
         return sorted(o)
     return str(o)
-
-
-JsonOption: Callable[..., Any] = lambda: typer.Option(False, "--json", help="Print one JSON document on stdout.")  # noqa: E731

@@ -43,16 +43,23 @@ def _estimate_ref(ref: str, usage_file: str | None) -> dict[str, Any]:
 
 @app.command()
 def cost(
-    stacks: list[str] = typer.Argument(None, help="Stacks (names or Pulumi.<name>.yaml); "
-                                       "several print a side-by-side table."),
-    preview_json: Path = typer.Option(None, "--preview-json", help="Price a `pulumi preview "
-                                      "--json` document instead of a stack."),
-    compare: tuple[str, str] | None = typer.Option(None, "--compare", help="Show the cost change "
-                                            "from A to B (stacks or preview .json files)."),
-    training: Path = typer.Option(None, "--training", help="Price a training run (job YAML) on "
-                                  "each cloud."),
-    usage: Path = typer.Option(None, "--usage", help="Usage file (default: "
-                               "stacks/usage.<stack>.yaml if present, else the defaults)."),
+    stacks: list[str] = typer.Argument(
+        None, help="Stacks (names or Pulumi.<name>.yaml); several print a side-by-side table."
+    ),
+    preview_json: Path = typer.Option(
+        None, "--preview-json", help="Price a `pulumi preview --json` document instead of a stack."
+    ),
+    compare: tuple[str, str] | None = typer.Option(
+        None, "--compare", help="Show the cost change from A to B (stacks or preview .json files)."
+    ),
+    training: Path = typer.Option(
+        None, "--training", help="Price a training run (job YAML) on each cloud."
+    ),
+    usage: Path = typer.Option(
+        None,
+        "--usage",
+        help="Usage file (default: stacks/usage.<stack>.yaml if present, else the defaults).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     markdown_out: bool = typer.Option(False, "--markdown", help="Print a pull-request comment."),
     show_free: bool = typer.Option(False, "--show-free", help="List free resources too."),
@@ -71,12 +78,18 @@ def cost(
                         console.print(f"[dim]{r['cloud']}: {note}[/]")
                     energy = r.get("energy") or {}
                     if energy.get("not_estimated"):
-                        console.print(f"[dim]{r['cloud']}: energy/carbon not estimated: "
-                                      f"{energy['not_estimated']}[/]")
-                factors = {(f["name"], f["value"]): f for r in est["clouds"]
-                           for f in (r.get("energy") or {}).get("factors", [])}
-                for line in energy_footnote({"energy": {"factors": list(factors.values()),
-                                                        "not_estimated": []}}):
+                        console.print(
+                            f"[dim]{r['cloud']}: energy/carbon not estimated: "
+                            f"{energy['not_estimated']}[/]"
+                        )
+                factors = {
+                    (f["name"], f["value"]): f
+                    for r in est["clouds"]
+                    for f in (r.get("energy") or {}).get("factors", [])
+                }
+                for line in energy_footnote(
+                    {"energy": {"factors": list(factors.values()), "not_estimated": []}}
+                ):
                     console.print(f"[dim]{line}[/]", highlight=False)
             return
         if compare:
@@ -91,8 +104,10 @@ def cost(
             return
         refs = [str(preview_json)] if preview_json else list(stacks or [])
         if not refs:
-            raise typer.BadParameter("give a stack (e.g. aws-dev), --preview-json FILE, "
-                                     "--compare A B or --training JOB.yaml")
+            raise typer.BadParameter(
+                "give a stack (e.g. aws-dev), --preview-json FILE, "
+                "--compare A B or --training JOB.yaml"
+            )
         ests = {}
         for ref in refs:
             est = _estimate_ref(ref, usage_file)
@@ -116,5 +131,7 @@ def cost(
         console.print(f"[dim]{line}[/]", highlight=False)
     pools = est.get("node_pools")
     if pools:
-        console.print(f"node pools at their maximum size all month: "
-                      f"${pools['max_monthly_usd']:,.2f}/month (compute only)")
+        console.print(
+            f"node pools at their maximum size all month: "
+            f"${pools['max_monthly_usd']:,.2f}/month (compute only)"
+        )

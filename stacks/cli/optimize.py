@@ -15,17 +15,27 @@ from stacks.cli.common import console, fail, print_json, user_errors
 
 @app.command("optimize")
 def optimize_cmd(
-    workload: Path = typer.Argument(..., help="Workload YAML (see examples/reference-workload.yaml)."),
+    workload: Path = typer.Argument(
+        ..., help="Workload YAML (see examples/reference-workload.yaml)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     plot: Path = typer.Option(None, "--plot", help="Write the cost/time frontier to this PNG."),
-    objective: str = typer.Option("cost", "--objective",
-                                  help=f"What to minimise: {' | '.join(OBJECTIVE_NAMES)}."),
-    weights: str = typer.Option(None, "--weights", help="For --objective mix: e.g. "
-                                "cost=1,carbon=0.5 (each term divided by its best value)."),
-    plot_axes: str = typer.Option(None, "--plot-axes", help="cost-time | cost-carbon (default: "
-                                  "cost-carbon when the objective uses carbon)."),
-    cloud: list[str] = typer.Option(None, "--cloud",
-                                    help="Only these clouds (repeat); default: the workload's."),
+    objective: str = typer.Option(
+        "cost", "--objective", help=f"What to minimise: {' | '.join(OBJECTIVE_NAMES)}."
+    ),
+    weights: str = typer.Option(
+        None,
+        "--weights",
+        help="For --objective mix: e.g. cost=1,carbon=0.5 (each term divided by its best value).",
+    ),
+    plot_axes: str = typer.Option(
+        None,
+        "--plot-axes",
+        help="cost-time | cost-carbon (default: cost-carbon when the objective uses carbon).",
+    ),
+    cloud: list[str] = typer.Option(
+        None, "--cloud", help="Only these clouds (repeat); default: the workload's."
+    ),
 ) -> None:
     """Search offers x node counts x capacity (on-demand, spot, spot + fallback)."""
     if objective not in OBJECTIVE_NAMES:
@@ -64,10 +74,10 @@ def optimize_cmd(
             raise typer.Exit(1)  # the JSON still explains which constraint binds
         return
     carbon_axes = axes == "cost-carbon"
-    table = Table(title=f"{w.name}: Pareto frontier (expected cost vs "
-                        f"{'carbon' if carbon_axes else 'time'})")
-    for col in ("plan", "mode", "$/h", "hours", "cost $", "kWh", "kgCO2e", "P(deadline)",
-                "eta(N)"):
+    table = Table(
+        title=f"{w.name}: Pareto frontier (expected cost vs {'carbon' if carbon_axes else 'time'})"
+    )
+    for col in ("plan", "mode", "$/h", "hours", "cost $", "kWh", "kgCO2e", "P(deadline)", "eta(N)"):
         table.add_column(col, justify="left" if col in ("plan", "mode") else "right")
     front = result.carbon_frontier if carbon_axes else result.frontier
     rows = front if result.best is None or result.best in front else [*front, result.best]
@@ -76,22 +86,33 @@ def optimize_cmd(
         table.add_row(
             f"{'* ' if chosen else ''}{p.cloud}/{p.region} {p.nodes}x {p.instance_type} "
             f"({p.accelerators}x{p.accelerator})",
-            p.mode, f"{p.price_usd_per_hour:,.2f}", f"{p.expected_hours:.1f}",
-            f"{p.expected_cost_usd:,.0f}", _num(p.expected_kwh, 0), _num(p.expected_kg_co2e, 1),
+            p.mode,
+            f"{p.price_usd_per_hour:,.2f}",
+            f"{p.expected_hours:.1f}",
+            f"{p.expected_cost_usd:,.0f}",
+            _num(p.expected_kwh, 0),
+            _num(p.expected_kg_co2e, 1),
             f"{p.deadline_probability:.3f}",
-            f"{p.efficiency:.2f}", style="bold green" if chosen else None)
+            f"{p.efficiency:.2f}",
+            style="bold green" if chosen else None,
+        )
     console.print(table)
-    console.print(f"{result.considered} plans considered, {result.feasible} feasible; "
-                  f"prices dated {', '.join(result.price_dates) or 'n/a'}")
+    console.print(
+        f"{result.considered} plans considered, {result.feasible} feasible; "
+        f"prices dated {', '.join(result.price_dates) or 'n/a'}"
+    )
     head = "[bold green]chosen[/]" if result.best else "[bold red]no feasible plan[/]"
     console.print(head)
     for line in result.explanation:
         console.print(f"  - {line}", highlight=False)
     if result.best is not None:
-        sources = "; ".join(f"{f.name} = {f.value:g} {f.unit} ({f.source}, {f.date})"
-                            for f in result.best.energy_factors)
-        console.print(f"[dim]energy factors of the chosen plan: {sources or 'none'}[/]",
-                      highlight=False)
+        sources = "; ".join(
+            f"{f.name} = {f.value:g} {f.unit} ({f.source}, {f.date})"
+            for f in result.best.energy_factors
+        )
+        console.print(
+            f"[dim]energy factors of the chosen plan: {sources or 'none'}[/]", highlight=False
+        )
     if plot is not None:
         console.print(f"frontier plot ({axes}): {plot}")
     if result.best is None:

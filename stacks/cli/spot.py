@@ -16,14 +16,22 @@ app.add_typer(spot_app, name="spot")
 
 
 @spot_app.command("traces")
-def traces_cmd(json_out: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
+def traces_cmd(
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
     """List the shipped spot availability traces (short names for --trace)."""
     rows = []
     for name in shipped_traces():
         t = load_trace(name)
-        rows.append({"name": name, "gap_seconds": t.gap_seconds, "hours": round(t.hours, 1),
-                     "availability": round(t.availability, 3),
-                     "interruptions_per_hour": round(trace_rate(t.available, t.gap_seconds), 4)})
+        rows.append(
+            {
+                "name": name,
+                "gap_seconds": t.gap_seconds,
+                "hours": round(t.hours, 1),
+                "availability": round(t.availability, 3),
+                "interruptions_per_hour": round(trace_rate(t.available, t.gap_seconds), 4),
+            }
+        )
     if json_out:
         print_json(rows)
         return
@@ -31,14 +39,21 @@ def traces_cmd(json_out: bool = typer.Option(False, "--json", help="Print one JS
     for col in ("name", "tick s", "hours", "spot available", "interruptions/h"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r["name"]), str(r["gap_seconds"]), f"{r['hours']:.0f}",
-                      f"{r['availability']:.0%}", f"{r['interruptions_per_hour']:.3f}")
+        table.add_row(
+            str(r["name"]),
+            str(r["gap_seconds"]),
+            f"{r['hours']:.0f}",
+            f"{r['availability']:.0%}",
+            f"{r['interruptions_per_hour']:.3f}",
+        )
     console.print(table)
 
 
 @spot_app.command("simulate")
 def simulate_cmd(
-    trace: list[str] = typer.Option(..., "--trace", help="Trace file or shipped short name; repeat."),
+    trace: list[str] = typer.Option(
+        ..., "--trace", help="Trace file or shipped short name; repeat."
+    ),
     job_hours: float = typer.Option(..., "--job-hours", help="Work C in hours."),
     deadline_hours: float = typer.Option(..., "--deadline-hours", help="Deadline D in hours."),
     restart_hours: float = typer.Option(0.1, "--restart-hours", help="Overhead R per (re)start."),
@@ -57,14 +72,23 @@ def simulate_cmd(
     if json_out:
         print_json({name: s.as_dict() for name, s in scores.items()})
         return
-    table = Table(title=(f"C={job_hours:g} h, D={deadline_hours:g} h, R={restart_hours:g} h, "
-                         f"${on_demand_price:g} on-demand vs ${spot_price:g} spot; "
-                         f"{len(traces)} trace(s) x up to {windows} windows"))
+    table = Table(
+        title=(
+            f"C={job_hours:g} h, D={deadline_hours:g} h, R={restart_hours:g} h, "
+            f"${on_demand_price:g} on-demand vs ${spot_price:g} spot; "
+            f"{len(traces)} trace(s) x up to {windows} windows"
+        )
+    )
     for col in ("policy", "cost vs on-demand", "savings", "gap to optimum", "misses", "windows"):
         table.add_column(col, justify="left" if col == "policy" else "right")
     for name, s in scores.items():
-        table.add_row(name, f"{s.mean_cost:.3f}", f"{round(1 - s.mean_cost, 6) + 0.0:.1%}",
-                      "-" if name == OPTIMUM else f"{s.mean_gap:.1%}",
-                      str(s.misses), str(len(s.costs)),
-                      style="bold" if name == "pioneer" else None)
+        table.add_row(
+            name,
+            f"{s.mean_cost:.3f}",
+            f"{round(1 - s.mean_cost, 6) + 0.0:.1%}",
+            "-" if name == OPTIMUM else f"{s.mean_gap:.1%}",
+            str(s.misses),
+            str(len(s.costs)),
+            style="bold" if name == "pioneer" else None,
+        )
     console.print(table)

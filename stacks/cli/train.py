@@ -14,17 +14,44 @@ from stacks.cli.common import console, err_console, fail, print_json, user_error
 from training.backends import BACKENDS, get_backend
 from training.outputs import OutputsError, load_stack_outputs
 
-SUMMARY_ROWS = ("status", "final_step", "resumed_from_step", "test_accuracy", "final_loss",
-                "samples_per_second", "world_size", "energy_kwh", "emissions_kg",
-                "energy_kwh_total", "emissions_kg_total", "weights_sha256", "mlflow_run_id",
-                "registered_model", "checkpoint_dir", "output_dir", "log_file")
+SUMMARY_ROWS = (
+    "status",
+    "final_step",
+    "resumed_from_step",
+    "test_accuracy",
+    "final_loss",
+    "samples_per_second",
+    "world_size",
+    "energy_kwh",
+    "emissions_kg",
+    "energy_kwh_total",
+    "emissions_kg_total",
+    "weights_sha256",
+    "mlflow_run_id",
+    "registered_model",
+    "checkpoint_dir",
+    "output_dir",
+    "log_file",
+)
 
 
-def _train_args(model: str, max_steps: int | None, ckpt_dir: Path | None, seed: int | None,
-                batch_size: int | None, lr: float | None, extra: list[str]) -> list[str]:
+def _train_args(
+    model: str,
+    max_steps: int | None,
+    ckpt_dir: Path | None,
+    seed: int | None,
+    batch_size: int | None,
+    lr: float | None,
+    extra: list[str],
+) -> list[str]:
     args = ["--model", model]
-    for flag, value in (("--max-steps", max_steps), ("--ckpt-dir", ckpt_dir), ("--seed", seed),
-                        ("--batch-size", batch_size), ("--lr", lr)):
+    for flag, value in (
+        ("--max-steps", max_steps),
+        ("--ckpt-dir", ckpt_dir),
+        ("--seed", seed),
+        ("--batch-size", batch_size),
+        ("--lr", lr),
+    ):
         if value is not None:
             args += [flag, str(value)]
     return args + extra
@@ -37,16 +64,26 @@ def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bo
         LocalRun(nproc, train_args, output_dir)  # validates the arguments; starts nothing
     except ValueError as e:  # e.g. --output-dir given after `--` instead of as an option
         fail(str(e))
-    with Progress(TextColumn("[bold]train[/] {task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-                  TimeElapsedColumn(), console=err_console, transient=json_out) as bar:
+    with Progress(
+        TextColumn("[bold]train[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=json_out,
+    ) as bar:
         task = bar.add_task(f"local x{nproc}", total=None, loss="-")
 
         def on_event(ev: dict[str, Any]) -> None:
             if ev.get("event") == "start" and ev.get("resumed_from") is not None:
                 bar.console.print(f"resuming from step {ev['resumed_from']}")
-            bar.update(task, total=ev.get("max_steps"), completed=ev.get("step", 0),
-                       loss=ev.get("loss", bar.tasks[task].fields["loss"]))
+            bar.update(
+                task,
+                total=ev.get("max_steps"),
+                completed=ev.get("step", 0),
+                loss=ev.get("loss", bar.tasks[task].fields["loss"]),
+            )
 
         try:
             summary = run_local(nproc, train_args, output_dir, on_event=on_event)
@@ -84,22 +121,42 @@ def _fmt(key: str, value: Any) -> str:
 @app.command()
 def train(
     backend: str = typer.Option(..., "--backend", help=f"One of: {', '.join(BACKENDS)}."),
-    stack: str | None = typer.Option(None, "--stack", help="Stack whose outputs a managed backend uses (default: <cloud>-dev)."),
-    outputs: Path | None = typer.Option(None, "--outputs", help="JSON file of stack outputs (`pulumi stack output --json`)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the request a managed backend would send; send nothing."),
+    stack: str | None = typer.Option(
+        None, "--stack", help="Stack whose outputs a managed backend uses (default: <cloud>-dev)."
+    ),
+    outputs: Path | None = typer.Option(
+        None, "--outputs", help="JSON file of stack outputs (`pulumi stack output --json`)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the request a managed backend would send; send nothing."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     nproc: int = typer.Option(2, "--nproc", min=1, help="Local processes (local backend)."),
-    model: str = typer.Option("digits", "--model", help="digits (classifier) or lm (tiny transformer)."),
-    max_steps: int | None = typer.Option(None, "--max-steps", min=0, help="Optimizer steps (digits 300, lm 200)."),
-    ckpt_dir: Path | None = typer.Option(None, "--ckpt-dir", help="Checkpoint directory (local default: <output-dir>/checkpoints)."),
-    output_dir: Path | None = typer.Option(None, "--output-dir", help="Local outputs: summary, MLflow store, logs (default runs/<model>)."),
+    model: str = typer.Option(
+        "digits", "--model", help="digits (classifier) or lm (tiny transformer)."
+    ),
+    max_steps: int | None = typer.Option(
+        None, "--max-steps", min=0, help="Optimizer steps (digits 300, lm 200)."
+    ),
+    ckpt_dir: Path | None = typer.Option(
+        None, "--ckpt-dir", help="Checkpoint directory (local default: <output-dir>/checkpoints)."
+    ),
+    output_dir: Path | None = typer.Option(
+        None,
+        "--output-dir",
+        help="Local outputs: summary, MLflow store, logs (default runs/<model>).",
+    ),
     seed: int | None = typer.Option(None, "--seed"),
     batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Per process."),
     lr: float | None = typer.Option(None, "--lr"),
-    pool: str | None = typer.Option(None, "--pool", help="Node pool to size the job from (default: first spot GPU pool)."),
+    pool: str | None = typer.Option(
+        None, "--pool", help="Node pool to size the job from (default: first spot GPU pool)."
+    ),
     image: str | None = typer.Option(None, "--image", help="Container image (managed backends)."),
     nodes: int = typer.Option(1, "--nodes", min=1, help="Nodes (managed backends)."),
-    spot: bool | None = typer.Option(None, "--spot/--on-demand", help="Capacity (default: the pool's)."),
+    spot: bool | None = typer.Option(
+        None, "--spot/--on-demand", help="Capacity (default: the pool's)."
+    ),
     extra: list[str] = typer.Argument(None, help="More entry-point arguments, after `--`."),
 ) -> None:
     """Train the shared PyTorch code: locally with torchrun, or submit it to a managed backend."""
@@ -118,9 +175,15 @@ def train(
     stack = stack or default_stack(backend)
     with user_errors(OutputsError, ValueError):
         _, _, spec = spec_from_stack(stack)
-        job = build_job(backend=backend, spec=spec, train_args=args, pool=pool, nodes=nodes,
-                        capacity=None if spot is None else ("spot" if spot else "on_demand"),
-                        image=image)
+        job = build_job(
+            backend=backend,
+            spec=spec,
+            train_args=args,
+            pool=pool,
+            nodes=nodes,
+            capacity=None if spot is None else ("spot" if spot else "on_demand"),
+            image=image,
+        )
         stack_outputs = load_stack_outputs(stack, outputs, dry_run)
     try:
         module = get_backend(backend)
@@ -135,9 +198,13 @@ def train(
                 console.print_json(data=request, default=str)
             return
         handle = module.submit(job, stack_outputs)
-    result = {"backend": backend, "stack": stack, "job": job.name,
-              "status": handle.status() if hasattr(handle, "status") else None,
-              "handle": repr(handle)}
+    result = {
+        "backend": backend,
+        "stack": stack,
+        "job": job.name,
+        "status": handle.status() if hasattr(handle, "status") else None,
+        "handle": repr(handle),
+    }
     if json_out:
         print_json(result)
     else:

@@ -59,7 +59,9 @@ class MockRun:
     def one(self, type_: str) -> Recorded:
         found = self.of_type(type_)
         if len(found) != 1:
-            raise AssertionError(f"expected one {type_}, found {len(found)}: {[r.name for r in found]}")
+            raise AssertionError(
+                f"expected one {type_}, found {len(found)}: {[r.name for r in found]}"
+            )
         return found[0]
 
     def by_name(self, name: str) -> Recorded:
@@ -107,11 +109,20 @@ class RecordingMonitor(_pm.MockMonitor):
             return response
         inputs = rpc.deserialize_properties(request.object)
         reg = self.resources[response.urn]
-        self.recorded.append(Recorded(
-            urn=response.urn, type=request.type, name=request.name, parent=request.parent,
-            custom=bool(request.custom), inputs=_plain(inputs), state=_plain(reg.state),
-            id=reg.id or "", dependencies=list(request.dependencies), provider=request.provider,
-        ))
+        self.recorded.append(
+            Recorded(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=_plain(inputs),
+                state=_plain(reg.state),
+                id=reg.id or "",
+                dependencies=list(request.dependencies),
+                provider=request.provider,
+            )
+        )
         return response
 
 
@@ -155,7 +166,9 @@ def run_program(
     ``config`` keys are full Pulumi keys (``pioneer:cloud``, ``aws:region``);
     values that are not strings are passed as JSON, as the CLI would.
     """
-    return contextvars.Context().run(_run, program, stack, dict(config or {}), secret_keys or [], region)
+    return contextvars.Context().run(
+        _run, program, stack, dict(config or {}), secret_keys or [], region
+    )
 
 
 def _run(program, stack, config, secret_keys, region) -> MockRun:
@@ -166,16 +179,21 @@ def _run(program, stack, config, secret_keys, region) -> MockRun:
     try:
         monitor = RecordingMonitor(PioneerMocks(stack, region))
         pulumi.runtime.settings.ROOT.set(None)
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False,
-                                 monitor=monitor)
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+        )
         pulumi.runtime.set_all_config(
             {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, secret_keys
         )
         loop.run_until_complete(run_pulumi_func(program))
         root = pulumi.runtime.settings.get_root_resource()
         outputs, secrets = loop.run_until_complete(_resolve_outputs(root))
-        return MockRun(stack=stack, resources=_ordered(monitor.recorded), outputs=outputs,
-                       secret_outputs=secrets)
+        return MockRun(
+            stack=stack,
+            resources=_ordered(monitor.recorded),
+            outputs=outputs,
+            secret_outputs=secrets,
+        )
     finally:
         loop.close()
         asyncio.set_event_loop(None)

@@ -12,19 +12,26 @@ ACCOUNT = "123456789012"
 
 # Id prefixes EC2 gives its resources (vpc-0a1b…), and the ARN resource kinds that differ.
 _EC2_ID_PREFIX = {
-    "aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet",
-    "aws:ec2/securityGroup:SecurityGroup": "sg", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
-    "aws:ec2/natGateway:NatGateway": "nat", "aws:ec2/internetGateway:InternetGateway": "igw",
-    "aws:ec2/routeTable:RouteTable": "rtb", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
-    "aws:ec2/launchTemplate:LaunchTemplate": "lt", "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
 }
 _EC2_ARN_KIND = {
     "aws:ec2/securityGroup:SecurityGroup": "security-group",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security-group",
-    "aws:ec2/natGateway:NatGateway": "natgateway", "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
-    "aws:ec2/routeTable:RouteTable": "route-table", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpc-endpoint",
+    "aws:ec2/natGateway:NatGateway": "natgateway",
+    "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
+    "aws:ec2/routeTable:RouteTable": "route-table",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpc-endpoint",
     "aws:ec2/launchTemplate:LaunchTemplate": "launch-template",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security-group-rule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security-group-rule",
@@ -45,8 +52,12 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
     if args.typ == "aws:s3/bucket:Bucket":
         rid = args.inputs.get("bucket") or f"{args.name}-{hex_id(args.name, n=12)}"
         arn = f"arn:aws:s3:::{rid}"
-        state.update(bucket=rid, bucketDomainName=f"{rid}.s3.amazonaws.com",
-                     bucketRegionalDomainName=f"{rid}.s3.{region}.amazonaws.com", region=region)
+        state.update(
+            bucket=rid,
+            bucketDomainName=f"{rid}.s3.amazonaws.com",
+            bucketRegionalDomainName=f"{rid}.s3.{region}.amazonaws.com",
+            region=region,
+        )
     elif args.typ == "aws:kms/key:Key":
         rid = uuid_id(args.name)
         arn = f"arn:aws:kms:{region}:{ACCOUNT}:key/{rid}"
@@ -60,14 +71,17 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
             name=name,
             endpoint=f"https://{host}.gr7.{region}.eks.amazonaws.com",
             certificateAuthority={"data": base64.b64encode(b"mock-ca-" + host.encode()).decode()},
-            identities=[{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{host}"}]}],
+            identities=[
+                {"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{host}"}]}
+            ],
             version=args.inputs.get("version") or "1.31",
             status="ACTIVE",
         )
         arn = f"arn:aws:eks:{region}:{ACCOUNT}:cluster/{name}"
     elif args.typ == "aws:ecr/repository:Repository":
-        state.update(repositoryUrl=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}",
-                     registryId=ACCOUNT)
+        state.update(
+            repositoryUrl=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}", registryId=ACCOUNT
+        )
         arn = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}"
     elif args.typ in _EC2_ID_PREFIX:
         rid = f"{_EC2_ID_PREFIX[args.typ]}-{hex_id(args.name, n=17)}"
@@ -81,8 +95,11 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
         ng = args.inputs.get("nodeGroupName") or f"{args.name}-{hex_id(args.name, n=7)}"
         rid = f"{cluster}:{ng}"
         arn = f"arn:aws:eks:{region}:{ACCOUNT}:nodegroup/{cluster}/{ng}/{uuid_id(args.name)}"
-        state.update(nodeGroupName=ng, status="ACTIVE",
-                     resources=[{"autoscalingGroups": [{"name": f"eks-{ng}-{hex_id(ng, n=8)}"}]}])
+        state.update(
+            nodeGroupName=ng,
+            status="ACTIVE",
+            resources=[{"autoscalingGroups": [{"name": f"eks-{ng}-{hex_id(ng, n=8)}"}]}],
+        )
     elif args.typ == "aws:kms/alias:Alias":
         arn = f"arn:aws:kms:{region}:{ACCOUNT}:{name}"
     elif args.typ == "aws:iam/rolePolicy:RolePolicy":
@@ -92,14 +109,17 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
     elif args.typ == "aws:sagemaker/domain:Domain":
         rid = f"d-{hex_id(args.name, n=12)}"
         arn = f"arn:aws:sagemaker:{region}:{ACCOUNT}:domain/{rid}"
-        state.update(url=f"https://{rid}.studio.{region}.sagemaker.aws",
-                     homeEfsFileSystemId=f"fs-{hex_id(args.name, n=17)}",
-                     securityGroupIdForDomainBoundary=f"sg-{hex_id(args.name, 'domain', n=17)}")
+        state.update(
+            url=f"https://{rid}.studio.{region}.sagemaker.aws",
+            homeEfsFileSystemId=f"fs-{hex_id(args.name, n=17)}",
+            securityGroupIdForDomainBoundary=f"sg-{hex_id(args.name, 'domain', n=17)}",
+        )
     elif args.typ == "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer":
         rid = args.inputs.get("trackingServerName", name)
         arn = f"arn:aws:sagemaker:{region}:{ACCOUNT}:mlflow-tracking-server/{rid}"
-        state.update(trackingServerUrl=f"https://t-{hex_id(rid, n=12)}.{region}.experiments"
-                                       f".sagemaker.aws")
+        state.update(
+            trackingServerUrl=f"https://t-{hex_id(rid, n=12)}.{region}.experiments.sagemaker.aws"
+        )
     elif args.typ == "aws:ec2/eip:Eip":
         rid = f"eipalloc-{hex_id(args.name, n=17)}"
         state.update(publicIp="203.0.113." + str(int(hex_id(args.name, n=2), 16) % 250 + 1))
@@ -122,11 +142,20 @@ def call(args: Any, mocks: Any) -> dict:
         names = [f"{region}{z}" for z in "abcd"]
         return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 5)], "id": region}
     if tok == "aws:index/getCallerIdentity:getCallerIdentity":
-        return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/pioneer",
-                "userId": "AIDAMOCK", "id": ACCOUNT}
+        return {
+            "accountId": ACCOUNT,
+            "arn": f"arn:aws:iam::{ACCOUNT}:user/pioneer",
+            "userId": "AIDAMOCK",
+            "id": ACCOUNT,
+        }
     if tok in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
-        return {"name": region, "region": region, "id": region,
-                "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+        return {
+            "name": region,
+            "region": region,
+            "id": region,
+            "endpoint": f"ec2.{region}.amazonaws.com",
+            "description": region,
+        }
     if tok == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
     return {}

@@ -23,50 +23,99 @@ AKS_AAD_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 _TYPES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("resources", "ResourceGroup"): ("Microsoft.Resources", "resourceGroups", "resourceGroupName"),
     ("network", "VirtualNetwork"): ("Microsoft.Network", "virtualNetworks", "virtualNetworkName"),
-    ("network", "NetworkSecurityGroup"): ("Microsoft.Network", "networkSecurityGroups",
-                                          "networkSecurityGroupName"),
-    ("network", "PrivateEndpoint"): ("Microsoft.Network", "privateEndpoints", "privateEndpointName"),
+    ("network", "NetworkSecurityGroup"): (
+        "Microsoft.Network",
+        "networkSecurityGroups",
+        "networkSecurityGroupName",
+    ),
+    ("network", "PrivateEndpoint"): (
+        "Microsoft.Network",
+        "privateEndpoints",
+        "privateEndpointName",
+    ),
     ("privatedns", "PrivateZone"): ("Microsoft.Network", "privateDnsZones", "privateZoneName"),
     ("keyvault", "Vault"): ("Microsoft.KeyVault", "vaults", "vaultName"),
     ("storage", "StorageAccount"): ("Microsoft.Storage", "storageAccounts", "accountName"),
-    ("containerregistry", "Registry"): ("Microsoft.ContainerRegistry", "registries",
-                                        "registryName"),
-    ("containerservice", "ManagedCluster"): ("Microsoft.ContainerService", "managedClusters",
-                                             "resourceName"),
-    ("operationalinsights", "Workspace"): ("Microsoft.OperationalInsights", "workspaces",
-                                           "workspaceName"),
+    ("containerregistry", "Registry"): (
+        "Microsoft.ContainerRegistry",
+        "registries",
+        "registryName",
+    ),
+    ("containerservice", "ManagedCluster"): (
+        "Microsoft.ContainerService",
+        "managedClusters",
+        "resourceName",
+    ),
+    ("operationalinsights", "Workspace"): (
+        "Microsoft.OperationalInsights",
+        "workspaces",
+        "workspaceName",
+    ),
     ("applicationinsights", "Component"): ("Microsoft.Insights", "components", "resourceName"),
-    ("machinelearningservices", "Workspace"): ("Microsoft.MachineLearningServices", "workspaces",
-                                               "workspaceName"),
-    ("monitor", "DataCollectionRule"): ("Microsoft.Insights", "dataCollectionRules",
-                                        "dataCollectionRuleName"),
-    ("managedidentity", "UserAssignedIdentity"): ("Microsoft.ManagedIdentity",
-                                                  "userAssignedIdentities", "resourceName"),
+    ("machinelearningservices", "Workspace"): (
+        "Microsoft.MachineLearningServices",
+        "workspaces",
+        "workspaceName",
+    ),
+    ("monitor", "DataCollectionRule"): (
+        "Microsoft.Insights",
+        "dataCollectionRules",
+        "dataCollectionRuleName",
+    ),
+    ("managedidentity", "UserAssignedIdentity"): (
+        "Microsoft.ManagedIdentity",
+        "userAssignedIdentities",
+        "resourceName",
+    ),
 }
 # Child resources: kind -> (parent id builder inputs, path under the parent, own-name input)
 _CHILDREN: dict[tuple[str, str], tuple[tuple[str, str, str], str, str]] = {
-    ("network", "Subnet"): (("Microsoft.Network", "virtualNetworks", "virtualNetworkName"),
-                            "subnets", "subnetName"),
-    ("storage", "BlobServiceProperties"): (("Microsoft.Storage", "storageAccounts", "accountName"),
-                                           "blobServices", "blobServicesName"),
-    ("storage", "BlobContainer"): (("Microsoft.Storage", "storageAccounts", "accountName"),
-                                   "blobServices/default/containers", "containerName"),
-    ("storage", "ManagementPolicy"): (("Microsoft.Storage", "storageAccounts", "accountName"),
-                                      "managementPolicies", "managementPolicyName"),
+    ("network", "Subnet"): (
+        ("Microsoft.Network", "virtualNetworks", "virtualNetworkName"),
+        "subnets",
+        "subnetName",
+    ),
+    ("storage", "BlobServiceProperties"): (
+        ("Microsoft.Storage", "storageAccounts", "accountName"),
+        "blobServices",
+        "blobServicesName",
+    ),
+    ("storage", "BlobContainer"): (
+        ("Microsoft.Storage", "storageAccounts", "accountName"),
+        "blobServices/default/containers",
+        "containerName",
+    ),
+    ("storage", "ManagementPolicy"): (
+        ("Microsoft.Storage", "storageAccounts", "accountName"),
+        "managementPolicies",
+        "managementPolicyName",
+    ),
     ("keyvault", "Key"): (("Microsoft.KeyVault", "vaults", "vaultName"), "keys", "keyName"),
-    ("privatedns", "VirtualNetworkLink"): (("Microsoft.Network", "privateDnsZones",
-                                            "privateZoneName"), "virtualNetworkLinks",
-                                           "virtualNetworkLinkName"),
-    ("network", "PrivateDnsZoneGroup"): (("Microsoft.Network", "privateEndpoints",
-                                          "privateEndpointName"), "privateDnsZoneGroups",
-                                         "privateDnsZoneGroupName"),
+    ("privatedns", "VirtualNetworkLink"): (
+        ("Microsoft.Network", "privateDnsZones", "privateZoneName"),
+        "virtualNetworkLinks",
+        "virtualNetworkLinkName",
+    ),
+    ("network", "PrivateDnsZoneGroup"): (
+        ("Microsoft.Network", "privateEndpoints", "privateEndpointName"),
+        "privateDnsZoneGroups",
+        "privateDnsZoneGroupName",
+    ),
     ("managedidentity", "FederatedIdentityCredential"): (
         ("Microsoft.ManagedIdentity", "userAssignedIdentities", "resourceName"),
-        "federatedIdentityCredentials", "federatedIdentityCredentialResourceName"),
-    ("containerservice", "AgentPool"): (("Microsoft.ContainerService", "managedClusters",
-                                         "resourceName"), "agentPools", "agentPoolName"),
-    ("machinelearningservices", "Compute"): (("Microsoft.MachineLearningServices", "workspaces",
-                                              "workspaceName"), "computes", "computeName"),
+        "federatedIdentityCredentials",
+        "federatedIdentityCredentialResourceName",
+    ),
+    ("containerservice", "AgentPool"): (
+        ("Microsoft.ContainerService", "managedClusters", "resourceName"),
+        "agentPools",
+        "agentPoolName",
+    ),
+    ("machinelearningservices", "Compute"): (
+        ("Microsoft.MachineLearningServices", "workspaces", "workspaceName"),
+        "computes",
+        "computeName",
+    ),
 }
 
 
@@ -99,8 +148,11 @@ def resource_id(args: Any) -> tuple[str, str]:
         return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}", name
     if kind == "DataCollectionRuleAssociation":  # an extension resource on its target
         name = inputs.get("associationName") or _autoname(args)
-        return (f"{inputs.get('resourceUri', _rg_id(rg))}/providers/Microsoft.Insights/"
-                f"dataCollectionRuleAssociations/{name}", name)
+        return (
+            f"{inputs.get('resourceUri', _rg_id(rg))}/providers/Microsoft.Insights/"
+            f"dataCollectionRuleAssociations/{name}",
+            name,
+        )
     if (module, kind) == ("resources", "ResourceGroup"):
         name = inputs.get("resourceGroupName") or _autoname(args)
         return _rg_id(name), name
@@ -110,7 +162,8 @@ def resource_id(args: Any) -> tuple[str, str]:
         parent = inputs.get(parent_key, f"{args.name}-parent")
         return f"{_rg_id(rg)}/providers/{namespace}/{collection}/{parent}/{path}/{name}", name
     namespace, collection, own = _TYPES.get(
-        (module, kind), (f"Microsoft.{module.title()}", _collection(kind), ""))
+        (module, kind), (f"Microsoft.{module.title()}", _collection(kind), "")
+    )
     name = (inputs.get(own) if own else None) or _autoname(args)
     return f"{_rg_id(rg)}/providers/{namespace}/{collection}/{name}", name
 
@@ -125,29 +178,48 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
         state["resourceGroupName"] = name
     identity = args.inputs.get("identity")
     if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
-        state["identity"] = {**identity, "principalId": uuid_id("principal", rid),
-                             "tenantId": TENANT}
+        state["identity"] = {
+            **identity,
+            "principalId": uuid_id("principal", rid),
+            "tenantId": TENANT,
+        }
     if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
         # Requests list the identity ids; Azure answers with a map id -> principal/client ids.
-        state["identity"] = {**state.get("identity", identity), "userAssignedIdentities": {
-            uid: {"principalId": uuid_id("principal", uid), "clientId": uuid_id("client", uid)}
-            for uid in identity["userAssignedIdentities"]}}
+        state["identity"] = {
+            **state.get("identity", identity),
+            "userAssignedIdentities": {
+                uid: {"principalId": uuid_id("principal", uid), "clientId": uuid_id("client", uid)}
+                for uid in identity["userAssignedIdentities"]
+            },
+        }
     state.update(_computed(module, kind, name, rid, location, args.inputs))
     return rid, state
 
 
-def _computed(module: str, kind: str, name: str, rid: str, location: str,
-              inputs: dict[str, Any]) -> dict[str, Any]:
+def _computed(
+    module: str, kind: str, name: str, rid: str, location: str, inputs: dict[str, Any]
+) -> dict[str, Any]:
     """Outputs Azure computes for each type (only what differs from the inputs)."""
     if kind == "UserAssignedIdentity":
-        return {"principalId": uuid_id("principal", rid), "clientId": uuid_id("client", rid),
-                "tenantId": TENANT}
+        return {
+            "principalId": uuid_id("principal", rid),
+            "clientId": uuid_id("client", rid),
+            "tenantId": TENANT,
+        }
     if kind == "StorageAccount":
-        return {"primaryEndpoints": {s: f"https://{name}.{s}.core.windows.net/"
-                                     for s in ("blob", "dfs", "file", "queue", "table", "web")}}
+        return {
+            "primaryEndpoints": {
+                s: f"https://{name}.{s}.core.windows.net/"
+                for s in ("blob", "dfs", "file", "queue", "table", "web")
+            }
+        }
     if kind == "Vault":
-        return {"properties": {**inputs.get("properties", {}),
-                               "vaultUri": f"https://{name}.vault.azure.net/"}}
+        return {
+            "properties": {
+                **inputs.get("properties", {}),
+                "vaultUri": f"https://{name}.vault.azure.net/",
+            }
+        }
     if (module, kind) == ("keyvault", "Key"):
         uri = f"https://{inputs.get('vaultName', 'vault')}.vault.azure.net/keys/{name}"
         return {"keyUri": uri, "keyUriWithVersion": f"{uri}/{hex_id(rid, n=32)}"}
@@ -163,31 +235,45 @@ def _computed(module: str, kind: str, name: str, rid: str, location: str,
             "fqdn": fqdn,
             **({"privateFQDN": fqdn.replace(".hcp.", ".privatelink.")} if private else {}),
             "nodeResourceGroup": node_rg,
-            "identityProfile": {"kubeletidentity": {
-                "clientId": uuid_id("kubelet-client", rid), "objectId": kubelet,
-                "resourceId": f"{_rg_id(node_rg)}/providers/Microsoft.ManagedIdentity/"
-                              f"userAssignedIdentities/{name}-agentpool"}},
-            "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://{location}.oic.prod-aks."
-                                  f"azure.com/{TENANT}/{uuid_id('oidc', rid)}/"},
+            "identityProfile": {
+                "kubeletidentity": {
+                    "clientId": uuid_id("kubelet-client", rid),
+                    "objectId": kubelet,
+                    "resourceId": f"{_rg_id(node_rg)}/providers/Microsoft.ManagedIdentity/"
+                    f"userAssignedIdentities/{name}-agentpool",
+                }
+            },
+            "oidcIssuerProfile": {
+                "enabled": True,
+                "issuerURL": f"https://{location}.oic.prod-aks."
+                f"azure.com/{TENANT}/{uuid_id('oidc', rid)}/",
+            },
         }
     if (module, kind) == ("operationalinsights", "Workspace"):
         return {"customerId": uuid_id("la", rid)}
     if kind == "Component":
         key = uuid_id("ikey", rid)
-        return {"instrumentationKey": key, "appId": uuid_id("app", rid),
-                "connectionString": f"InstrumentationKey={key};IngestionEndpoint="
-                                    f"https://{location}-0.in.applicationinsights.azure.com/"}
+        return {
+            "instrumentationKey": key,
+            "appId": uuid_id("app", rid),
+            "connectionString": f"InstrumentationKey={key};IngestionEndpoint="
+            f"https://{location}-0.in.applicationinsights.azure.com/",
+        }
     if (module, kind) == ("machinelearningservices", "Workspace"):
-        return {"workspaceId": uuid_id("mlw", rid),
-                "discoveryUrl": f"https://{location}.api.azureml.ms/discovery",
-                "mlFlowTrackingUri": f"azureml://{location}.api.azureml.ms/mlflow/v1.0{rid}"}
+        return {
+            "workspaceId": uuid_id("mlw", rid),
+            "discoveryUrl": f"https://{location}.api.azureml.ms/discovery",
+            "mlFlowTrackingUri": f"azureml://{location}.api.azureml.ms/mlflow/v1.0{rid}",
+        }
     return {}
 
 
 def kubeconfig(cluster: str, resource_group: str, location: str) -> str:
     """An Entra ID kubeconfig as AKS returns it with ``format=exec`` (runs kubelogin)."""
-    server = f"https://{cluster}-{hex_id(resource_group, cluster, n=8)}.privatelink.{location}" \
-             f".azmk8s.io:443"
+    server = (
+        f"https://{cluster}-{hex_id(resource_group, cluster, n=8)}.privatelink.{location}"
+        f".azmk8s.io:443"
+    )
     ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n")
     user = f"clusterUser_{resource_group}_{cluster}"
     return f"""apiVersion: v1
@@ -217,11 +303,21 @@ users:
 
 def call(args: Any, mocks: Any) -> dict:
     if args.token == "azure-native:authorization:getClientConfig":
-        return {"clientId": uuid_id("client"), "objectId": uuid_id("object"),
-                "subscriptionId": SUBSCRIPTION, "tenantId": TENANT}
+        return {
+            "clientId": uuid_id("client"),
+            "objectId": uuid_id("object"),
+            "subscriptionId": SUBSCRIPTION,
+            "tenantId": TENANT,
+        }
     if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
-        config = kubeconfig(args.args.get("resourceName", "cluster"),
-                            args.args.get("resourceGroupName", "rg"), _location(mocks))
-        return {"kubeconfigs": [{"name": "clusterUser",
-                                 "value": base64.b64encode(config.encode()).decode()}]}
+        config = kubeconfig(
+            args.args.get("resourceName", "cluster"),
+            args.args.get("resourceGroupName", "rg"),
+            _location(mocks),
+        )
+        return {
+            "kubeconfigs": [
+                {"name": "clusterUser", "value": base64.b64encode(config.encode()).decode()}
+            ]
+        }
     return {}

@@ -43,16 +43,24 @@ def source_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def job(source_dir: Path) -> TrainingJob:
     return TrainingJob(
-        name="digits", source_dir=str(source_dir), args=("--model", "digits", "--max-steps", "50"),
-        accelerator="A100-80GB", accelerators_per_node=8, nodes=2, capacity="spot",
-        max_run_hours=6, max_wait_hours=12,
+        name="digits",
+        source_dir=str(source_dir),
+        args=("--model", "digits", "--max-steps", "50"),
+        accelerator="A100-80GB",
+        accelerators_per_node=8,
+        nodes=2,
+        capacity="spot",
+        max_run_hours=6,
+        max_wait_hours=12,
     )
 
 
 @pytest.fixture
 def aws_outputs() -> dict[str, Any]:
     return {
-        "cloud": "aws", "region": "us-east-1", "bucket_name": "mlp-aws-data-0123abcd",
+        "cloud": "aws",
+        "region": "us-east-1",
+        "bucket_name": "mlp-aws-data-0123abcd",
         "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/1111-2222",
         "sagemaker_role_arn": "arn:aws:iam::123456789012:role/mlp-aws-sagemaker",
         "ecr_repository_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
@@ -64,10 +72,13 @@ def aws_outputs() -> dict[str, Any]:
 @pytest.fixture
 def gcp_outputs() -> dict[str, Any]:
     return {
-        "cloud": "gcp", "project": "pioneer-ml-dev", "region": "us-central1",
-        "bucket_name": "mlp-gcp-data-0123abcd", "bucket_url": "gs://mlp-gcp-data-0123abcd",
+        "cloud": "gcp",
+        "project": "pioneer-ml-dev",
+        "region": "us-central1",
+        "bucket_name": "mlp-gcp-data-0123abcd",
+        "bucket_url": "gs://mlp-gcp-data-0123abcd",
         "kms_key_id": "projects/pioneer-ml-dev/locations/us-central1/keyRings/mlp-gcp/"
-                      "cryptoKeys/mlp-gcp-data",
+        "cryptoKeys/mlp-gcp-data",
         "training_service_account": "mlp-gcp-train@pioneer-ml-dev.iam.gserviceaccount.com",
         "artifact_registry_url": "us-central1-docker.pkg.dev/pioneer-ml-dev/mlp-gcp",
         "tensorboard_id": "projects/123/locations/us-central1/tensorboards/456",
@@ -78,14 +89,24 @@ def gcp_outputs() -> dict[str, Any]:
 @pytest.fixture
 def azure_outputs() -> dict[str, Any]:
     return {
-        "cloud": "azure", "resource_group": "mlp-azure-rg", "location": "eastus",
+        "cloud": "azure",
+        "resource_group": "mlp-azure-rg",
+        "location": "eastus",
         "subscription_id": "00000000-0000-0000-0000-000000000001",
         "workspace_name": "mlp-azure-ws",
         "compute_clusters": [
-            {"name": "train-a100-lp", "priority": "LowPriority",
-             "vm_size": "Standard_ND96amsr_A100_v4", "pool": "train-a100"},
-            {"name": "train-a100-dd", "priority": "Dedicated",
-             "vm_size": "Standard_ND96amsr_A100_v4", "pool": "train-a100-ondemand"},
+            {
+                "name": "train-a100-lp",
+                "priority": "LowPriority",
+                "vm_size": "Standard_ND96amsr_A100_v4",
+                "pool": "train-a100",
+            },
+            {
+                "name": "train-a100-dd",
+                "priority": "Dedicated",
+                "vm_size": "Standard_ND96amsr_A100_v4",
+                "pool": "train-a100-ondemand",
+            },
         ],
         "storage_account": "mlpazuredata0123",
         "storage_container": "training",

@@ -39,30 +39,40 @@ def test_serverless_spot_tier(job, azure_outputs):
 
 
 def test_checkpoints_are_an_rw_mount_on_the_platform_container_passed_on_the_command_line(
-        job, azure_outputs):
+    job, azure_outputs
+):
     body = _body(job, azure_outputs)
     assert body["outputs"]["checkpoints"] == {
         "uri": "azureml://datastores/pioneer_training/paths/checkpoints/digits",
-        "mode": "ReadWriteMount", "jobOutputType": "uri_folder"}
+        "mode": "ReadWriteMount",
+        "jobOutputType": "uri_folder",
+    }
     assert body["outputs"]["model"]["uri"].endswith("/paths/outputs/digits/model")
     cmd = body["command"]
-    assert cmd.startswith("flock /tmp/pioneer-pip.lock pip install --quiet -r "
-                          "training/requirements.txt && python training/train.py ")
-    assert cmd.endswith("--model digits --max-steps 50 --ckpt-dir ${{outputs.checkpoints}} "
-                        "--output-dir ${{outputs.model}}")
+    assert cmd.startswith(
+        "flock /tmp/pioneer-pip.lock pip install --quiet -r "
+        "training/requirements.txt && python training/train.py "
+    )
+    assert cmd.endswith(
+        "--model digits --max-steps 50 --ckpt-dir ${{outputs.checkpoints}} "
+        "--output-dir ${{outputs.model}}"
+    )
     assert "outputs.checkpoints" not in json.dumps(body.get("environmentVariables", {}))
 
 
 def test_dry_run_names_workspace_and_datastore(job, azure_outputs):
     doc = azureml.dry_run(job, azure_outputs)
     json.dumps(doc)
-    assert doc["workspace"].endswith("/resourceGroups/mlp-azure-rg/providers/"
-                                     "Microsoft.MachineLearningServices/workspaces/mlp-azure-ws")
+    assert doc["workspace"].endswith(
+        "/resourceGroups/mlp-azure-rg/providers/"
+        "Microsoft.MachineLearningServices/workspaces/mlp-azure-ws"
+    )
     assert doc["datastore"]["account_name"] == "mlpazuredata0123"
     assert doc["datastore"]["container_name"] == "training"
     assert doc["uploads"][0]["entry_point"] == "training/train.py"
     assert doc["request"]["properties"]["outputs"]["checkpoints"]["uri"].startswith(
-        f"azureml://datastores/{doc['datastore']['name']}/")
+        f"azureml://datastores/{doc['datastore']['name']}/"
+    )
 
 
 def test_no_matching_cluster_names_what_the_stack_has(job, azure_outputs):
@@ -118,7 +128,10 @@ def test_submit_registers_the_datastore_then_creates_the_job(job, azure_outputs,
     assert kinds == ["token", "client", "datastore", "job"]
     store = calls[2][1]
     assert (store.name, store.account_name, store.container_name) == (
-        "pioneer_training", "mlpazuredata0123", "training")
+        "pioneer_training",
+        "mlpazuredata0123",
+        "training",
+    )
     # Identity-based: no account key or SAS stored in the workspace.
     assert type(store.credentials).__name__ == "NoneCredentialConfiguration"
     submitted = calls[3][1]

@@ -18,8 +18,11 @@ from stacks.plan import run_plan
 
 def _sagemaker(doc: dict[str, Any], outputs: dict[str, Any]) -> tuple[bool, str, str]:
     req = doc["request"]
-    return (req["EnableManagedSpotTraining"], req["CheckpointConfig"]["S3Uri"],
-            doc["uploads"][1]["sourcecode.json"]["entry_script"])
+    return (
+        req["EnableManagedSpotTraining"],
+        req["CheckpointConfig"]["S3Uri"],
+        doc["uploads"][1]["sourcecode.json"]["entry_script"],
+    )
 
 
 def _vertex(doc: dict[str, Any], outputs: dict[str, Any]) -> tuple[bool, str, str]:
@@ -42,16 +45,20 @@ def _azureml(doc: dict[str, Any], outputs: dict[str, Any]) -> tuple[bool, str, s
 CASES = [
     ("sagemaker", "aws-dev", _sagemaker, lambda o: f"s3://{o['bucket_name']}/checkpoints/"),
     ("vertex", "gcp-dev", _vertex, lambda o: f"gs://{o['bucket_name']}/checkpoints/"),
-    ("azureml", "azure-dev", _azureml,
-     lambda o: f"azureml://datastores/pioneer_{o['storage_container']}/paths/checkpoints/"),
+    (
+        "azureml",
+        "azure-dev",
+        _azureml,
+        lambda o: f"azureml://datastores/pioneer_{o['storage_container']}/paths/checkpoints/",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("backend", "stack", "read", "storage"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("backend", "stack", "read", "storage"), CASES, ids=[c[0] for c in CASES])
 def test_dry_run_prints_spot_request_with_platform_checkpoints(backend, stack, read, storage):
     result = CliRunner().invoke(
-        app, ["train", "--backend", backend, "--stack", stack, "--dry-run", "--json"])
+        app, ["train", "--backend", backend, "--stack", stack, "--dry-run", "--json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["backend"] == backend

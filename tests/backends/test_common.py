@@ -13,13 +13,19 @@ from training.backends.common import BackendError
 
 
 def test_validation_names_every_bad_field(job):
-    bad = dataclasses.replace(job, name="bad name!", nodes=0, accelerator="H1000",
-                              capacity="cheap", max_run_hours=0)
+    bad = dataclasses.replace(
+        job, name="bad name!", nodes=0, accelerator="H1000", capacity="cheap", max_run_hours=0
+    )
     with pytest.raises(BackendError) as e:
         common.validate_job(bad, "vertex")
     msg = str(e.value)
-    for field in ("name:", "nodes: 0", "accelerator: 'H1000' is not one of", "capacity: 'cheap'",
-                  "max_run_hours: 0"):
+    for field in (
+        "name:",
+        "nodes: 0",
+        "accelerator: 'H1000' is not one of",
+        "capacity: 'cheap'",
+        "max_run_hours: 0",
+    ):
         assert field in msg
 
 
@@ -44,8 +50,9 @@ def test_args_to_hyperparameters():
 
 
 def test_torchrun_line_quotes_arguments_but_keeps_node_variables(job):
-    line = common.torchrun_command(dataclasses.replace(job, nodes=4),
-                                   ["--tag", "a b; rm -rf /"], nproc_per_node=8)
+    line = common.torchrun_command(
+        dataclasses.replace(job, nodes=4), ["--tag", "a b; rm -rf /"], nproc_per_node=8
+    )
     words = shlex.split(line)
     assert words[:3] == ["torchrun", "--nnodes=4", "--nproc_per_node=8"]
     assert "--node_rank=${RANK:-0}" in words  # left for the node's shell to expand

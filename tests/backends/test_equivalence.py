@@ -49,7 +49,8 @@ def _azureml(doc: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         "nodes": body["resources"]["instanceCount"],
         "procs_per_node": body["distribution"]["processCountPerInstance"],
         "checkpoints": body["outputs"]["checkpoints"]["uri"],
-        "entry_point": "training/train.py" if "python training/train.py" in body["command"]
+        "entry_point": "training/train.py"
+        if "python training/train.py" in body["command"]
         else None,
         "storage": f"azureml://datastores/{doc['datastore']['name']}/",
     }
@@ -64,8 +65,9 @@ BACKENDS: list[tuple[Any, str, Callable[..., dict[str, Any]]]] = [
 
 @pytest.mark.parametrize("capacity", ["spot", "on_demand"])
 @pytest.mark.parametrize("nodes", [1, 3])
-@pytest.mark.parametrize(("backend", "outputs_fixture", "read"), BACKENDS,
-                         ids=["sagemaker", "vertex", "azureml"])
+@pytest.mark.parametrize(
+    ("backend", "outputs_fixture", "read"), BACKENDS, ids=["sagemaker", "vertex", "azureml"]
+)
 def test_same_job_same_request(job, request, backend, outputs_fixture, read, capacity, nodes):
     outputs = request.getfixturevalue(outputs_fixture)
     one = dataclasses.replace(job, capacity=capacity, nodes=nodes)
@@ -79,14 +81,18 @@ def test_same_job_same_request(job, request, backend, outputs_fixture, read, cap
     assert got["checkpoints"].endswith("/checkpoints/digits")
 
 
-@pytest.mark.parametrize(("backend", "outputs_fixture"),
-                         [(b, f) for b, f, _ in BACKENDS], ids=["sagemaker", "vertex", "azureml"])
+@pytest.mark.parametrize(
+    ("backend", "outputs_fixture"),
+    [(b, f) for b, f, _ in BACKENDS],
+    ids=["sagemaker", "vertex", "azureml"],
+)
 def test_price_scales_with_nodes_and_spot_is_cheaper(job, request, backend, outputs_fixture):
     outputs = request.getfixturevalue(outputs_fixture)
     one = backend.dry_run(dataclasses.replace(job, nodes=1), outputs)["price"]
     three = backend.dry_run(dataclasses.replace(job, nodes=3), outputs)["price"]
-    on_demand = backend.dry_run(dataclasses.replace(job, nodes=1, capacity="on_demand"),
-                                outputs)["price"]
+    on_demand = backend.dry_run(dataclasses.replace(job, nodes=1, capacity="on_demand"), outputs)[
+        "price"
+    ]
     assert three["usd_per_hour"] == pytest.approx(3 * one["usd_per_hour"], abs=0.02)
     assert one["max_usd"] == pytest.approx(one["usd_per_hour"] * job.max_run_hours, abs=0.1)
     assert one["usd_per_hour"] < on_demand["usd_per_hour"]

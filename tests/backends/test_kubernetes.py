@@ -17,51 +17,126 @@ REPO = Path(__file__).resolve().parents[2]
 KUBECONFIG = "apiVersion: v1\nkind: Config\n"
 
 OUTPUTS: dict[str, dict[str, Any]] = {
-    "aws": {"cloud": "aws", "region": "us-east-1", "bucket_name": "mlp-aws-data-1a2b",
-            "ecr_repository_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
-            "kubeconfig": KUBECONFIG,
-            "node_pools": [{"name": "system", "capacity": "on_demand", "accelerator": None},
-                           {"name": "train-h100", "capacity": "spot", "accelerator": "H100",
-                            "accelerators_per_node": 8},
-                           {"name": "h100-od", "capacity": "on_demand", "accelerator": "H100",
-                            "accelerators_per_node": 8}]},
-    "gcp": {"cloud": "gcp", "region": "us-central1", "bucket_name": "mlp-gcp-data-1a2b",
-            "artifact_registry_url": "us-central1-docker.pkg.dev/p/mlp-gcp", "kubeconfig": KUBECONFIG,
-            "node_pools": [{"name": "train-a100", "capacity": "spot", "accelerator": "A100",
-                            "accelerators_per_node": 8},
-                           {"name": "train-tpu", "capacity": "spot", "accelerator": "TPU-v5e",
-                            "accelerators_per_node": 4, "tpu_topology": "2x2"}]},
-    "azure": {"cloud": "azure", "location": "eastus", "storage_account": "mlpazuredata1a2b",
-              "storage_container": "ml", "resource_group": "mlp-azure-rg",
-              "acr_login_server": "mlpazure.azurecr.io", "kubeconfig": KUBECONFIG,
-              "workload_identity_client_id": "22222222-2222-2222-2222-222222222222",
-              "node_pools": [{"name": "train-a100", "capacity": "spot", "accelerator": "A100-80GB",
-                              "accelerators_per_node": 8}]},
+    "aws": {
+        "cloud": "aws",
+        "region": "us-east-1",
+        "bucket_name": "mlp-aws-data-1a2b",
+        "ecr_repository_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
+        "kubeconfig": KUBECONFIG,
+        "node_pools": [
+            {"name": "system", "capacity": "on_demand", "accelerator": None},
+            {
+                "name": "train-h100",
+                "capacity": "spot",
+                "accelerator": "H100",
+                "accelerators_per_node": 8,
+            },
+            {
+                "name": "h100-od",
+                "capacity": "on_demand",
+                "accelerator": "H100",
+                "accelerators_per_node": 8,
+            },
+        ],
+    },
+    "gcp": {
+        "cloud": "gcp",
+        "region": "us-central1",
+        "bucket_name": "mlp-gcp-data-1a2b",
+        "artifact_registry_url": "us-central1-docker.pkg.dev/p/mlp-gcp",
+        "kubeconfig": KUBECONFIG,
+        "node_pools": [
+            {
+                "name": "train-a100",
+                "capacity": "spot",
+                "accelerator": "A100",
+                "accelerators_per_node": 8,
+            },
+            {
+                "name": "train-tpu",
+                "capacity": "spot",
+                "accelerator": "TPU-v5e",
+                "accelerators_per_node": 4,
+                "tpu_topology": "2x2",
+            },
+        ],
+    },
+    "azure": {
+        "cloud": "azure",
+        "location": "eastus",
+        "storage_account": "mlpazuredata1a2b",
+        "storage_container": "ml",
+        "resource_group": "mlp-azure-rg",
+        "acr_login_server": "mlpazure.azurecr.io",
+        "kubeconfig": KUBECONFIG,
+        "workload_identity_client_id": "22222222-2222-2222-2222-222222222222",
+        "node_pools": [
+            {
+                "name": "train-a100",
+                "capacity": "spot",
+                "accelerator": "A100-80GB",
+                "accelerators_per_node": 8,
+            }
+        ],
+    },
 }
 
 # The part of the JobSet v1alpha2 CRD schema the backend uses; unknown fields are errors.
 JOBSET_SCHEMA = {
-    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
     "properties": {
-        "apiVersion": {"const": "jobset.x-k8s.io/v1alpha2"}, "kind": {"const": "JobSet"},
+        "apiVersion": {"const": "jobset.x-k8s.io/v1alpha2"},
+        "kind": {"const": "JobSet"},
         "metadata": {"type": "object", "required": ["name", "namespace"]},
-        "spec": {"type": "object", "additionalProperties": False, "required": ["replicatedJobs"],
-                 "properties": {
-                     "failurePolicy": {"type": "object", "additionalProperties": False,
-                                       "properties": {"maxRestarts": {"type": "integer", "minimum": 0}}},
-                     "network": {"type": "object", "additionalProperties": False, "properties": {
-                         "enableDNSHostnames": {"type": "boolean"}, "subdomain": {"type": "string"}}},
-                     "replicatedJobs": {"type": "array", "minItems": 1, "items": {
-                         "type": "object", "additionalProperties": False, "required": ["name", "template"],
-                         "properties": {"name": {"type": "string"}, "replicas": {"type": "integer"},
-                                        "template": {"type": "object"}}}}}},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["replicatedJobs"],
+            "properties": {
+                "failurePolicy": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"maxRestarts": {"type": "integer", "minimum": 0}},
+                },
+                "network": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "enableDNSHostnames": {"type": "boolean"},
+                        "subdomain": {"type": "string"},
+                    },
+                },
+                "replicatedJobs": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "template"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "replicas": {"type": "integer"},
+                            "template": {"type": "object"},
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 
 
 def job(**kw: Any) -> TrainingJob:
-    return TrainingJob(**{"name": "lm-run", "source_dir": str(REPO), "nodes": 2,
-                          "args": ("--model", "lm", "--max-steps", "1000"), **kw})
+    return TrainingJob(
+        **{
+            "name": "lm-run",
+            "source_dir": str(REPO),
+            "nodes": 2,
+            "args": ("--model", "lm", "--max-steps", "1000"),
+            **kw,
+        }
+    )
 
 
 def jobset(objects: list[dict]) -> dict:
@@ -101,8 +176,14 @@ def test_multi_node_rank_wiring_and_spot_recovery(cloud):
     assert js["spec"]["failurePolicy"]["maxRestarts"] >= 1
     pod = pod_of(js)["spec"]
     cmd = pod["containers"][0]["command"]
-    assert cmd[:6] == ["torchrun", "--nnodes=2", "--nproc_per_node=8", "--node_rank=$(NODE_RANK)",
-                       "--master_addr=lm-run-node-0-0.lm-run", "--master_port=29500"]
+    assert cmd[:6] == [
+        "torchrun",
+        "--nnodes=2",
+        "--nproc_per_node=8",
+        "--node_rank=$(NODE_RANK)",
+        "--master_addr=lm-run-node-0-0.lm-run",
+        "--master_port=29500",
+    ]
     assert cmd[6] == "training/train.py" and "--ckpt-dir" in cmd
     node_rank = pod["containers"][0]["env"][0]
     assert node_rank["name"] == "NODE_RANK"
@@ -113,12 +194,21 @@ def test_multi_node_rank_wiring_and_spot_recovery(cloud):
 
 def test_spot_gpu_pools_get_selectors_tolerations_and_limits_per_cloud():
     aws = pod_of(jobset(k8s.render(job(), OUTPUTS["aws"])))["spec"]
-    assert aws["nodeSelector"] == {"pioneer.dev/pool": "train-h100", "eks.amazonaws.com/capacityType": "SPOT"}
+    assert aws["nodeSelector"] == {
+        "pioneer.dev/pool": "train-h100",
+        "eks.amazonaws.com/capacityType": "SPOT",
+    }
     assert aws["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": "8"}
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in aws["tolerations"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in aws[
+        "tolerations"
+    ]
     azure = pod_of(jobset(k8s.render(job(), OUTPUTS["azure"])))
-    assert {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot",
-            "effect": "NoSchedule"} in azure["spec"]["tolerations"]
+    assert {
+        "key": "kubernetes.azure.com/scalesetpriority",
+        "operator": "Equal",
+        "value": "spot",
+        "effect": "NoSchedule",
+    } in azure["spec"]["tolerations"]
     assert azure["metadata"]["labels"]["azure.workload.identity/use"] == "true"
     gcp = pod_of(jobset(k8s.render(job(), OUTPUTS["gcp"])))["spec"]
     assert gcp["nodeSelector"]["cloud.google.com/gke-spot"] == "true"
@@ -159,14 +249,18 @@ def test_checkpoints_live_in_platform_storage():
 
 
 def test_image_defaults_to_the_platform_registry():
-    assert pod_of(jobset(k8s.render(job(), OUTPUTS["azure"])))["spec"]["containers"][0]["image"] == \
-        "mlpazure.azurecr.io/pioneer-train:latest"
+    assert (
+        pod_of(jobset(k8s.render(job(), OUTPUTS["azure"])))["spec"]["containers"][0]["image"]
+        == "mlpazure.azurecr.io/pioneer-train:latest"
+    )
     custom = pod_of(jobset(k8s.render(job(image="repo/img:1"), OUTPUTS["aws"])))
     assert custom["spec"]["containers"][0]["image"] == "repo/img:1"
 
 
 def test_errors_name_what_is_missing():
-    with pytest.raises(BackendError, match="pool 'nope' is not in the stack; pools: system, train-h100"):
+    with pytest.raises(
+        BackendError, match="pool 'nope' is not in the stack; pools: system, train-h100"
+    ):
         k8s.render(job(pool="nope"), OUTPUTS["aws"])
     broken = {k: v for k, v in OUTPUTS["gcp"].items() if k != "bucket_name"}
     with pytest.raises(BackendError, match="lack bucket_name"):
@@ -184,27 +278,53 @@ def test_rendered_command_lines_rendezvous_as_two_pods_on_loopback(tmp_path):
     import subprocess
     import sys
 
-    rendered = job(name="ranks", args=("--model", "digits", "--max-steps", "4", "--tracking", "none",
-                                       "--no-energy", "--log-every", "1"))
+    rendered = job(
+        name="ranks",
+        args=(
+            "--model",
+            "digits",
+            "--max-steps",
+            "4",
+            "--tracking",
+            "none",
+            "--no-energy",
+            "--log-every",
+            "1",
+        ),
+    )
     # GKE's rendering: checkpoints on the mounted bucket path (no S3 sync to reach out to).
-    command = pod_of(jobset(k8s.render(rendered, OUTPUTS["gcp"])))["spec"]["containers"][0]["command"]
+    command = pod_of(jobset(k8s.render(rendered, OUTPUTS["gcp"])))["spec"]["containers"][0][
+        "command"
+    ]
     with socket.socket() as s:  # a free port for the rendezvous
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     procs = []
     for rank in (0, 1):
-        argv = [a.replace("$(NODE_RANK)", str(rank))
-                 .replace("--master_addr=ranks-node-0-0.ranks", "--master_addr=127.0.0.1")
-                 .replace("--master_port=29500", f"--master_port={port}")
-                 .replace("--nproc_per_node=8", "--nproc_per_node=1")
-                 .replace(k8s.CHECKPOINT_MOUNT, str(tmp_path)) for a in command]
+        argv = [
+            a.replace("$(NODE_RANK)", str(rank))
+            .replace("--master_addr=ranks-node-0-0.ranks", "--master_addr=127.0.0.1")
+            .replace("--master_port=29500", f"--master_port={port}")
+            .replace("--nproc_per_node=8", "--nproc_per_node=1")
+            .replace(k8s.CHECKPOINT_MOUNT, str(tmp_path))
+            for a in command
+        ]
         assert argv[0] == "torchrun"
         argv = [sys.executable, "-m", "torch.distributed.run", *argv[1:]]
         env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-        procs.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
+        procs.append(
+            subprocess.Popen(
+                argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        )
     outs = [p.communicate(timeout=240)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    ranks = sorted(json.loads(f.read_text())["rank"] for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json"))
-    world = {json.loads(f.read_text())["world_size"] for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json")}
+    ranks = sorted(
+        json.loads(f.read_text())["rank"]
+        for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json")
+    )
+    world = {
+        json.loads(f.read_text())["world_size"]
+        for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json")
+    }
     assert ranks == [0, 1] and world == {2}

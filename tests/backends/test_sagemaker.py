@@ -28,25 +28,35 @@ def test_dry_run_is_a_managed_spot_request_in_the_platform_bucket(job, aws_outpu
     assert req["EnableManagedSpotTraining"] is True
     assert req["ResourceConfig"]["InstanceType"] == "ml.p4de.24xlarge"  # 8x A100-80GB
     assert req["ResourceConfig"]["InstanceCount"] == 2
-    assert req["StoppingCondition"] == {"MaxRuntimeInSeconds": 6 * 3600,
-                                        "MaxWaitTimeInSeconds": 12 * 3600}
-    assert req["CheckpointConfig"] == {"S3Uri": f"s3://{bucket}/checkpoints/digits",
-                                       "LocalPath": "/opt/ml/checkpoints"}
+    assert req["StoppingCondition"] == {
+        "MaxRuntimeInSeconds": 6 * 3600,
+        "MaxWaitTimeInSeconds": 12 * 3600,
+    }
+    assert req["CheckpointConfig"] == {
+        "S3Uri": f"s3://{bucket}/checkpoints/digits",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
     assert req["OutputDataConfig"]["S3OutputPath"] == f"s3://{bucket}/outputs/digits"
     assert req["OutputDataConfig"]["KmsKeyId"] == aws_outputs["kms_key_arn"]
     assert req["RoleArn"] == aws_outputs["sagemaker_role_arn"]
-    assert req["VpcConfig"] == {"SecurityGroupIds": ["sg-0ccc"],
-                                "Subnets": ["subnet-0aaa", "subnet-0bbb"]}
+    assert req["VpcConfig"] == {
+        "SecurityGroupIds": ["sg-0ccc"],
+        "Subnets": ["subnet-0aaa", "subnet-0bbb"],
+    }
     assert req["RetryStrategy"]["MaximumRetryAttempts"] >= 1
     image = req["AlgorithmSpecification"]["TrainingImage"]
     assert image.startswith("763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:")
     assert "-gpu-" in image
     # The script's flags arrive as hyperparameters; torchrun passes them back as --key value.
-    assert req["HyperParameters"] == {"model": "digits", "max-steps": "50",
-                                      "ckpt-dir": "/opt/ml/checkpoints",
-                                      "output-dir": "/opt/ml/model"}
-    code = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
-            for c in req["InputDataConfig"]}
+    assert req["HyperParameters"] == {
+        "model": "digits",
+        "max-steps": "50",
+        "ckpt-dir": "/opt/ml/checkpoints",
+        "output-dir": "/opt/ml/model",
+    }
+    code = {
+        c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in req["InputDataConfig"]
+    }
     assert code["code"].startswith(f"s3://{bucket}/code/digits/")
     # What the container runs comes from the driver files uploaded next to the code.
     source, drivers = doc["uploads"]
@@ -68,8 +78,10 @@ def test_region_picks_the_regional_image_and_catalog_type(job, aws_outputs):
     small = dataclasses.replace(job, accelerator="A10G", accelerators_per_node=1, nodes=1)
     req = sagemaker.dry_run(small, outputs)["request"]
     assert req["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
-    assert ".dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:" in (
-        req["AlgorithmSpecification"]["TrainingImage"])
+    assert (
+        ".dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:"
+        in (req["AlgorithmSpecification"]["TrainingImage"])
+    )
 
 
 def test_missing_outputs_are_named(job, aws_outputs):
@@ -90,9 +102,15 @@ def test_spot_wait_shorter_than_run_is_rejected(job, aws_outputs):
 
 
 def test_missing_credentials_fail_before_upload(job, aws_outputs, monkeypatch):
-    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for var in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
@@ -110,7 +128,8 @@ def test_submit_creates_the_job_and_uploads_the_code(job, aws_outputs, fake_aws)
     handle = sagemaker.submit(job, aws_outputs)
 
     d = boto3.client("sagemaker", region_name="us-east-1").describe_training_job(
-        TrainingJobName=handle.name)
+        TrainingJobName=handle.name
+    )
     assert d["EnableManagedSpotTraining"] is True
     assert d["StoppingCondition"]["MaxWaitTimeInSeconds"] == 12 * 3600
     assert d["CheckpointConfig"]["S3Uri"] == f"s3://{bucket}/checkpoints/digits"
@@ -136,8 +155,9 @@ def test_handle_cancel_and_wait_call_the_service(aws_outputs, fake_aws):
     stub = Stubber(client)
     stub.add_response("stop_training_job", {}, {"TrainingJobName": "digits-1"})
     for status in ("Stopping", "Stopped"):
-        stub.add_response("describe_training_job", _describe("digits-1", status),
-                          {"TrainingJobName": "digits-1"})
+        stub.add_response(
+            "describe_training_job", _describe("digits-1", status), {"TrainingJobName": "digits-1"}
+        )
     session = type("S", (), {"client": lambda self, *a, **k: client})()
     handle = sagemaker.SageMakerJob("digits-1", "us-east-1", session, request={})
     with stub:
@@ -150,9 +170,13 @@ def _describe(name: str, status: str) -> dict:
     from datetime import datetime
 
     return {
-        "TrainingJobName": name, "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:job/{name}",
-        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m"}, "TrainingJobStatus": status,
-        "SecondaryStatus": status, "AlgorithmSpecification": {"TrainingInputMode": "File"},
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:1:job/{name}",
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m"},
+        "TrainingJobStatus": status,
+        "SecondaryStatus": status,
+        "AlgorithmSpecification": {"TrainingInputMode": "File"},
         "ResourceConfig": {"InstanceCount": 1, "VolumeSizeInGB": 30},
-        "StoppingCondition": {}, "CreationTime": datetime(2026, 1, 1),
+        "StoppingCondition": {},
+        "CreationTime": datetime(2026, 1, 1),
     }

@@ -50,7 +50,8 @@ def test_identity_storage_and_encryption_come_from_the_outputs(job, gcp_outputs)
     assert req.parent == "projects/pioneer-ml-dev/locations/us-central1"
     assert spec.service_account == gcp_outputs["training_service_account"]
     assert spec.base_output_directory.output_uri_prefix == (
-        "gs://mlp-gcp-data-0123abcd/outputs/digits")
+        "gs://mlp-gcp-data-0123abcd/outputs/digits"
+    )
     assert spec.tensorboard == gcp_outputs["tensorboard_id"]
     assert req.custom_job.encryption_spec.kms_key_name == gcp_outputs["kms_key_id"]
 
@@ -121,8 +122,9 @@ class _FakeVertex(BaseHTTPRequestHandler):
         self._reply({**body, "name": f"{parent}/customJobs/42", "state": "JOB_STATE_QUEUED"})
 
     def do_GET(self) -> None:  # noqa: N802
-        self._reply({"name": self.path.split("?")[0].removeprefix("/v1/"),
-                     "state": "JOB_STATE_RUNNING"})
+        self._reply(
+            {"name": self.path.split("?")[0].removeprefix("/v1/"), "state": "JOB_STATE_RUNNING"}
+        )
 
     def _reply(self, doc: dict[str, Any]) -> None:
         data = json.dumps(doc).encode()
@@ -144,11 +146,16 @@ def test_submit_sends_the_request_over_rest(job, gcp_outputs, monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     uploads: list[str] = []
     monkeypatch.setattr(vertex, "credentials", lambda: (AnonymousCredentials(), None))
-    monkeypatch.setattr(vertex, "_upload_source",
-                        lambda j, o, run, c: uploads.append(run))
-    monkeypatch.setattr(vertex, "_job_client", lambda region, creds: JobServiceClient(
-        credentials=creds, transport="rest",
-        client_options={"api_endpoint": f"http://127.0.0.1:{server.server_port}"}))
+    monkeypatch.setattr(vertex, "_upload_source", lambda j, o, run, c: uploads.append(run))
+    monkeypatch.setattr(
+        vertex,
+        "_job_client",
+        lambda region, creds: JobServiceClient(
+            credentials=creds,
+            transport="rest",
+            client_options={"api_endpoint": f"http://127.0.0.1:{server.server_port}"},
+        ),
+    )
     _FakeVertex.created.clear()
     try:
         handle = vertex.submit(job, gcp_outputs)

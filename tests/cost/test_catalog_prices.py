@@ -68,14 +68,20 @@ def test_service_prices_regional_and_flat():
 
 @needs_shared
 def test_gcp_service_prices_are_copied_from_the_reference_file():
-    data = yaml.load((SHARED / "gcp-pricing-2026-07-30.yml").read_text(),
-                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = yaml.load(
+        (SHARED / "gcp-pricing-2026-07-30.yml").read_text(),
+        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+    )
     cat = get_catalog()
     for region in ("us-central1", "europe-west4", "asia-south1"):
-        assert cat.service_price("gcp", "gcs_standard_gb_month", region).usd == \
-            data["storage"]["bucket"]["standard"]["cost"][region]["month"]
-    assert cat.service_price("gcp", "cloud_nat_gb").usd == \
-        data["compute"]["network"]["nat"]["data"]["cost"]["us-central1"]["month"]
+        assert (
+            cat.service_price("gcp", "gcs_standard_gb_month", region).usd
+            == data["storage"]["bucket"]["standard"]["cost"][region]["month"]
+        )
+    assert (
+        cat.service_price("gcp", "cloud_nat_gb").usd
+        == data["compute"]["network"]["nat"]["data"]["cost"]["us-central1"]["month"]
+    )
 
 
 def test_every_price_has_a_source_and_a_date():
@@ -117,8 +123,11 @@ def test_derived_snapshot_files_rebuild_identically_from_the_reference_data():
     from cost import build_snapshot
 
     built = build_snapshot.build(SHARED)
-    for path in (build_snapshot.SPOT_ADVISOR_OUT, build_snapshot.CPU_OUT,
-                 build_snapshot.SAGEMAKER_OUT):
+    for path in (
+        build_snapshot.SPOT_ADVISOR_OUT,
+        build_snapshot.CPU_OUT,
+        build_snapshot.SAGEMAKER_OUT,
+    ):
         rows, fields = built[path]
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")

@@ -11,7 +11,9 @@ from cost import energy
 from cost.catalog import Offer, get_catalog
 
 
-def offer(cloud="aws", region="us-east-1", accelerator="H100", count=8, vcpus=192, mem=2048) -> Offer:
+def offer(
+    cloud="aws", region="us-east-1", accelerator="H100", count=8, vcpus=192, mem=2048
+) -> Offer:
     return Offer(cloud, region, "x", accelerator, count, 80, vcpus, mem, 10.0, 3.0, "test", "2026")
 
 
@@ -65,6 +67,11 @@ def test_every_factor_has_a_source_and_date():
 
 def test_every_catalog_region_with_gpus_has_an_intensity():
     """The regions of the shipped stacks and the catalog's main regions are all mapped."""
-    missing = sorted({(o.cloud, o.region) for o in get_catalog().offers
-                      if energy.grid_intensity(o.cloud, o.region) is None})
+    missing = sorted(
+        {
+            (o.cloud, o.region)
+            for o in get_catalog().offers
+            if energy.grid_intensity(o.cloud, o.region) is None
+        }
+    )
     assert not [m for m in missing if m[0] in ("aws", "azure")], missing

@@ -23,8 +23,12 @@ def test_cost_preview_json_prints_one_json_document():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["cloud"] == "gcp" and doc["monthly_usd"] > 0
-    assert {ln["status"] for ln in doc["lines"]} <= {"priced", "partly_priced", "free",
-                                                     "not_priced"}
+    assert {ln["status"] for ln in doc["lines"]} <= {
+        "priced",
+        "partly_priced",
+        "free",
+        "not_priced",
+    }
 
 
 def test_cost_table_shows_total_sources_and_not_priced():
@@ -40,18 +44,32 @@ def test_cost_markdown_and_compare(tmp_path: Path):
     usage.write_text("resources:\n  gpu-h100: {nodes: 1, hours: 10}\n")
     md = run("cost", "--preview-json", str(FIXTURES / "aws-preview.json"), "--markdown")
     assert md.exit_code == 0 and md.stdout.startswith("### ")
-    cmp = run("cost", "--compare", str(FIXTURES / "aws-preview.json"),
-              str(FIXTURES / "azure-preview.json"), "--json")
+    cmp = run(
+        "cost",
+        "--compare",
+        str(FIXTURES / "aws-preview.json"),
+        str(FIXTURES / "azure-preview.json"),
+        "--json",
+    )
     assert cmp.exit_code == 0, cmp.output
     doc = json.loads(cmp.stdout)
     assert doc["compare"]["diff_usd"] == pytest.approx(
-        doc["b"]["monthly_usd"] - doc["a"]["monthly_usd"], abs=0.01)
-    with_usage = run("cost", "--preview-json", str(FIXTURES / "aws-preview.json"), "--usage",
-                     str(usage), "--json")
-    base = json.loads(run("cost", "--preview-json", str(FIXTURES / "aws-preview.json"),
-                          "--json").stdout)
+        doc["b"]["monthly_usd"] - doc["a"]["monthly_usd"], abs=0.01
+    )
+    with_usage = run(
+        "cost",
+        "--preview-json",
+        str(FIXTURES / "aws-preview.json"),
+        "--usage",
+        str(usage),
+        "--json",
+    )
+    base = json.loads(
+        run("cost", "--preview-json", str(FIXTURES / "aws-preview.json"), "--json").stdout
+    )
     assert json.loads(with_usage.stdout)["monthly_usd"] == pytest.approx(
-        base["monthly_usd"] + 10 * 16.9508, abs=0.01)
+        base["monthly_usd"] + 10 * 16.9508, abs=0.01
+    )
 
 
 def test_cost_user_errors_exit_2_without_traceback(tmp_path: Path):
@@ -66,8 +84,18 @@ def test_cost_user_errors_exit_2_without_traceback(tmp_path: Path):
 
 
 def test_catalog_show_cheapest_first_and_json():
-    r = run("catalog", "show", "--accelerator", "H100", "--count", "8", "--spot", "--json",
-            "--limit", "0")
+    r = run(
+        "catalog",
+        "show",
+        "--accelerator",
+        "H100",
+        "--count",
+        "8",
+        "--spot",
+        "--json",
+        "--limit",
+        "0",
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     prices = [o["spot_usd_per_hour"] for o in doc["offers"] if o["spot_usd_per_hour"]]

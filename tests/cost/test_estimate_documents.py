@@ -45,8 +45,18 @@ def test_gcp_preview_document_end_to_end():
     est = priced("gcp", {"resources": {"a100": {"nodes": 1, "hours": 10}}})
     # zonal GKE (fee covered by the free-tier credit) + 2 x e2-standard-4 + 2 x 100 GB
     # + a100 spot 1 x 10 h + 200 GB x 10/730 + bucket 100 GB + NAT + key + TensorBoard 1 GiB
-    expected = (0 + 2 * 730 * 0.134023 + 2 * 100 * 0.10 + 10 * 15.42416 + 200 * 0.10 * 10 / 730
-                + 100 * 0.02 + 730 * 0.0448 + 100 * 0.045 + 0.06 + 10)
+    expected = (
+        0
+        + 2 * 730 * 0.134023
+        + 2 * 100 * 0.10
+        + 10 * 15.42416
+        + 200 * 0.10 * 10 / 730
+        + 100 * 0.02
+        + 730 * 0.0448
+        + 100 * 0.045
+        + 0.06
+        + 10
+    )
     assert est["monthly_usd"] == pytest.approx(expected, abs=0.02)
     assert est["counts"]["not_priced"] == 0
     assert est["catalog_dates"] == ["2025-06", "2026-07-30"]
@@ -92,8 +102,9 @@ def test_side_by_side_groups_sum_to_each_total():
     ests = {c: priced(c) for c in ("aws", "gcp", "azure")}
     table = side_by_side(ests)
     for name, est in ests.items():
-        assert sum(r[name] for r in table["rows"].values()) == pytest.approx(est["monthly_usd"],
-                                                                            abs=0.05)
+        assert sum(r[name] for r in table["rows"].values()) == pytest.approx(
+            est["monthly_usd"], abs=0.05
+        )
     assert table["rows"]["Kubernetes control plane"]["azure"] == pytest.approx(73.0)
     assert table["not_priced"]["node pools / compute"]["aws"] == 1
 
@@ -115,11 +126,15 @@ def test_shipped_stack_plan_is_priced_with_its_usage_file():
 
     est = estimate_stack("aws-dev")
     assert est["usage"]["source"].endswith("usage.aws-dev.yaml")
-    gpu = next(ln for ln in est["lines"] if ln["type"] == "aws:eks/nodeGroup:NodeGroup"
-               and "train-h100" in ln["name"])
+    gpu = next(
+        ln
+        for ln in est["lines"]
+        if ln["type"] == "aws:eks/nodeGroup:NodeGroup" and "train-h100" in ln["name"]
+    )
     assert gpu["charges"][0]["monthly_usd"] == pytest.approx(100 * 16.9508, abs=0.01)
     assert est["counts"]["not_priced"] == 0
     assert est["monthly_usd"] > 2000
     # system 3 x m6i.xlarge + train 4 x spot p5.48xlarge, all month: the budget's worst case
     assert est["node_pools"]["max_monthly_usd"] == pytest.approx(
-        730 * (3 * 0.192 + 4 * 16.9508), abs=0.01)
+        730 * (3 * 0.192 + 4 * 16.9508), abs=0.01
+    )

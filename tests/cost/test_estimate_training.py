@@ -13,13 +13,23 @@ from stacks.cli import app
 
 
 def test_sagemaker_run_compute_premium_storage_egress():
-    est = estimate_training({"accelerator": "H100", "nodes": 2, "hours": 10,
-                             "capacity": "on_demand", "backend": "sagemaker",
-                             "regions": {"aws": "us-east-1"}, "storage_gb": 730,
-                             "egress_gb": 100})
+    est = estimate_training(
+        {
+            "accelerator": "H100",
+            "nodes": 2,
+            "hours": 10,
+            "capacity": "on_demand",
+            "backend": "sagemaker",
+            "regions": {"aws": "us-east-1"},
+            "storage_gb": 730,
+            "egress_gb": 100,
+        }
+    )
     (aws,) = est["clouds"]
-    cheapest = min((o for o in get_catalog().offers_for("aws", "us-east-1", "H100", 8)),
-                   key=lambda o: o.on_demand_usd_per_hour)
+    cheapest = min(
+        (o for o in get_catalog().offers_for("aws", "us-east-1", "H100", 8)),
+        key=lambda o: o.on_demand_usd_per_hour,
+    )
     compute = 2 * 10 * cheapest.on_demand_usd_per_hour
     assert aws["instance_type"] == cheapest.instance_type == "p5.48xlarge"
     assert aws["compute_usd"] == pytest.approx(compute, abs=0.01)
@@ -30,9 +40,16 @@ def test_sagemaker_run_compute_premium_storage_egress():
 
 
 def test_work_is_divided_over_nodes_and_kubernetes_has_no_premium():
-    est = estimate_training({"accelerator": "A100-80GB", "accelerators_per_node": 8, "nodes": 2,
-                             "accelerator_hours": 160, "capacity": "spot",
-                             "backend": "kubernetes"})
+    est = estimate_training(
+        {
+            "accelerator": "A100-80GB",
+            "accelerators_per_node": 8,
+            "nodes": 2,
+            "accelerator_hours": 160,
+            "capacity": "spot",
+            "backend": "kubernetes",
+        }
+    )
     assert est["job"]["hours"] == 10
     priced = [r for r in est["clouds"] if r["status"] == "priced"]
     assert {r["cloud"] for r in priced} == {"aws", "gcp", "azure"}
@@ -41,13 +58,16 @@ def test_work_is_divided_over_nodes_and_kubernetes_has_no_premium():
     assert totals == sorted(totals) and est["cheapest"] == priced[0]["cloud"]
 
 
-@pytest.mark.parametrize(("doc", "field"), [
-    ({"accelerator": "H1000", "hours": 1}, "accelerator"),
-    ({"accelerator": "H100"}, "hours"),
-    ({"accelerator": "H100", "hours": 1, "capacity": "cheap"}, "capacity"),
-    ({"accelerator": "H100", "hours": 1, "backend": "vertex", "clouds": ["aws"]}, "clouds"),
-    ({"accelerator": "H100", "hours": 1, "gpus": 8}, "unknown field"),
-])
+@pytest.mark.parametrize(
+    ("doc", "field"),
+    [
+        ({"accelerator": "H1000", "hours": 1}, "accelerator"),
+        ({"accelerator": "H100"}, "hours"),
+        ({"accelerator": "H100", "hours": 1, "capacity": "cheap"}, "capacity"),
+        ({"accelerator": "H100", "hours": 1, "backend": "vertex", "clouds": ["aws"]}, "clouds"),
+        ({"accelerator": "H100", "hours": 1, "gpus": 8}, "unknown field"),
+    ],
+)
 def test_bad_jobs_name_the_field(doc, field):
     with pytest.raises(TrainingCostError, match=field):
         estimate_training(doc)

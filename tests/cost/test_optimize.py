@@ -165,15 +165,22 @@ def test_higher_interruption_rate_never_lowers_cost():
 
 def test_storage_and_egress_are_priced_from_the_catalog(reference):
     b, w, cat = reference.best, Workload.parse(BASE), get_catalog()
-    storage = cat.service_price(b.cloud, {"aws": "s3_standard_gb_month",
-                                          "gcp": "gcs_standard_gb_month",
-                                          "azure": "blob_hot_lrs_gb_month"}[b.cloud], b.region)
+    storage = cat.service_price(
+        b.cloud,
+        {
+            "aws": "s3_standard_gb_month",
+            "gcp": "gcs_standard_gb_month",
+            "azure": "blob_hot_lrs_gb_month",
+        }[b.cloud],
+        b.region,
+    )
     egress = cat.service_price(b.cloud, "egress_internet_gb", b.region)
     expected = storage.usd * w.storage_gib * b.expected_hours / 730 + egress.usd * w.egress_gib
     assert b.storage_egress_usd == pytest.approx(expected)
     if b.mode != "spot_with_fallback":  # one price for the whole run
         assert b.expected_cost_usd == pytest.approx(
-        b.price_usd_per_hour * b.expected_hours + expected, rel=0.02)
+            b.price_usd_per_hour * b.expected_hours + expected, rel=0.02
+        )
 
 
 def test_plot_of_an_infeasible_result(tmp_path):
@@ -194,7 +201,8 @@ def test_interruption_rate_from_a_trace():
     assert res.best is not None and spot
     assert spot[0].interruption_source == "trace aws-2022-10-26/us-west-2a_v100_8"
     assert spot[0].interruptions_per_hour == pytest.approx(
-        trace_rate(t.available, t.gap_seconds) * spot[0].nodes)
+        trace_rate(t.available, t.gap_seconds) * spot[0].nodes
+    )
     with pytest.raises(WorkloadError, match="interruption_trace: trace: 'nope'"):
         optimize(wl(interruption_trace="nope"))
     with pytest.raises(WorkloadError, match="not both"):

@@ -48,10 +48,14 @@ def test_plan_energy_matches_the_scalar_model(pair):
 def test_plan_energy_hand_computed(pair):
     p = pair[0].best
     offer = get_catalog().offer(p.cloud, p.region, p.instance_type)
-    acc = {"H100": 700, "H200": 700, "B200": 1000, "A100": 400, "A100-80GB": 400,
-           "L40S": 350}[p.accelerator]
-    host = {"aws": 0.74 + 0.5 * (3.5 - 0.74), "gcp": 0.71 + 0.5 * (4.26 - 0.71),
-            "azure": 0.78 + 0.5 * (3.76 - 0.78)}[p.cloud]
+    acc = {"H100": 700, "H200": 700, "B200": 1000, "A100": 400, "A100-80GB": 400, "L40S": 350}[
+        p.accelerator
+    ]
+    host = {
+        "aws": 0.74 + 0.5 * (3.5 - 0.74),
+        "gcp": 0.71 + 0.5 * (4.26 - 0.71),
+        "azure": 0.78 + 0.5 * (3.76 - 0.78),
+    }[p.cloud]
     watts = p.accelerators_per_node * acc * 0.8 + offer.vcpus * host + offer.memory_gib * 0.392
     pue = {"aws": 1.135, "gcp": 1.10, "azure": 1.185}[p.cloud]
     # expected hours include the spot rework and restarts, like the dollars
@@ -97,8 +101,14 @@ def test_carbon_objective_can_move_to_a_cleaner_region():
 
 def test_plans_without_carbon_are_excluded_not_zero():
     # TPU v5p has no published power: a TPU-only search has no carbon plan at all.
-    w = wl(clouds=["gcp"], accelerators=["TPU-v5p"], regions={}, quotas={},
-           min_accelerator_memory_gib=1, budget_usd=1e6)
+    w = wl(
+        clouds=["gcp"],
+        accelerators=["TPU-v5p"],
+        regions={},
+        quotas={},
+        min_accelerator_memory_gib=1,
+        budget_usd=1e6,
+    )
     assert optimize(w, "cost").best is not None
     r = optimize(w, "carbon")
     assert r.best is None and "no feasible plan has a carbon estimate" in r.binding[0]
@@ -138,9 +148,17 @@ def test_mix_score_formula_picks_the_minimum():
     assert score(r.best) <= min(score(p) for p in plans) + 1e-9
 
 
-@pytest.mark.parametrize("text,field", [("", "weights"), ("cost", "cost"), ("speed=1", "speed"),
-                                        ("cost=-1", "cost"), ("cost=x", "cost"),
-                                        ("cost=0", "at least one")])
+@pytest.mark.parametrize(
+    "text,field",
+    [
+        ("", "weights"),
+        ("cost", "cost"),
+        ("speed=1", "speed"),
+        ("cost=-1", "cost"),
+        ("cost=x", "cost"),
+        ("cost=0", "at least one"),
+    ],
+)
 def test_bad_weights_name_the_problem(text, field):
     with pytest.raises(ValueError, match=field):
         parse_weights(text)
@@ -156,14 +174,17 @@ def test_carbon_frontier_is_non_dominated(pair):
 
 def test_cli_carbon_json_reports_energy_and_factors(tmp_path):
     png = tmp_path / "cc.png"
-    r = runner.invoke(app, ["optimize", str(REFERENCE), "--objective", "carbon", "--json",
-                            "--plot", str(png)])
+    r = runner.invoke(
+        app, ["optimize", str(REFERENCE), "--objective", "carbon", "--json", "--plot", str(png)]
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     best = doc["best"]
     assert best["expected_kwh"] > 0 and best["expected_kg_co2e"] > 0
-    assert {f["name"] for f in best["energy_factors"]} >= {"aws PUE", "accelerator utilisation"} \
-        or any(f["name"].endswith("PUE") for f in best["energy_factors"])
+    assert {f["name"] for f in best["energy_factors"]} >= {
+        "aws PUE",
+        "accelerator utilisation",
+    } or any(f["name"].endswith("PUE") for f in best["energy_factors"])
     assert all(f["source"] and f["date"] for f in best["energy_factors"])
     assert doc["plot_axes"] == "cost-carbon" and png.stat().st_size > 10_000
     assert doc["carbon_frontier"] and "kWh" in doc["energy_model"]
@@ -172,12 +193,16 @@ def test_cli_carbon_json_reports_energy_and_factors(tmp_path):
 
 
 def test_cli_mix_and_errors():
-    r = runner.invoke(app, ["optimize", str(REFERENCE), "--objective", "mix", "--weights",
-                            "cost=1,carbon=0.5"], env={"COLUMNS": "200"})
+    r = runner.invoke(
+        app,
+        ["optimize", str(REFERENCE), "--objective", "mix", "--weights", "cost=1,carbon=0.5"],
+        env={"COLUMNS": "200"},
+    )
     assert r.exit_code == 0, r.output
     assert "kgCO2e" in r.stdout and "cost vs carbon" in r.stdout
-    bad = runner.invoke(app, ["optimize", str(REFERENCE), "--objective", "mix", "--weights",
-                              "speed=1"])
+    bad = runner.invoke(
+        app, ["optimize", str(REFERENCE), "--objective", "mix", "--weights", "speed=1"]
+    )
     assert bad.exit_code == 2 and "weights" in bad.output
     stray = runner.invoke(app, ["optimize", str(REFERENCE), "--weights", "cost=1"])
     assert stray.exit_code == 2 and "only used with --objective mix" in stray.output

@@ -129,8 +129,11 @@ def brute_force(trace, job, tick):
 
 
 @settings(max_examples=25, deadline=None)
-@given(trace=st.lists(st.booleans(), min_size=5, max_size=5),
-       work=st.sampled_from([1.0, 1.5, 2.0]), restart=st.sampled_from([0.0, 0.25, 0.5, 0.75]))
+@given(
+    trace=st.lists(st.booleans(), min_size=5, max_size=5),
+    work=st.sampled_from([1.0, 1.5, 2.0]),
+    restart=st.sampled_from([0.0, 0.25, 0.5, 0.75]),
+)
 def test_dp_equals_brute_force_on_tiny_traces(trace, work, restart):
     try:
         job = SpotJob(work, 2.5, restart)  # five half-hour ticks
@@ -141,9 +144,12 @@ def test_dp_equals_brute_force_on_tiny_traces(trace, work, restart):
 
 
 @settings(max_examples=40, deadline=None)
-@given(trace=st.lists(st.booleans(), min_size=24, max_size=24),
-       work=st.sampled_from([3.0, 5.0, 7.5, 9.0]), slack=st.sampled_from([0.5, 1.5, 3.0, 6.0]),
-       restart=st.sampled_from([0.0, 0.1, 0.25, 0.6]))
+@given(
+    trace=st.lists(st.booleans(), min_size=24, max_size=24),
+    work=st.sampled_from([3.0, 5.0, 7.5, 9.0]),
+    slack=st.sampled_from([0.5, 1.5, 3.0, 6.0]),
+    restart=st.sampled_from([0.0, 0.1, 0.25, 0.6]),
+)
 def test_no_policy_misses_and_optimum_is_a_lower_bound(trace, work, slack, restart):
     deadline = min(12.0, work + restart + slack)
     try:
@@ -162,9 +168,16 @@ def test_no_policy_misses_and_optimum_is_a_lower_bound(trace, work, slack, resta
 def test_pioneer_learns_availability_from_the_past():
     p = PioneerPolicy()
     p.reset(SpotJob(10, 20, 0.1))
-    obs = dict(tick_hours=1.0, work_done_hours=0, work_left_hours=10, time_left_hours=20,
-               restart_hours=0.1, spot_available=True, running=Action.IDLE,
-               overhead_left_hours=0.1)
+    obs = dict(
+        tick_hours=1.0,
+        work_done_hours=0,
+        work_left_hours=10,
+        time_left_hours=20,
+        restart_hours=0.1,
+        spot_available=True,
+        running=Action.IDLE,
+        overhead_left_hours=0.1,
+    )
     hist = [True, True, False, True, True, True, False]
     for t in range(len(hist)):
         p.decide(Observation(tick=t, elapsed_hours=t, history=hist[: t + 1], **obs))

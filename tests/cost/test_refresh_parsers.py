@@ -67,9 +67,11 @@ def test_gcp_billing_catalog_skus_build_machine_prices():
     base = get_catalog().offer("gcp", "us-central1", "a2-highgpu-1g")
     (a2,) = [o for o in offers if o.instance_type == "a2-highgpu-1g"]
     assert a2.on_demand_usd_per_hour == pytest.approx(
-        base.vcpus * 0.031611 + base.memory_gib * 0.004237 + 2.933908, abs=1e-6)
+        base.vcpus * 0.031611 + base.memory_gib * 0.004237 + 2.933908, abs=1e-6
+    )
     assert a2.spot_usd_per_hour == pytest.approx(
-        base.vcpus * 0.009483 + base.memory_gib * 0.001271 + 1.173, abs=1e-6)
+        base.vcpus * 0.009483 + base.memory_gib * 0.001271 + 1.173, abs=1e-6
+    )
     # machines whose GPU SKU is not in the response are left alone
     assert all(o.accelerator in ("A100",) for o in offers)
 
@@ -87,10 +89,12 @@ def test_merge_and_write_round_trip(tmp_path: Path):
     again = load_catalog(tmp_path)
     p5 = again.offer("aws", "us-east-1", "p5.48xlarge")
     assert (p5.spot_usd_per_hour, p5.date) == (17.4, "2026-11-28")
-    assert p5.interruption_bucket == cat.offer("aws", "us-east-1", "p5.48xlarge") \
-        .interruption_bucket
-    assert again.offer("aws", "us-west-2", "p5.48xlarge") == \
-        cat.offer("aws", "us-west-2", "p5.48xlarge")
+    assert (
+        p5.interruption_bucket == cat.offer("aws", "us-east-1", "p5.48xlarge").interruption_bucket
+    )
+    assert again.offer("aws", "us-west-2", "p5.48xlarge") == cat.offer(
+        "aws", "us-west-2", "p5.48xlarge"
+    )
 
 
 def test_refresh_offline_fails_with_a_clear_message(monkeypatch, tmp_path: Path):

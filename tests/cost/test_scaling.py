@@ -64,8 +64,12 @@ def test_links_intra_vs_inter_node():
 
 
 def _workload(**over):
-    d = {"name": "w", "model": {"parameters": 1e9, "tokens": 2e10},
-         "checkpoint": {"size_gib": 16}, "deadline_hours": 24}
+    d = {
+        "name": "w",
+        "model": {"parameters": 1e9, "tokens": 2e10},
+        "checkpoint": {"size_gib": 16},
+        "deadline_hours": 24,
+    }
     d.update(over)
     return d
 
@@ -78,21 +82,32 @@ def test_tokens_give_six_p_d_flops():
 
 
 def test_measured_throughput_reproduces_reference_rate():
-    w = Workload.parse(_workload(model={
-        "parameters": 1e9, "samples": 1e6, "samples_per_second": 50,
-        "reference_accelerator": "A100", "global_batch_samples": 100}))
+    w = Workload.parse(
+        _workload(
+            model={
+                "parameters": 1e9,
+                "samples": 1e6,
+                "samples_per_second": 50,
+                "reference_accelerator": "A100",
+                "global_batch_samples": 100,
+            }
+        )
+    )
     h, _ = training_hours(w.scaling_inputs(), "A100", "a2-highgpu-1g", 1, 1)
     assert h == pytest.approx(1e6 / 50 / 3600)  # the reference device runs at its measured rate
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"deadline_hours": -1}, "deadline_hours: Input should be greater than 0"),
-    ({"clouds": ["aws", "oracle"]}, "clouds.1: 'oracle' is not one of aws, gcp, azure"),
-    ({"colour": "red"}, "colour: unknown field"),
-    ({"accelerators": ["H1000"]}, "accelerators H1000 not among"),
-    ({"model": {"parameters": 1e9}}, "model: give tokens, or samples"),
-    ({"quotas": {"aws": {"H100": -1}}}, "quotas.aws"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"deadline_hours": -1}, "deadline_hours: Input should be greater than 0"),
+        ({"clouds": ["aws", "oracle"]}, "clouds.1: 'oracle' is not one of aws, gcp, azure"),
+        ({"colour": "red"}, "colour: unknown field"),
+        ({"accelerators": ["H1000"]}, "accelerators H1000 not among"),
+        ({"model": {"parameters": 1e9}}, "model: give tokens, or samples"),
+        ({"quotas": {"aws": {"H100": -1}}}, "quotas.aws"),
+    ],
+)
 def test_bad_workload_names_the_field(change, expected):
     with pytest.raises(WorkloadError) as e:
         Workload.parse(_workload(**change))

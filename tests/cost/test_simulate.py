@@ -95,11 +95,30 @@ def test_a_miss_is_reported_and_priced():
 
 
 def test_cli_simulate_json():
-    res = CliRunner().invoke(app, [
-        "spot", "simulate", "--trace", "aws-2022-10-26/us-west-2a_v100_1",
-        "--job-hours", "10", "--deadline-hours", "14", "--restart-hours", "0.1",
-        "--windows", "3", "--policy", "greedy", "--policy", "pioneer", "--policy", "optimum",
-        "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "spot",
+            "simulate",
+            "--trace",
+            "aws-2022-10-26/us-west-2a_v100_1",
+            "--job-hours",
+            "10",
+            "--deadline-hours",
+            "14",
+            "--restart-hours",
+            "0.1",
+            "--windows",
+            "3",
+            "--policy",
+            "greedy",
+            "--policy",
+            "pioneer",
+            "--policy",
+            "optimum",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert set(doc) == {"greedy", "pioneer", "optimum"}
@@ -107,20 +126,35 @@ def test_cli_simulate_json():
     assert doc["optimum"]["mean_cost_vs_on_demand"] <= doc["greedy"]["mean_cost_vs_on_demand"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--trace", "nope"], "neither a file nor a shipped trace"),
-    (["--trace", "us-west-2a_v100_1", "--policy", "yolo"], "policy: 'yolo'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--trace", "nope"], "neither a file nor a shipped trace"),
+        (["--trace", "us-west-2a_v100_1", "--policy", "yolo"], "policy: 'yolo'"),
+    ],
+)
 def test_cli_simulate_user_errors(args, message):
-    res = CliRunner().invoke(app, ["spot", "simulate", *args, "--job-hours", "10",
-                                   "--deadline-hours", "12"])
+    res = CliRunner().invoke(
+        app, ["spot", "simulate", *args, "--job-hours", "10", "--deadline-hours", "12"]
+    )
     assert res.exit_code == 2
     assert message in res.output
 
 
 def test_cli_deadline_shorter_than_job():
-    res = CliRunner().invoke(app, ["spot", "simulate", "--trace", "us-west-2a_v100_1",
-                                   "--job-hours", "10", "--deadline-hours", "9"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "spot",
+            "simulate",
+            "--trace",
+            "us-west-2a_v100_1",
+            "--job-hours",
+            "10",
+            "--deadline-hours",
+            "9",
+        ],
+    )
     assert res.exit_code == 2 and "deadline_hours must be >=" in res.output
 
 

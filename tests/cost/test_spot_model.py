@@ -75,7 +75,8 @@ def test_poisson_cdf_matches_scipy():
     k = np.array([-1, 0, 1, 3, 10])
     mean = np.array([0.5, 0.5, 2.0, 2.0, 4.0])
     assert poisson_cdf(k, mean) == pytest.approx(
-        np.where(k < 0, 0, stats.poisson.cdf(k, mean)), abs=1e-12)
+        np.where(k < 0, 0, stats.poisson.cdf(k, mean)), abs=1e-12
+    )
 
 
 def _monte_carlo_fallback(work, rate, restart, delta, m, s, o, n=40_000, seed=1):
@@ -87,8 +88,9 @@ def _monte_carlo_fallback(work, rate, restart, delta, m, s, o, n=40_000, seed=1)
     k = (times <= t0).sum(axis=1)
     w = times[:, m]
     switched = k > m
-    cost = np.where(switched, s * (w + m * loss) + o * (t0 - w + loss),
-                    s * (t0 + np.minimum(k, m) * loss))
+    cost = np.where(
+        switched, s * (w + m * loss) + o * (t0 - w + loss), s * (t0 + np.minimum(k, m) * loss)
+    )
     return cost.mean()
 
 
@@ -100,7 +102,8 @@ def test_fallback_formula_matches_monte_carlo():
         cost, hours, chosen = fallback_cost(work, rate, restart, delta, deadline, s, o)
         assert int(chosen) == m
         assert float(cost) == pytest.approx(
-            _monte_carlo_fallback(work, rate, restart, delta, m, s, o), rel=0.02)
+            _monte_carlo_fallback(work, rate, restart, delta, m, s, o), rel=0.02
+        )
         assert float(hours) <= deadline
 
 
@@ -110,7 +113,8 @@ def test_fallback_needs_slack_and_more_slack_never_costs_more():
     cost, _, m = fallback_cost(work, rate, 0.1, 0.01, t0 + 0.5 * loss, 1.0, 3.0)
     assert int(m) == -1 and math.isinf(float(cost))
     deadlines = np.linspace(t0 + loss, t0 + 30, 25)
-    costs, _, _ = fallback_cost(np.full(25, work), np.full(25, rate), 0.1, 0.01,
-                                deadlines, 1.0, 3.0)
+    costs, _, _ = fallback_cost(
+        np.full(25, work), np.full(25, rate), 0.1, 0.01, deadlines, 1.0, 3.0
+    )
     assert np.all(np.diff(costs) <= 1e-9)
     assert costs[-1] < 3.0 * t0 and costs[-1] >= 1.0 * t0

@@ -43,9 +43,18 @@ def test_unknown_accelerator_names_field_and_allowed_values(base_config):
 
 def test_tpu_pool_rejected_outside_gcp(base_config):
     cfg = base_config("aws")
-    cfg["node_pools"].append({"name": "tpu", "accelerator": "TPU-v5e", "accelerators_per_node": 4,
-                              "tpu_topology": "2x2", "max_nodes": 1})
-    assert errors_of(cfg) == ["node_pools[2].accelerator: TPU pools exist only on gcp (cloud is 'aws')"]
+    cfg["node_pools"].append(
+        {
+            "name": "tpu",
+            "accelerator": "TPU-v5e",
+            "accelerators_per_node": 4,
+            "tpu_topology": "2x2",
+            "max_nodes": 1,
+        }
+    )
+    assert errors_of(cfg) == [
+        "node_pools[2].accelerator: TPU pools exist only on gcp (cloud is 'aws')"
+    ]
 
 
 def test_min_greater_than_max(base_config):
@@ -62,7 +71,9 @@ def test_several_errors_are_reported_together(base_config):
     errs = errors_of(cfg)
     assert any(e.startswith("cloud: 'oracle' is not one of 'aws', 'gcp', 'azure'") for e in errs)
     assert any(e.startswith("node_pools[0].max_nodes:") for e in errs)
-    assert any(e.startswith("storage.versionning: unknown field; allowed: versioning,") for e in errs)
+    assert any(
+        e.startswith("storage.versionning: unknown field; allowed: versioning,") for e in errs
+    )
     assert len(errs) == 3
 
 
@@ -82,8 +93,9 @@ def test_accelerator_not_offered_in_region_names_regions_that_offer_it(base_conf
     cfg["region"] = "europe-north1"
     errs = errors_of(cfg)
     tpu = next(e for e in errs if e.startswith("node_pools[2].accelerator:"))
-    assert tpu.startswith("node_pools[2].accelerator: gcp offers no 4xTPU-v5e in europe-north1; "
-                          "regions that do: ")
+    assert tpu.startswith(
+        "node_pools[2].accelerator: gcp offers no 4xTPU-v5e in europe-north1; regions that do: "
+    )
     assert "us-central1" in tpu and "europe-west4" in tpu
 
 
@@ -97,7 +109,10 @@ def test_accelerator_count_must_exist_on_the_cloud(base_config):
 def test_duplicate_pool_names(base_config):
     cfg = base_config("aws")
     cfg["node_pools"][1]["name"] = "system"
-    assert "node_pools[1].name: 'system' is used by another pool; pool names must be unique" in errors_of(cfg)
+    assert (
+        "node_pools[1].name: 'system' is used by another pool; pool names must be unique"
+        in errors_of(cfg)
+    )
 
 
 def test_public_endpoint_needs_authorized_cidrs(base_config):
@@ -110,14 +125,20 @@ def test_public_endpoint_needs_authorized_cidrs(base_config):
     cfg["cluster"]["authorized_cidrs"] = ["198.51.100.0/24"]
     assert PlatformSpec.parse(cfg).cluster.authorized_cidrs == ["198.51.100.0/24"]
     cfg["cluster"]["authorized_cidrs"] = ["0.0.0.0/0"]
-    assert errors_of(cfg) == ["cluster.authorized_cidrs[0]: '0.0.0.0/0' opens the endpoint to the "
-                              "whole internet; list the networks that need it"]
+    assert errors_of(cfg) == [
+        "cluster.authorized_cidrs[0]: '0.0.0.0/0' opens the endpoint to the "
+        "whole internet; list the networks that need it"
+    ]
 
 
 def test_missing_required_fields_and_non_mapping():
     errs = errors_of({})
-    assert {"name: required field is missing", "cloud: required field is missing",
-            "region: required field is missing", "node_pools: required field is missing"} <= set(errs)
+    assert {
+        "name: required field is missing",
+        "cloud: required field is missing",
+        "region: required field is missing",
+        "node_pools: required field is missing",
+    } <= set(errs)
     assert errors_of([1, 2]) == ["config: expected a mapping, got list"]  # type: ignore[arg-type]
 
 

@@ -13,12 +13,34 @@ from tests.conftest import stack_config
 BASES = [stack_config(f"{c}-dev") for c in ("aws", "gcp", "azure")]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
-    st.text(max_size=12), st.sampled_from(["H100", "TPU-v5e", "A100", "spot", "on_demand", "aws",
-                                           "gcp", "azure", "us-east-1", "2x2", "10.0.0.0/16"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "H100",
+            "TPU-v5e",
+            "A100",
+            "spot",
+            "on_demand",
+            "aws",
+            "gcp",
+            "azure",
+            "us-east-1",
+            "2x2",
+            "10.0.0.0/16",
+        ]
+    ),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)), max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @st.composite
@@ -29,7 +51,9 @@ def mutated_configs(draw):
         node = cfg
         path = []
         while isinstance(node, (dict, list)) and node and draw(st.booleans()):
-            key = draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
+            key = draw(
+                st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
+            )
             path.append((node, key))
             node = node[key]
         if not path:

@@ -35,7 +35,9 @@ def test_json_document_is_shaped_like_pulumi_preview():
     assert all(s["op"] == "create" and s["urn"] == s["newState"]["urn"] for s in steps)
     stack = steps[0]["newState"]
     assert stack["type"] == "pulumi:pulumi:Stack"
-    platform = next(s["newState"] for s in steps if s["newState"]["type"] == "pioneer:index:MlPlatform")
+    platform = next(
+        s["newState"] for s in steps if s["newState"]["type"] == "pioneer:index:MlPlatform"
+    )
     assert platform["parent"] == stack["urn"] and platform["custom"] is False
     urns = {s["urn"] for s in steps}
     for s in steps[1:]:
@@ -48,7 +50,9 @@ def test_json_document_is_shaped_like_pulumi_preview():
 
 def test_outputs_look_like_the_real_cloud():
     doc = json.loads(plan("aws-dev", "--json").stdout)
-    assert re.fullmatch(r"arn:aws:kms:us-east-1:\d{12}:key/[0-9a-f-]{36}", doc["outputs"]["kms_key_arn"])
+    assert re.fullmatch(
+        r"arn:aws:kms:us-east-1:\d{12}:key/[0-9a-f-]{36}", doc["outputs"]["kms_key_arn"]
+    )
     assert re.fullmatch(r"arn:aws:s3:::[a-z0-9.-]+", doc["outputs"]["bucket_arn"])
 
 
@@ -94,7 +98,9 @@ def test_tree_output_has_the_summary_line():
     assert re.search(r"aws-dev: \d+ to create", result.stdout)
 
 
-@pytest.mark.parametrize("cloud,package", [("aws", "aws:"), ("gcp", "gcp:"), ("azure", "azure-native:")])
+@pytest.mark.parametrize(
+    "cloud,package", [("aws", "aws:"), ("gcp", "gcp:"), ("azure", "azure-native:")]
+)
 def test_dispatch_builds_only_the_chosen_clouds_resources(run_spec, base_config, cloud, package):
     run = run_spec(base_config(cloud))
     platform = run.one("pioneer:index:MlPlatform")

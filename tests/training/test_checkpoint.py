@@ -32,10 +32,16 @@ def test_keeps_only_the_newest_k(tmp_path: Path) -> None:
     for step in (10, 20, 30, 40):
         checkpoint.save(tmp_path, step, _state(step), keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "step-00000030.json", "step-00000030.pt", "step-00000040.json", "step-00000040.pt"]
+        "step-00000030.json",
+        "step-00000030.pt",
+        "step-00000040.json",
+        "step-00000040.pt",
+    ]
 
 
-def test_truncated_newest_falls_back_to_previous(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_truncated_newest_falls_back_to_previous(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     for step in (10, 20, 30):
         checkpoint.save(tmp_path, step, _state(step))
     newest = tmp_path / "step-00000030.pt"

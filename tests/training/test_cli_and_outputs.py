@@ -29,8 +29,10 @@ def test_outputs_from_file(tmp_path: Path) -> None:
     assert load_stack_outputs("aws-dev", f, dry_run=False) == {"bucket_name": "b"}
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "no file at"), ("{not json", "is not JSON"), ("[1, 2]", "must hold a JSON object")])
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "no file at"), ("{not json", "is not JSON"), ("[1, 2]", "must hold a JSON object")],
+)
 def test_bad_outputs_file_is_named(tmp_path: Path, content: str | None, message: str) -> None:
     f = tmp_path / "out.json"
     if content is not None:
@@ -61,19 +63,37 @@ def _fake_backend(calls: list[tuple[str, Any, dict]]) -> SimpleNamespace:
     return SimpleNamespace(dry_run=dry_run, submit=submit)
 
 
-def test_dry_run_builds_the_job_from_the_stack_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_builds_the_job_from_the_stack_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[tuple[str, Any, dict]] = []
     monkeypatch.setattr(train_cli, "get_backend", lambda name: _fake_backend(calls))
     f = tmp_path / "out.json"
     f.write_text(json.dumps({"bucket_name": "my-bucket"}))
-    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--dry-run", "--json",
-                              "--outputs", str(f), "--model", "lm", "--max-steps", "40",
-                              "--nodes", "2", "--on-demand"])
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            "--backend",
+            "sagemaker",
+            "--dry-run",
+            "--json",
+            "--outputs",
+            str(f),
+            "--model",
+            "lm",
+            "--max-steps",
+            "40",
+            "--nodes",
+            "2",
+            "--on-demand",
+        ],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["request"]["bucket"] == "my-bucket"
     assert doc["request"]["args"] == ["--model", "lm", "--max-steps", "40"]
-    (kind, job, _), = calls
+    ((kind, job, _),) = calls
     assert kind == "dry_run" and job.nodes == 2 and job.capacity == "on_demand"
     assert job.pool == "train-h100" and job.accelerator == "H100" and job.accelerators_per_node == 8
 
@@ -89,7 +109,9 @@ def test_submit_reports_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert calls[0][0] == "submit" and calls[0][1].capacity == "spot"
 
 
-def test_missing_backend_module_is_reported_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_backend_module_is_reported_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def missing(name: str) -> Any:
         raise ImportError("No module named 'training.backends.vertex'")
 
@@ -101,12 +123,21 @@ def test_missing_backend_module_is_reported_cleanly(tmp_path: Path, monkeypatch:
     assert "backend vertex is not available" in res.output and "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--backend", "slurm"], "is not one of local, sagemaker"),
-    (["--backend", "local", "--model", "resnet"], "--model: 'resnet' is not one of digits, lm"),
-    (["--backend", "sagemaker", "--dry-run", "--pool", "nope"], "--pool: 'nope' is not a node pool"),
-    (["--backend", "sagemaker", "--dry-run", "--stack", "mars-dev"], "unknown stack 'mars-dev'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--backend", "slurm"], "is not one of local, sagemaker"),
+        (["--backend", "local", "--model", "resnet"], "--model: 'resnet' is not one of digits, lm"),
+        (
+            ["--backend", "sagemaker", "--dry-run", "--pool", "nope"],
+            "--pool: 'nope' is not a node pool",
+        ),
+        (
+            ["--backend", "sagemaker", "--dry-run", "--stack", "mars-dev"],
+            "unknown stack 'mars-dev'",
+        ),
+    ],
+)
 def test_bad_options_name_the_field(argv: list[str], message: str) -> None:
     res = runner.invoke(app, ["train", *argv])
     assert res.exit_code == 2
@@ -115,8 +146,9 @@ def test_bad_options_name_the_field(argv: list[str], message: str) -> None:
 
 def test_real_sagemaker_dry_run_offline(no_pulumi: None) -> None:
     """The shipped SageMaker backend, fed the offline plan's outputs, carries our entry args."""
-    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--dry-run", "--json",
-                              "--max-steps", "77"])
+    res = runner.invoke(
+        app, ["train", "--backend", "sagemaker", "--dry-run", "--json", "--max-steps", "77"]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert "77" in json.dumps(doc)

@@ -18,19 +18,33 @@ def test_no_variables_means_one_plain_process() -> None:
 
 
 def test_torchrun_variables_are_read() -> None:
-    env = read_env({"RANK": "3", "LOCAL_RANK": "1", "WORLD_SIZE": "4",
-                    "MASTER_ADDR": "10.0.0.2", "MASTER_PORT": "29500", "SM_HOSTS": "ignored"})
+    env = read_env(
+        {
+            "RANK": "3",
+            "LOCAL_RANK": "1",
+            "WORLD_SIZE": "4",
+            "MASTER_ADDR": "10.0.0.2",
+            "MASTER_PORT": "29500",
+            "SM_HOSTS": "ignored",
+        }
+    )
     assert (env.rank, env.local_rank, env.world_size) == (3, 1, 4)
     assert (env.master_addr, env.master_port) == ("10.0.0.2", 29500)
     assert env.distributed and not env.is_main and not env.is_local_main
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"WORLD_SIZE": "two"}, "WORLD_SIZE='two' is not an integer"),
-    ({"WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"}, "RANK=2 must be < WORLD_SIZE=2"),
-    ({"WORLD_SIZE": "2", "RANK": "0"}, "needs MASTER_ADDR and MASTER_PORT"),
-    ({"RANK": "-1"}, "RANK=-1 must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"WORLD_SIZE": "two"}, "WORLD_SIZE='two' is not an integer"),
+        (
+            {"WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"},
+            "RANK=2 must be < WORLD_SIZE=2",
+        ),
+        ({"WORLD_SIZE": "2", "RANK": "0"}, "needs MASTER_ADDR and MASTER_PORT"),
+        ({"RANK": "-1"}, "RANK=-1 must be >= 0"),
+    ],
+)
 def test_bad_environment_is_named(environ: dict[str, str], message: str) -> None:
     with pytest.raises(DistEnvError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_env(environ)
@@ -40,7 +54,10 @@ def test_default_directories_per_backend(tmp_path: Path) -> None:
     sm = {"SM_CURRENT_HOST": "algo-1", "SM_MODEL_DIR": "/opt/ml/model"}
     assert dirs.default_output_dir("digits", sm) == Path("/opt/ml/model")
     assert dirs.default_ckpt_dir(Path("/opt/ml/model"), sm) == Path("/opt/ml/checkpoints")
-    vx = {"AIP_CHECKPOINT_DIR": "gs://bkt/jobs/1/checkpoints", "AIP_MODEL_DIR": "gs://bkt/jobs/1/model"}
+    vx = {
+        "AIP_CHECKPOINT_DIR": "gs://bkt/jobs/1/checkpoints",
+        "AIP_MODEL_DIR": "gs://bkt/jobs/1/model",
+    }
     assert dirs.default_output_dir("lm", vx) == Path("/gcs/bkt/jobs/1/model")
     assert dirs.default_ckpt_dir(Path("/x"), vx) == Path("/gcs/bkt/jobs/1/checkpoints")
     assert dirs.default_output_dir("lm", {}) == Path("runs/lm")

@@ -22,8 +22,19 @@ pytestmark = pytest.mark.slow
 
 # Small and quick: 60 steps, a checkpoint every 10; no MLflow/energy in the resume runs
 # (tracking is checked once, on the default run).
-RESUME_ARGS = ["--model", "digits", "--max-steps", "60", "--ckpt-every", "10", "--log-every", "5",
-               "--tracking", "none", "--no-energy"]
+RESUME_ARGS = [
+    "--model",
+    "digits",
+    "--max-steps",
+    "60",
+    "--ckpt-every",
+    "10",
+    "--log-every",
+    "5",
+    "--tracking",
+    "none",
+    "--no-energy",
+]
 INTERRUPT_AT = 25
 
 
@@ -31,8 +42,21 @@ INTERRUPT_AT = 25
 def digits_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The README's command: `pioneer train --backend local --nproc 2 --model digits --json`."""
     out = tmp_path_factory.mktemp("digits")
-    res = CliRunner().invoke(app, ["train", "--backend", "local", "--nproc", "2", "--model",
-                                   "digits", "--json", "--output-dir", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--backend",
+            "local",
+            "--nproc",
+            "2",
+            "--model",
+            "digits",
+            "--json",
+            "--output-dir",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     return json.loads(res.stdout)
 
@@ -68,7 +92,10 @@ def test_mlflow_run_has_metrics_and_registered_model(digits_run: dict[str, Any])
     assert len(losses) == 30 and losses[-1].step == 300 and losses[-1].value < losses[0].value
     versions = client.search_model_versions("name='pioneer-digits'")
     assert [v.run_id for v in versions] == [run.info.run_id]
-    assert digits_run["registered_model"] == {"name": "pioneer-digits", "version": versions[0].version}
+    assert digits_run["registered_model"] == {
+        "name": "pioneer-digits",
+        "version": versions[0].version,
+    }
     assert Path(out / "mlartifacts").is_dir()  # artifacts stay local
 
 
@@ -89,7 +116,9 @@ def _interrupt(out: Path, how: str, extra: list[str]) -> tuple[LocalRun, int]:
     return run, seen
 
 
-def test_sigterm_checkpoints_and_resume_is_bit_exact(reference: dict[str, Any], tmp_path: Path) -> None:
+def test_sigterm_checkpoints_and_resume_is_bit_exact(
+    reference: dict[str, Any], tmp_path: Path
+) -> None:
     # Tracked and measured: the resumed job continues the same MLflow run and energy total.
     tracked = ["--tracking", "mlflow", "--energy"]
     run, seen = _interrupt(tmp_path, "term", tracked)
@@ -116,11 +145,13 @@ def test_sigterm_checkpoints_and_resume_is_bit_exact(reference: dict[str, Any], 
     assert stopped["energy_kwh_total"] == stopped["energy_kwh"] > 0
     assert resumed["energy_kwh"] > 0
     assert resumed["energy_kwh_total"] == pytest.approx(
-        stopped["energy_kwh_total"] + resumed["energy_kwh"], rel=0.02)
+        stopped["energy_kwh_total"] + resumed["energy_kwh"], rel=0.02
+    )
 
 
 def test_sigkill_resumes_from_last_periodic_checkpoint_bit_exact(
-        reference: dict[str, Any], tmp_path: Path) -> None:
+    reference: dict[str, Any], tmp_path: Path
+) -> None:
     run, seen = _interrupt(tmp_path, "kill", [])
     with pytest.raises(LocalRunError, match="training failed"):
         run.wait()  # no summary: nobody had a chance to write one
@@ -138,13 +169,21 @@ def _free_port() -> int:
 
 
 def _ranks(out: Path) -> list[dict[str, Any]]:
-    return sorted((json.loads(p.read_text()) for p in (out / "ranks").glob("rank-*.json")),
-                  key=lambda r: r["rank"])
+    return sorted(
+        (json.loads(p.read_text()) for p in (out / "ranks").glob("rank-*.json")),
+        key=lambda r: r["rank"],
+    )
 
 
 def _run_shell(script: str, env: dict[str, str], cwd: Path) -> None:
-    proc = subprocess.run(["bash", "-c", script], env={**os.environ, **env}, cwd=cwd,
-                          capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
@@ -154,13 +193,21 @@ TINY = "--max-steps 2 --tracking none --no-energy --log-every 1"
 def test_vertex_node_level_env_through_torchrun(tmp_path: Path) -> None:
     """Vertex sets RANK/WORLD_SIZE per node (here: node 0 of 1); torchrun in the container
     command turns them into per-process values before the entry point reads them."""
-    env = {"RANK": "0", "WORLD_SIZE": "1", "MASTER_ADDR": "127.0.0.1",
-           "MASTER_PORT": str(_free_port()), "CLUSTER_SPEC": '{"task": {"type": "workerpool0"}}',
-           "AIP_MODEL_DIR": "gs://bucket/model", "OMP_NUM_THREADS": "1"}
-    script = (f'{sys.executable} -m torch.distributed.run --nnodes="$WORLD_SIZE" '
-              f'--node-rank="$RANK" --nproc-per-node=2 --master-addr="$MASTER_ADDR" '
-              f'--master-port="$MASTER_PORT" {ENTRY_POINT} {TINY} '
-              f'--output-dir {tmp_path} --ckpt-dir {tmp_path}/ckpt')
+    env = {
+        "RANK": "0",
+        "WORLD_SIZE": "1",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(_free_port()),
+        "CLUSTER_SPEC": '{"task": {"type": "workerpool0"}}',
+        "AIP_MODEL_DIR": "gs://bucket/model",
+        "OMP_NUM_THREADS": "1",
+    }
+    script = (
+        f'{sys.executable} -m torch.distributed.run --nnodes="$WORLD_SIZE" '
+        f'--node-rank="$RANK" --nproc-per-node=2 --master-addr="$MASTER_ADDR" '
+        f'--master-port="$MASTER_PORT" {ENTRY_POINT} {TINY} '
+        f"--output-dir {tmp_path} --ckpt-dir {tmp_path}/ckpt"
+    )
     _run_shell(script, env, tmp_path)
     ranks = _ranks(tmp_path)
     assert [(r["rank"], r["local_rank"], r["world_size"]) for r in ranks] == [(0, 0, 2), (1, 1, 2)]
@@ -171,11 +218,18 @@ def test_sagemaker_env_defaults_and_ranks(tmp_path: Path) -> None:
     """SageMaker's torchrun driver on host algo-1: per-process ranks, and outputs land in
     SM_MODEL_DIR without any --output-dir."""
     model_dir = tmp_path / "opt-ml-model"
-    env = {"SM_HOSTS": '["algo-1"]', "SM_CURRENT_HOST": "algo-1", "SM_NUM_GPUS": "0",
-           "SM_MODEL_DIR": str(model_dir), "OMP_NUM_THREADS": "1"}
-    script = (f"{sys.executable} -m torch.distributed.run --nnodes=1 --node-rank=0 "
-              f"--nproc-per-node=2 --master-addr=127.0.0.1 --master-port={_free_port()} "
-              f"{ENTRY_POINT} {TINY} --ckpt-dir {tmp_path}/ckpt")
+    env = {
+        "SM_HOSTS": '["algo-1"]',
+        "SM_CURRENT_HOST": "algo-1",
+        "SM_NUM_GPUS": "0",
+        "SM_MODEL_DIR": str(model_dir),
+        "OMP_NUM_THREADS": "1",
+    }
+    script = (
+        f"{sys.executable} -m torch.distributed.run --nnodes=1 --node-rank=0 "
+        f"--nproc-per-node=2 --master-addr=127.0.0.1 --master-port={_free_port()} "
+        f"{ENTRY_POINT} {TINY} --ckpt-dir {tmp_path}/ckpt"
+    )
     _run_shell(script, env, tmp_path)
     ranks = _ranks(model_dir)
     assert [(r["rank"], r["local_rank"], r["world_size"]) for r in ranks] == [(0, 0, 2), (1, 1, 2)]
@@ -184,8 +238,21 @@ def test_sagemaker_env_defaults_and_ranks(tmp_path: Path) -> None:
 
 
 def test_failed_run_reports_the_workers_error(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["train", "--backend", "local", "--nproc", "1", "--output-dir",
-                                   str(tmp_path), "--", "--batch-size", "5000"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--backend",
+            "local",
+            "--nproc",
+            "1",
+            "--output-dir",
+            str(tmp_path),
+            "--",
+            "--batch-size",
+            "5000",
+        ],
+    )
     assert res.exit_code == 1
     text = " ".join(res.output.split())
     assert "--batch-size 5000 is larger than this rank's 1437 training samples" in text

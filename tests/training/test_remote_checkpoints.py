@@ -20,21 +20,45 @@ from training import checkpoint, distributed, train
 from training.backends.local import LocalRun
 from training.remote_checkpoints import RemoteCheckpoints, parse_uri
 
-ARGS = ["--model", "digits", "--max-steps", "40", "--ckpt-every", "10", "--tracking", "none",
-        "--no-energy", "--threads", "1"]
+ARGS = [
+    "--model",
+    "digits",
+    "--max-steps",
+    "40",
+    "--ckpt-every",
+    "10",
+    "--tracking",
+    "none",
+    "--no-energy",
+    "--threads",
+    "1",
+]
 BUCKET = "pioneer-ckpt-test"
 PREFIX = "checkpoints/digits/"
 URI = f"s3://{BUCKET}/{PREFIX}"
-FAKE_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent",
-            "AWS_EC2_METADATA_DISABLED": "true"}
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 def _plain_env(mp: pytest.MonkeyPatch) -> None:
     """One process, fake credentials, no endpoint override left over from elsewhere."""
-    for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "AWS_PROFILE",
-                "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+    for var in (
+        "RANK",
+        "LOCAL_RANK",
+        "WORLD_SIZE",
+        "MASTER_ADDR",
+        "MASTER_PORT",
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+    ):
         mp.delenv(var, raising=False)
     for key, value in FAKE_AWS.items():
         mp.setenv(key, value)
@@ -70,7 +94,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def _remote_names(client: Any) -> list[str]:
     objs = client.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX).get("Contents", [])
-    return sorted(o["Key"][len(PREFIX):] for o in objs)
+    return sorted(o["Key"][len(PREFIX) :] for o in objs)
 
 
 def _names(*steps: int) -> list[str]:
@@ -82,10 +106,12 @@ def _train(out: Path, *extra: str) -> dict[str, Any]:
     return json.loads((out / "summary.json").read_text())
 
 
-@pytest.mark.parametrize("uri", ["gs://bucket/ckpt", "/mnt/checkpoints", "s3://", "s3:/b/x",
-                                 "S3://Bucket/x"])
+@pytest.mark.parametrize(
+    "uri", ["gs://bucket/ckpt", "/mnt/checkpoints", "s3://", "s3:/b/x", "S3://Bucket/x"]
+)
 def test_bad_uri_is_rejected_naming_the_allowed_form(
-        uri: str, capsys: pytest.CaptureFixture[str]) -> None:
+    uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit):
         train.parse_args(["--ckpt-sync", uri])
     err = capsys.readouterr().err
@@ -99,7 +125,8 @@ def test_uri_parsing() -> None:
 
 
 def test_run_uploads_checkpoints_and_keeps_only_the_newest_k(
-        s3: Any, tmp_path: Path, reference: dict[str, Any]) -> None:
+    s3: Any, tmp_path: Path, reference: dict[str, Any]
+) -> None:
     s = _train(tmp_path, "--ckpt-sync", URI)
     assert s["status"] == "completed" and s["weights_sha256"] == reference["weights_sha256"]
     assert _remote_names(s3) == _names(20, 30, 40)  # step 10 fell out of keep=3
@@ -109,27 +136,41 @@ def test_run_uploads_checkpoints_and_keeps_only_the_newest_k(
 
 
 def test_push_uploads_data_then_manifest_and_prunes_manifest_first(
-        s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[str] = []
     real_upload, real_delete = s3.upload_file, s3.delete_object
-    monkeypatch.setattr(s3, "upload_file", lambda f, b, k: (calls.append(f"put {k[len(PREFIX):]}"),
-                                                             real_upload(f, b, k))[1])
-    monkeypatch.setattr(s3, "delete_object", lambda **kw: (
-        calls.append(f"del {kw['Key'][len(PREFIX):]}"), real_delete(**kw))[1])
+    monkeypatch.setattr(
+        s3,
+        "upload_file",
+        lambda f, b, k: (calls.append(f"put {k[len(PREFIX) :]}"), real_upload(f, b, k))[1],
+    )
+    monkeypatch.setattr(
+        s3,
+        "delete_object",
+        lambda **kw: (calls.append(f"del {kw['Key'][len(PREFIX) :]}"), real_delete(**kw))[1],
+    )
     s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}step-00000005.pt", Body=b"orphan of a cut upload")
     remote = RemoteCheckpoints(URI, tmp_path, keep=2, client=s3)
     for step in (10, 20, 30):
         remote.push(checkpoint.save(tmp_path, step, {"w": torch.full((4,), float(step))}, keep=2))
-    assert calls == ["put step-00000010.pt", "put step-00000010.json", "del step-00000005.pt",
-                     "put step-00000020.pt", "put step-00000020.json",
-                     "put step-00000030.pt", "put step-00000030.json",
-                     "del step-00000010.json", "del step-00000010.pt"]
+    assert calls == [
+        "put step-00000010.pt",
+        "put step-00000010.json",
+        "del step-00000005.pt",
+        "put step-00000020.pt",
+        "put step-00000020.json",
+        "put step-00000030.pt",
+        "put step-00000030.json",
+        "del step-00000010.json",
+        "del step-00000010.pt",
+    ]
     assert _remote_names(s3) == _names(20, 30)
 
 
 def test_interrupted_run_resumes_from_s3_in_a_fresh_directory_bit_exact(
-        s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        reference: dict[str, Any]) -> None:
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: dict[str, Any]
+) -> None:
     # The SIGTERM path, deterministically: the stop flag "arrives" after step 25.
     calls = {"n": 0}
 
@@ -153,7 +194,8 @@ def test_interrupted_run_resumes_from_s3_in_a_fresh_directory_bit_exact(
 
 
 def test_pull_skips_a_damaged_remote_copy_and_never_replaces_newer_local(
-        s3: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    s3: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     src = tmp_path / "src"
     remote = RemoteCheckpoints(URI, src, keep=3, client=s3)
     for step in (10, 20):
@@ -180,7 +222,8 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_sigterm_under_torchrun_uploads_before_exit_and_a_new_pod_resumes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two processes, a real SIGTERM, moto in server mode on 127.0.0.1 (crosses processes)."""
     from moto.server import ThreadedMotoServer
 
@@ -189,10 +232,14 @@ def test_sigterm_under_torchrun_uploads_before_exit_and_a_new_pod_resumes(
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        endpoint = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                    "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}", **FAKE_AWS}
-        client = boto3.client("s3", endpoint_url=endpoint["AWS_ENDPOINT_URL_S3"],
-                              region_name="us-east-1")
+        endpoint = {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{port}",
+            **FAKE_AWS,
+        }
+        client = boto3.client(
+            "s3", endpoint_url=endpoint["AWS_ENDPOINT_URL_S3"], region_name="us-east-1"
+        )
         client.create_bucket(Bucket=BUCKET)
         args = [*ARGS, "--ckpt-sync", URI]
         run = LocalRun(2, [*args, "--step-sleep", "0.05"], tmp_path / "pod-1", env=endpoint).start()

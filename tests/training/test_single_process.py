@@ -21,22 +21,51 @@ def keep_sigterm_handler():
 
 
 def test_lm_learns_the_markov_chain_and_reports_throughput(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None
+) -> None:
     for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(var, raising=False)
-    rc = train.main(["--model", "lm", "--max-steps", "40", "--batch-size", "8", "--seq-len", "32",
-                     "--d-model", "64", "--n-layers", "1", "--vocab-size", "64",
-                     "--lm-samples", "512", "--tracking", "none", "--no-energy",
-                     "--output-dir", str(tmp_path), "--threads", "1"])
+    rc = train.main(
+        [
+            "--model",
+            "lm",
+            "--max-steps",
+            "40",
+            "--batch-size",
+            "8",
+            "--seq-len",
+            "32",
+            "--d-model",
+            "64",
+            "--n-layers",
+            "1",
+            "--vocab-size",
+            "64",
+            "--lm-samples",
+            "512",
+            "--tracking",
+            "none",
+            "--no-energy",
+            "--output-dir",
+            str(tmp_path),
+            "--threads",
+            "1",
+        ]
+    )
     assert rc == 0
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["world_size"] == 1 and s["final_step"] == 40 and s["test_accuracy"] is None
     # Uniform guessing costs ln(64) = 4.16 nats; the chain has 4 successors per token (1.39).
     assert s["final_loss"] < math.log(64) - 1.0
     assert s["tokens_per_second"] == pytest.approx(s["samples_per_second"] * 32)
-    assert s["parameters"] == TinyLM(LMConfig(vocab_size=64, seq_len=32, d_model=64,
-                                              n_layers=1)).num_params()
-    assert sorted(p.name for p in (tmp_path / "checkpoints").glob("*.json"))[-1] == "step-00000040.json"
+    assert (
+        s["parameters"]
+        == TinyLM(LMConfig(vocab_size=64, seq_len=32, d_model=64, n_layers=1)).num_params()
+    )
+    assert (
+        sorted(p.name for p in (tmp_path / "checkpoints").glob("*.json"))[-1]
+        == "step-00000040.json"
+    )
 
 
 def test_bad_arguments_are_rejected_with_the_flag_name(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,14 +80,21 @@ def test_bad_arguments_are_rejected_with_the_flag_name(capsys: pytest.CaptureFix
 
 
 def test_an_unreachable_tracking_store_does_not_stop_training(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None,
-        capfd: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    keep_sigterm_handler: None,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     """Azure ML sets MLFLOW_TRACKING_URI=azureml://…; without its plugin, training goes on."""
     for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "azureml://eastus.api.azureml.ms/mlflow/v1.0/x")
-    assert train.main(["--max-steps", "5", "--no-energy", "--output-dir", str(tmp_path),
-                       "--threads", "1"]) == 0
+    assert (
+        train.main(
+            ["--max-steps", "5", "--no-energy", "--output-dir", str(tmp_path), "--threads", "1"]
+        )
+        == 0
+    )
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["status"] == "completed" and s["final_step"] == 5
     assert s["mlflow_run_id"] is None and s["registered_model"] is None

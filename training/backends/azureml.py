@@ -30,8 +30,14 @@ from training.backends.common import BackendError
 from training.job import TrainingJob
 
 BACKEND = "azureml"
-REQUIRED_OUTPUTS = ("subscription_id", "resource_group", "workspace_name", "location",
-                    "storage_account", "storage_container")
+REQUIRED_OUTPUTS = (
+    "subscription_id",
+    "resource_group",
+    "workspace_name",
+    "location",
+    "storage_account",
+    "storage_container",
+)
 SERVERLESS = "serverless"
 # Azure ML curated PyTorch environment (ACPT: PyTorch, CUDA, NCCL, DeepSpeed).
 ENVIRONMENT = "azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest"
@@ -53,8 +59,10 @@ def _carries(vm_size: str, location: str, job: TrainingJob) -> bool:
         offer = get_catalog().offer("azure", location, vm_size)
     except CatalogError:
         return False
-    return (offer.accelerator == job.accelerator
-            and offer.accelerator_count == job.accelerators_per_node)
+    return (
+        offer.accelerator == job.accelerator
+        and offer.accelerator_count == job.accelerators_per_node
+    )
 
 
 def compute_target(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -63,21 +71,31 @@ def compute_target(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, An
         return None
     clusters: list[dict[str, Any]] = list(outputs.get("compute_clusters") or [])
     want = "LowPriority" if job.spot else "Dedicated"
-    described = ", ".join(f"{c['name']} (pool {c['pool']}, {c['priority']}, {c['vm_size']})"
-                          for c in clusters) or "none"
+    described = (
+        ", ".join(
+            f"{c['name']} (pool {c['pool']}, {c['priority']}, {c['vm_size']})" for c in clusters
+        )
+        or "none"
+    )
     if job.pool:
         found = [c for c in clusters if c["pool"] == job.pool]
         if not found:
-            raise BackendError(f"pool: no compute cluster for pool {job.pool!r}; the stack has: "
-                               f"{described}; or use pool={SERVERLESS!r}")
+            raise BackendError(
+                f"pool: no compute cluster for pool {job.pool!r}; the stack has: "
+                f"{described}; or use pool={SERVERLESS!r}"
+            )
         cluster = found[0]
         if cluster["priority"] != want:
-            raise BackendError(f"pool: cluster {cluster['name']} is {cluster['priority']} but "
-                               f"the job's capacity {job.capacity} needs {want}; use a "
-                               f"{want} pool's cluster or pool={SERVERLESS!r}")
+            raise BackendError(
+                f"pool: cluster {cluster['name']} is {cluster['priority']} but "
+                f"the job's capacity {job.capacity} needs {want}; use a "
+                f"{want} pool's cluster or pool={SERVERLESS!r}"
+            )
         if not _carries(cluster["vm_size"], outputs["location"], job):
-            raise BackendError(f"pool: cluster {cluster['name']} ({cluster['vm_size']}) does not "
-                               f"carry {job.accelerators_per_node}x{job.accelerator}")
+            raise BackendError(
+                f"pool: cluster {cluster['name']} ({cluster['vm_size']}) does not "
+                f"carry {job.accelerators_per_node}x{job.accelerator}"
+            )
         return cluster
     for cluster in clusters:
         if cluster["priority"] == want and _carries(cluster["vm_size"], outputs["location"], job):
@@ -91,14 +109,26 @@ def compute_target(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, An
 
 def command_line(job: TrainingJob) -> str:
     """What each process runs; Azure ML substitutes the output bindings before it starts."""
-    args = [*job.args, "--ckpt-dir", "${{outputs.checkpoints}}",
-            "--output-dir", "${{outputs.model}}"]
-    run = " ".join(["python", shlex.quote(job.entry_point),
-                    *(a if a.startswith("${{") else shlex.quote(a) for a in args)])
+    args = [
+        *job.args,
+        "--ckpt-dir",
+        "${{outputs.checkpoints}}",
+        "--output-dir",
+        "${{outputs.model}}",
+    ]
+    run = " ".join(
+        [
+            "python",
+            shlex.quote(job.entry_point),
+            *(a if a.startswith("${{") else shlex.quote(a) for a in args),
+        ]
+    )
     if job.requirements and (Path(job.source_dir) / job.requirements).is_file():
         # Every process on a node runs the command; the lock makes them install once.
-        return (f"flock /tmp/pioneer-pip.lock pip install --quiet -r "
-                f"{shlex.quote(job.requirements)} && {run}")
+        return (
+            f"flock /tmp/pioneer-pip.lock pip install --quiet -r "
+            f"{shlex.quote(job.requirements)} && {run}"
+        )
     return run
 
 
@@ -117,10 +147,14 @@ def build_job(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any:
     if outputs.get("compute_identity_client_id"):
         # Data access (the identity-based datastore) as the platform's compute identity.
         extra["identity"] = ManagedIdentityConfiguration(
-            client_id=outputs["compute_identity_client_id"])
+            client_id=outputs["compute_identity_client_id"]
+        )
     return command(
-        name=run, display_name=run, experiment_name=EXPERIMENT,
-        code=job.source_dir, command=command_line(job),
+        name=run,
+        display_name=run,
+        experiment_name=EXPERIMENT,
+        code=job.source_dir,
+        command=command_line(job),
         environment=job.image or ENVIRONMENT,
         environment_variables=dict(job.environment),
         distribution=PyTorchDistribution(process_count_per_instance=common.processes_per_node(job)),
@@ -128,13 +162,19 @@ def build_job(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any:
         timeout=int(job.max_run_hours * 3600),
         outputs={
             "checkpoints": Output(
-                type="uri_folder", mode="rw_mount",
+                type="uri_folder",
+                mode="rw_mount",
                 path=datastore_uri(outputs, f"checkpoints/{job.name}")
-                if not job.checkpoint_uri else job.checkpoint_uri),
+                if not job.checkpoint_uri
+                else job.checkpoint_uri,
+            ),
             "model": Output(
-                type="uri_folder", mode="rw_mount",
+                type="uri_folder",
+                mode="rw_mount",
                 path=datastore_uri(outputs, f"outputs/{job.name}/model")
-                if not job.output_uri else job.output_uri),
+                if not job.output_uri
+                else job.output_uri,
+            ),
         },
         tags={"pioneer-job": job.name, "capacity": job.capacity},
         **extra,
@@ -159,19 +199,36 @@ def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     run = common.run_name(job)
     body = rest_request(build_job(job, outputs, run))
     cluster = compute_target(job, outputs)
-    vm_size = (cluster["vm_size"] if cluster is not None
-               else common.instance_type("azure", outputs["location"], job))
-    workspace = (f"/subscriptions/{outputs['subscription_id']}/resourceGroups/"
-                 f"{outputs['resource_group']}/providers/Microsoft.MachineLearningServices/"
-                 f"workspaces/{outputs['workspace_name']}")
-    code = common.upload(job.source_dir, f"{workspace}/codes (a code asset; becomes codeId)",
-                         entry_point=job.entry_point)
+    vm_size = (
+        cluster["vm_size"]
+        if cluster is not None
+        else common.instance_type("azure", outputs["location"], job)
+    )
+    workspace = (
+        f"/subscriptions/{outputs['subscription_id']}/resourceGroups/"
+        f"{outputs['resource_group']}/providers/Microsoft.MachineLearningServices/"
+        f"workspaces/{outputs['workspace_name']}"
+    )
+    code = common.upload(
+        job.source_dir,
+        f"{workspace}/codes (a code asset; becomes codeId)",
+        entry_point=job.entry_point,
+    )
     return common.envelope(
-        BACKEND, "azure.ai.ml MLClient.jobs.create_or_update", body, [code],
-        common.price_estimate("azure", outputs["location"], vm_size, job), workspace=workspace, job_name=run,
-        datastore={"name": datastore_name(outputs), "type": "AzureBlob",
-                   "account_name": outputs["storage_account"],
-                   "container_name": outputs["storage_container"], "credentials": "identity"},
+        BACKEND,
+        "azure.ai.ml MLClient.jobs.create_or_update",
+        body,
+        [code],
+        common.price_estimate("azure", outputs["location"], vm_size, job),
+        workspace=workspace,
+        job_name=run,
+        datastore={
+            "name": datastore_name(outputs),
+            "type": "AzureBlob",
+            "account_name": outputs["storage_account"],
+            "container_name": outputs["storage_container"],
+            "credentials": "identity",
+        },
     )
 
 
@@ -190,8 +247,10 @@ def credential() -> Any:
         cred.get_token("https://management.azure.com/.default")
     except ClientAuthenticationError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise BackendError(f"{BACKEND}: no usable Azure credentials; run `az login` or set "
-                           f"AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET ({first})") from None
+        raise BackendError(
+            f"{BACKEND}: no usable Azure credentials; run `az login` or set "
+            f"AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET ({first})"
+        ) from None
     return cred
 
 
@@ -230,11 +289,16 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> AzureMLJob:
 
     run = common.run_name(job)
     built = build_job(job, outputs, run)  # validates before anything is sent
-    client = MLClient(cred, outputs["subscription_id"], outputs["resource_group"],
-                      outputs["workspace_name"])
-    client.datastores.create_or_update(AzureBlobDatastore(
-        name=datastore_name(outputs), account_name=outputs["storage_account"],
-        container_name=outputs["storage_container"],
-        description="pioneer platform storage (identity-based access)"))
+    client = MLClient(
+        cred, outputs["subscription_id"], outputs["resource_group"], outputs["workspace_name"]
+    )
+    client.datastores.create_or_update(
+        AzureBlobDatastore(
+            name=datastore_name(outputs),
+            account_name=outputs["storage_account"],
+            container_name=outputs["storage_container"],
+            description="pioneer platform storage (identity-based access)",
+        )
+    )
     created = client.jobs.create_or_update(built, experiment_name=EXPERIMENT)
     return AzureMLJob(name=created.name, client=client)

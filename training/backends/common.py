@@ -27,9 +27,24 @@ from training.job import TrainingJob
 
 # Files and folders never shipped with the training code (caches, VCS, local state).
 SOURCE_IGNORE = (
-    ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache",
-    ".hypothesis", "*.pyc", ".DS_Store", ".ipynb_checkpoints", "mlruns", "runs", "*.db",
-    ".pioneer", "*.egg-info", "node_modules", "build", "dist",
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".hypothesis",
+    "*.pyc",
+    ".DS_Store",
+    ".ipynb_checkpoints",
+    "mlruns",
+    "runs",
+    "*.db",
+    ".pioneer",
+    "*.egg-info",
+    "node_modules",
+    "build",
+    "dist",
 )
 MASTER_PORT = 29500
 
@@ -57,9 +72,7 @@ def validate_job(job: TrainingJob, backend: str) -> None:
                 f"accelerator: {job.accelerator!r} is not one of {', '.join(ACCELERATORS)}"
             )
         if job.accelerators_per_node < 1:
-            errors.append(
-                f"accelerators_per_node: {job.accelerators_per_node} must be at least 1"
-            )
+            errors.append(f"accelerators_per_node: {job.accelerators_per_node} must be at least 1")
     if job.capacity not in ("spot", "on_demand"):
         errors.append(f"capacity: {job.capacity!r} is not one of spot, on_demand")
     if job.max_run_hours <= 0:
@@ -140,8 +153,9 @@ def args_to_hyperparameters(args: Iterable[str], backend: str) -> dict[str, str]
     while i < len(items):
         arg = items[i]
         if not arg.startswith("--"):
-            raise BackendError(f"args: {backend} passes arguments as --key value pairs; "
-                               f"{arg!r} is not a --key")
+            raise BackendError(
+                f"args: {backend} passes arguments as --key value pairs; {arg!r} is not a --key"
+            )
         if "=" in arg:
             key, value = arg[2:].split("=", 1)
             i += 1
@@ -149,8 +163,9 @@ def args_to_hyperparameters(args: Iterable[str], backend: str) -> dict[str, str]
             key, value = arg[2:], items[i + 1]
             i += 2
         else:
-            raise BackendError(f"args: {backend} passes arguments as --key value pairs; "
-                               f"{arg!r} has no value")
+            raise BackendError(
+                f"args: {backend} passes arguments as --key value pairs; {arg!r} has no value"
+            )
         params[key] = value
     return params
 
@@ -218,15 +233,31 @@ def source_tarball(source_dir: str) -> Path:
 
 def upload(source_dir: str, destination: str, **extra: Any) -> dict[str, Any]:
     """How a dry run describes an upload `submit` would make (nothing is sent)."""
-    return {"from": str(Path(source_dir).resolve()), "to": destination,
-            "files": len(source_files(source_dir)), **extra}
+    return {
+        "from": str(Path(source_dir).resolve()),
+        "to": destination,
+        "files": len(source_files(source_dir)),
+        **extra,
+    }
 
 
-def envelope(backend: str, api: str, request: dict[str, Any], uploads: list[dict[str, Any]],
-             price: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def envelope(
+    backend: str,
+    api: str,
+    request: dict[str, Any],
+    uploads: list[dict[str, Any]],
+    price: dict[str, Any],
+    **extra: Any,
+) -> dict[str, Any]:
     """Every dry run's shape: the API call, its exact request, what goes up first, the price."""
-    return {"backend": backend, "api": api, **extra, "request": request, "uploads": uploads,
-            "price": price}
+    return {
+        "backend": backend,
+        "api": api,
+        **extra,
+        "request": request,
+        "uploads": uploads,
+        "price": price,
+    }
 
 
 def price_estimate(cloud: str, region: str, vm_type: str, job: TrainingJob) -> dict[str, Any]:
@@ -246,8 +277,11 @@ def price_estimate(cloud: str, region: str, vm_type: str, job: TrainingJob) -> d
         return {"unavailable": f"the catalog has no {job.capacity} price for {vm_type}"}
     per_hour = vm_price * premium.ratio * job.nodes
     return {
-        "instance_type": vm_type, "capacity": job.capacity, "nodes": job.nodes,
-        "vm_usd_per_hour": vm_price, "managed_premium": premium.ratio,
+        "instance_type": vm_type,
+        "capacity": job.capacity,
+        "nodes": job.nodes,
+        "vm_usd_per_hour": vm_price,
+        "managed_premium": premium.ratio,
         "usd_per_hour": round(per_hour, 2),
         "max_usd": round(per_hour * job.max_run_hours, 2),
         "source": f"{offer.source} ({offer.date}); premium: {premium.source} ({premium.date})",

@@ -40,15 +40,29 @@ JOBSET_API = ("jobset.x-k8s.io", "v1alpha2", "jobsets")
 # covers the longest, so a SIGTERM checkpoint completes whenever the notice allows.
 GRACE_SECONDS = 150
 MAX_RESTARTS = 20
-GKE_TPU_ACCELERATOR = {"TPU-v5e": "tpu-v5-lite-podslice", "TPU-v5p": "tpu-v5p-slice",
-                       "TPU-v4": "tpu-v4-podslice", "TPU-v6e": "tpu-v6e-slice"}
+GKE_TPU_ACCELERATOR = {
+    "TPU-v5e": "tpu-v5-lite-podslice",
+    "TPU-v5p": "tpu-v5p-slice",
+    "TPU-v4": "tpu-v4-podslice",
+    "TPU-v6e": "tpu-v6e-slice",
+}
 _REQUIRED = {
     "aws": ("cloud", "region", "bucket_name", "node_pools", "kubeconfig"),
     "gcp": ("cloud", "region", "bucket_name", "node_pools", "kubeconfig"),
-    "azure": ("cloud", "storage_account", "storage_container", "resource_group", "node_pools",
-              "kubeconfig"),
+    "azure": (
+        "cloud",
+        "storage_account",
+        "storage_container",
+        "resource_group",
+        "node_pools",
+        "kubeconfig",
+    ),
 }
-_REGISTRY = {"aws": "ecr_repository_url", "gcp": "artifact_registry_url", "azure": "acr_login_server"}
+_REGISTRY = {
+    "aws": "ecr_repository_url",
+    "gcp": "artifact_registry_url",
+    "azure": "acr_login_server",
+}
 
 
 def _pool_name(pool: Mapping[str, Any]) -> str:
@@ -62,8 +76,10 @@ def _pool(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     if job.pool:
         chosen = next((p for p in pools if _pool_name(p) == job.pool), None)
         if chosen is None:
-            raise BackendError(f"kubernetes: pool {job.pool!r} is not in the stack; pools: "
-                               f"{', '.join(_pool_name(p) for p in pools) or 'none'}")
+            raise BackendError(
+                f"kubernetes: pool {job.pool!r} is not in the stack; pools: "
+                f"{', '.join(_pool_name(p) for p in pools) or 'none'}"
+            )
         return chosen
     spot = [p for p in accelerated if p.get("capacity") == "spot"]
     if not (spot or accelerated):
@@ -76,7 +92,9 @@ def _image(job: TrainingJob, outputs: Mapping[str, Any], cloud: str) -> str:
         return job.image
     registry = outputs.get(_REGISTRY[cloud])
     if not registry:
-        raise BackendError(f"kubernetes: give --image (the stack outputs have no {_REGISTRY[cloud]})")
+        raise BackendError(
+            f"kubernetes: give --image (the stack outputs have no {_REGISTRY[cloud]})"
+        )
     suffix = "" if cloud == "aws" else "/pioneer-train"  # the ECR output is already a repository
     return f"{registry}{suffix}:latest"
 
@@ -99,17 +117,30 @@ def _placement(cloud: str, pool: Mapping[str, Any]) -> tuple[dict[str, str], lis
             selector["eks.amazonaws.com/capacityType"] = "SPOT"
         elif cloud == "gcp":
             selector["cloud.google.com/gke-spot"] = "true"
-            tolerations.append({"key": "cloud.google.com/gke-spot", "operator": "Equal",
-                                "value": "true", "effect": "NoSchedule"})
+            tolerations.append(
+                {
+                    "key": "cloud.google.com/gke-spot",
+                    "operator": "Equal",
+                    "value": "true",
+                    "effect": "NoSchedule",
+                }
+            )
         else:
             selector["kubernetes.azure.com/scalesetpriority"] = "spot"
-            tolerations.append({"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal",
-                                "value": "spot", "effect": "NoSchedule"})
+            tolerations.append(
+                {
+                    "key": "kubernetes.azure.com/scalesetpriority",
+                    "operator": "Equal",
+                    "value": "spot",
+                    "effect": "NoSchedule",
+                }
+            )
     return selector, tolerations
 
 
-def _checkpoint_volume(job: TrainingJob, cloud: str, outputs: Mapping[str, Any]
-                       ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], str]:
+def _checkpoint_volume(
+    job: TrainingJob, cloud: str, outputs: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str], str]:
     """(pod volume, extra objects, pod annotations, storage URI) for the checkpoint mount.
 
     GKE and AKS mount the platform bucket/container with the cloud's CSI driver
@@ -118,11 +149,22 @@ def _checkpoint_volume(job: TrainingJob, cloud: str, outputs: Mapping[str, Any]
     """
     pvc = f"{job.name}-checkpoints"
     if cloud == "gcp":
-        volume = {"name": "checkpoints", "csi": {
-            "driver": "gcsfuse.csi.storage.gke.io",
-            "volumeAttributes": {"bucketName": outputs["bucket_name"],
-                                 "mountOptions": "implicit-dirs,only-dir=checkpoints"}}}
-        return volume, [], {"gke-gcsfuse/volumes": "true"}, f"gs://{outputs['bucket_name']}/checkpoints"
+        volume = {
+            "name": "checkpoints",
+            "csi": {
+                "driver": "gcsfuse.csi.storage.gke.io",
+                "volumeAttributes": {
+                    "bucketName": outputs["bucket_name"],
+                    "mountOptions": "implicit-dirs,only-dir=checkpoints",
+                },
+            },
+        }
+        return (
+            volume,
+            [],
+            {"gke-gcsfuse/volumes": "true"},
+            f"gs://{outputs['bucket_name']}/checkpoints",
+        )
     if cloud == "aws":
         # Mountpoint for S3 cannot rename, and checkpoints are written atomically by
         # renaming; so on EKS they go to local disk and the training code syncs them to S3
@@ -130,28 +172,55 @@ def _checkpoint_volume(job: TrainingJob, cloud: str, outputs: Mapping[str, Any]
         volume = {"name": "checkpoints", "emptyDir": {}}
         return volume, [], {}, f"s3://{outputs['bucket_name']}/checkpoints"
     # azure
-    attrs = {"storageAccount": outputs["storage_account"],
-             "containerName": outputs["storage_container"],
-             "resourceGroup": outputs["resource_group"], "protocol": "fuse2"}
+    attrs = {
+        "storageAccount": outputs["storage_account"],
+        "containerName": outputs["storage_container"],
+        "resourceGroup": outputs["resource_group"],
+        "protocol": "fuse2",
+    }
     if outputs.get("workload_identity_client_id"):
         attrs["clientID"] = outputs["workload_identity_client_id"]
-    csi = {"driver": "blob.csi.azure.com",
-           "volumeHandle": f"{outputs['storage_account']}-{outputs['storage_container']}-{job.name}",
-           "volumeAttributes": attrs}
+    csi = {
+        "driver": "blob.csi.azure.com",
+        "volumeHandle": f"{outputs['storage_account']}-{outputs['storage_container']}-{job.name}",
+        "volumeAttributes": attrs,
+    }
     options = ["-o allow_other", "--file-cache-timeout-in-seconds=0"]
-    uri = (f"https://{outputs['storage_account']}.blob.core.windows.net/"
-           f"{outputs['storage_container']}/checkpoints")
-    pv = {"apiVersion": "v1", "kind": "PersistentVolume",
-          "metadata": {"name": pvc, "labels": {"app.kubernetes.io/managed-by": "pioneer"}},
-          "spec": {"capacity": {"storage": "1Ti"}, "accessModes": ["ReadWriteMany"],
-                   "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
-                   "claimRef": {"namespace": NAMESPACE, "name": pvc},
-                   "mountOptions": options, "csi": csi}}
-    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-             "metadata": {"name": pvc, "namespace": NAMESPACE},
-             "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "",
-                      "resources": {"requests": {"storage": "1Ti"}}, "volumeName": pvc}}
-    return {"name": "checkpoints", "persistentVolumeClaim": {"claimName": pvc}}, [pv, claim], {}, uri
+    uri = (
+        f"https://{outputs['storage_account']}.blob.core.windows.net/"
+        f"{outputs['storage_container']}/checkpoints"
+    )
+    pv = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": pvc, "labels": {"app.kubernetes.io/managed-by": "pioneer"}},
+        "spec": {
+            "capacity": {"storage": "1Ti"},
+            "accessModes": ["ReadWriteMany"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": "",
+            "claimRef": {"namespace": NAMESPACE, "name": pvc},
+            "mountOptions": options,
+            "csi": csi,
+        },
+    }
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": pvc, "namespace": NAMESPACE},
+        "spec": {
+            "accessModes": ["ReadWriteMany"],
+            "storageClassName": "",
+            "resources": {"requests": {"storage": "1Ti"}},
+            "volumeName": pvc,
+        },
+    }
+    return (
+        {"name": "checkpoints", "persistentVolumeClaim": {"claimName": pvc}},
+        [pv, claim],
+        {},
+        uri,
+    )
 
 
 def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -159,8 +228,10 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
     validate_job(job, "kubernetes")
     cloud = outputs.get("cloud")
     if cloud not in _REQUIRED:
-        raise BackendError(f"kubernetes: the stack outputs name no cloud (got {cloud!r}); "
-                           "pass the outputs of a pioneer stack")
+        raise BackendError(
+            f"kubernetes: the stack outputs name no cloud (got {cloud!r}); "
+            "pass the outputs of a pioneer stack"
+        )
     require_outputs(outputs, _REQUIRED[cloud], "kubernetes")
     pool = _pool(job, outputs)
     accelerator = pool.get("accelerator")
@@ -170,17 +241,32 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
     selector, tolerations = _placement(cloud, pool)
     master = f"{job.name}-node-0-0.{job.name}"
     ckpt_dir = f"{CHECKPOINT_MOUNT}/{job.name}"
-    command = ["torchrun", f"--nnodes={job.nodes}", f"--nproc_per_node={nproc}",
-               "--node_rank=$(NODE_RANK)", f"--master_addr={master}", f"--master_port={MASTER_PORT}",
-               job.entry_point, *script_args(job, ckpt_dir, f"{ckpt_dir}/output")]
+    command = [
+        "torchrun",
+        f"--nnodes={job.nodes}",
+        f"--nproc_per_node={nproc}",
+        "--node_rank=$(NODE_RANK)",
+        f"--master_addr={master}",
+        f"--master_port={MASTER_PORT}",
+        job.entry_point,
+        *script_args(job, ckpt_dir, f"{ckpt_dir}/output"),
+    ]
     if cloud == "aws":
         command += ["--ckpt-sync", f"{storage_uri}/{job.name}"]
     resource = "google.com/tpu" if accelerator and is_tpu(accelerator) else "nvidia.com/gpu"
     limits = {resource: str(per_node)} if accelerator else {}
-    env = [{"name": "NODE_RANK", "valueFrom": {"fieldRef": {
-               "fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}},
-           {"name": "PIONEER_CHECKPOINT_URI", "value": f"{storage_uri}/{job.name}"},
-           *({"name": k, "value": v} for k, v in sorted(job.environment.items()))]
+    env = [
+        {
+            "name": "NODE_RANK",
+            "valueFrom": {
+                "fieldRef": {
+                    "fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+                }
+            },
+        },
+        {"name": "PIONEER_CHECKPOINT_URI", "value": f"{storage_uri}/{job.name}"},
+        *({"name": k, "value": v} for k, v in sorted(job.environment.items())),
+    ]
     labels = {"app.kubernetes.io/name": "pioneer-train", "app.kubernetes.io/instance": job.name}
     if cloud == "azure":
         labels["azure.workload.identity/use"] = "true"
@@ -192,27 +278,46 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
             "terminationGracePeriodSeconds": GRACE_SECONDS,
             "nodeSelector": selector,
             "tolerations": tolerations,
-            "containers": [{
-                "name": "trainer", "image": _image(job, outputs, cloud), "command": command,
-                "env": env,
-                "ports": [{"containerPort": MASTER_PORT, "name": "rendezvous"}],
-                "resources": {"limits": limits, "requests": dict(limits)},
-                "volumeMounts": [{"name": "checkpoints", "mountPath": CHECKPOINT_MOUNT},
-                                 {"name": "dshm", "mountPath": "/dev/shm"}],
-            }],
+            "containers": [
+                {
+                    "name": "trainer",
+                    "image": _image(job, outputs, cloud),
+                    "command": command,
+                    "env": env,
+                    "ports": [{"containerPort": MASTER_PORT, "name": "rendezvous"}],
+                    "resources": {"limits": limits, "requests": dict(limits)},
+                    "volumeMounts": [
+                        {"name": "checkpoints", "mountPath": CHECKPOINT_MOUNT},
+                        {"name": "dshm", "mountPath": "/dev/shm"},
+                    ],
+                }
+            ],
             "volumes": [volume, {"name": "dshm", "emptyDir": {"medium": "Memory"}}],
         },
     }
     jobset = {
-        "apiVersion": "jobset.x-k8s.io/v1alpha2", "kind": "JobSet",
+        "apiVersion": "jobset.x-k8s.io/v1alpha2",
+        "kind": "JobSet",
         "metadata": {"name": job.name, "namespace": NAMESPACE, "labels": labels},
         "spec": {
             # A lost pod (spot reclaim) restarts the whole set; training resumes from the checkpoint.
             "failurePolicy": {"maxRestarts": MAX_RESTARTS},
             "network": {"enableDNSHostnames": True, "subdomain": job.name},
-            "replicatedJobs": [{"name": "node", "replicas": 1, "template": {"spec": {
-                "parallelism": job.nodes, "completions": job.nodes, "completionMode": "Indexed",
-                "backoffLimit": 0, "template": pod}}}],
+            "replicatedJobs": [
+                {
+                    "name": "node",
+                    "replicas": 1,
+                    "template": {
+                        "spec": {
+                            "parallelism": job.nodes,
+                            "completions": job.nodes,
+                            "completionMode": "Indexed",
+                            "backoffLimit": 0,
+                            "template": pod,
+                        }
+                    },
+                }
+            ],
         },
     }
     return [*extra, jobset]
@@ -235,12 +340,17 @@ class KubernetesJob:
 
     def _pods(self) -> list[Any]:
         return self._core.list_namespaced_pod(
-            NAMESPACE, label_selector=f"jobset.sigs.k8s.io/jobset-name={self.name}").items
+            NAMESPACE, label_selector=f"jobset.sigs.k8s.io/jobset-name={self.name}"
+        ).items
 
     def status(self) -> str:
         # Custom objects come back as plain JSON dicts (the stubs only say `object`).
-        obj = cast(dict[str, Any], self._custom.get_namespaced_custom_object(
-            *JOBSET_API[:2], NAMESPACE, JOBSET_API[2], self.name))
+        obj = cast(
+            dict[str, Any],
+            self._custom.get_namespaced_custom_object(
+                *JOBSET_API[:2], NAMESPACE, JOBSET_API[2], self.name
+            ),
+        )
         for cond in (obj.get("status") or {}).get("conditions", []):
             if cond.get("status") == "True" and cond.get("type") in ("Completed", "Failed"):
                 return cond["type"]
@@ -253,11 +363,15 @@ class KubernetesJob:
         return state
 
     def cancel(self) -> None:
-        self._custom.delete_namespaced_custom_object(*JOBSET_API[:2], NAMESPACE, JOBSET_API[2], self.name)
+        self._custom.delete_namespaced_custom_object(
+            *JOBSET_API[:2], NAMESPACE, JOBSET_API[2], self.name
+        )
 
     def logs(self) -> str:
-        return "\n".join(self._core.read_namespaced_pod_log(p.metadata.name, NAMESPACE, container="trainer")
-                         for p in self._pods())
+        return "\n".join(
+            self._core.read_namespaced_pod_log(p.metadata.name, NAMESPACE, container="trainer")
+            for p in self._pods()
+        )
 
 
 def _api_client(kubeconfig: str) -> Any:
@@ -295,10 +409,14 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> KubernetesJob:
             elif obj["kind"] == "PersistentVolumeClaim":
                 core.create_namespaced_persistent_volume_claim(NAMESPACE, cast(Any, obj))
             else:
-                custom.create_namespaced_custom_object(*JOBSET_API[:2], NAMESPACE, JOBSET_API[2], obj)
+                custom.create_namespaced_custom_object(
+                    *JOBSET_API[:2], NAMESPACE, JOBSET_API[2], obj
+                )
         except ApiException as e:
             if e.status == 409 and obj["kind"] != "JobSet":
                 continue  # a resubmitted job reuses its checkpoint volume
-            raise BackendError(f"kubernetes: the cluster refused {obj['kind']} "
-                               f"{obj['metadata']['name']}: {e.reason} ({e.status})") from None
+            raise BackendError(
+                f"kubernetes: the cluster refused {obj['kind']} "
+                f"{obj['metadata']['name']}: {e.reason} ({e.status})"
+            ) from None
     return KubernetesJob(job.name, api)

@@ -36,8 +36,15 @@ class LocalRunError(RuntimeError):
 def torchrun_command(nproc: int, train_args: Sequence[str]) -> list[str]:
     if nproc < 1:
         raise ValueError(f"nproc must be >= 1, got {nproc}")
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone",
-            f"--nproc-per-node={nproc}", str(ENTRY_POINT), *train_args]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={nproc}",
+        str(ENTRY_POINT),
+        *train_args,
+    ]
 
 
 def _flag(args: Sequence[str], name: str) -> str | None:
@@ -52,11 +59,17 @@ def _flag(args: Sequence[str], name: str) -> str | None:
 class LocalRun:
     """One torchrun launch; `events()` streams progress, `wait()` returns the summary."""
 
-    def __init__(self, nproc: int, train_args: Sequence[str], output_dir: Path,
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        nproc: int,
+        train_args: Sequence[str],
+        output_dir: Path,
+        env: dict[str, str] | None = None,
+    ):
         if _flag(train_args, "--output-dir") is not None:
-            raise ValueError("--output-dir: give it as an option of `pioneer train`, "
-                             "not after `--`")
+            raise ValueError(
+                "--output-dir: give it as an option of `pioneer train`, not after `--`"
+            )
         self.nproc = nproc
         self.output_dir = Path(output_dir)
         self.train_args = [*train_args, "--output-dir", str(self.output_dir)]
@@ -78,8 +91,14 @@ class LocalRun:
         self._log.flush()
         # Own session: a terminal's Ctrl-C reaches only us; we turn it into SIGTERM (checkpoint).
         self.process = subprocess.Popen(
-            self.command, stdout=subprocess.PIPE, stderr=self._log, text=True, bufsize=1,
-            env=self.env, start_new_session=True)
+            self.command,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            bufsize=1,
+            env=self.env,
+            start_new_session=True,
+        )
         return self
 
     def events(self) -> Iterator[dict[str, Any]]:
@@ -89,7 +108,7 @@ class LocalRun:
         for line in self.process.stdout:
             if line.startswith(PROGRESS_PREFIX):
                 try:
-                    yield json.loads(line[len(PROGRESS_PREFIX):])
+                    yield json.loads(line[len(PROGRESS_PREFIX) :])
                     continue
                 except json.JSONDecodeError:
                     pass
@@ -124,7 +143,8 @@ class LocalRun:
         if not summary_path.is_file():
             raise LocalRunError(
                 f"training failed (torchrun exit code {rc}); the workers' last lines "
-                f"(full log: {self.log_path}):\n" + "".join(_worker_lines(list(self.tail))))
+                f"(full log: {self.log_path}):\n" + "".join(_worker_lines(list(self.tail)))
+            )
         summary = json.loads(summary_path.read_text())
         summary["exit_code"] = rc
         summary["log_file"] = str(self.log_path.resolve())
@@ -144,9 +164,13 @@ def _worker_lines(lines: list[str], keep: int = 15) -> list[str]:
     return lines[-keep:] or ["(no output)\n"]
 
 
-def run_local(nproc: int, train_args: Sequence[str], output_dir: Path,
-              on_event: Callable[[dict[str, Any]], None] | None = None,
-              env: dict[str, str] | None = None) -> dict[str, Any]:
+def run_local(
+    nproc: int,
+    train_args: Sequence[str],
+    output_dir: Path,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Run to the end (or to an interruption) and return the summary.
 
     Raises `LocalRunError` with the log's tail when no summary was written.

@@ -54,8 +54,12 @@ def _sdk() -> Any:
         from sagemaker.train.distributed import Torchrun
     logging.getLogger("sagemaker").setLevel(logging.WARNING)
     return SimpleNamespace(
-        Session=session_helper.Session, image_uris=image_uris, configs=configs,
-        ModelTrainer=ModelTrainer, Torchrun=Torchrun, RetryStrategy=RetryStrategy,
+        Session=session_helper.Session,
+        image_uris=image_uris,
+        configs=configs,
+        ModelTrainer=ModelTrainer,
+        Torchrun=Torchrun,
+        RetryStrategy=RetryStrategy,
     )
 
 
@@ -89,12 +93,17 @@ def training_image(job: TrainingJob, region: str, instance: str) -> str:
     sdk = _sdk()
     try:
         return sdk.image_uris.retrieve(
-            "pytorch", region=region, version=PYTORCH_VERSION, instance_type=instance,
+            "pytorch",
+            region=region,
+            version=PYTORCH_VERSION,
+            instance_type=instance,
             image_scope="training",
         )
     except ValueError as e:
-        raise BackendError(f"image: no PyTorch {PYTORCH_VERSION} training image for "
-                           f"{region}/{instance} ({e}); set TrainingJob.image") from None
+        raise BackendError(
+            f"image: no PyTorch {PYTORCH_VERSION} training image for "
+            f"{region}/{instance} ({e}); set TrainingJob.image"
+        ) from None
 
 
 def _session(outputs: Mapping[str, Any], boto_session: Any, *, upload: bool) -> Any:
@@ -111,15 +120,17 @@ def _session(outputs: Mapping[str, Any], boto_session: Any, *, upload: bool) -> 
         def default_bucket(self) -> str:
             return bucket
 
-        def upload_data(self, path: str, bucket: str | None = None,
-                        key_prefix: str = "data", **kwargs: Any) -> str:
+        def upload_data(
+            self, path: str, bucket: str | None = None, key_prefix: str = "data", **kwargs: Any
+        ) -> str:
             if upload:
                 return super().upload_data(path, bucket=bucket, key_prefix=key_prefix, **kwargs)
             uri = f"s3://{bucket or self.default_bucket()}/{key_prefix}"
             return uri if os.path.isdir(path) else f"{uri}/{os.path.basename(path)}"
 
-    return PlatformSession(boto_session=boto_session, default_bucket=bucket,
-                           default_bucket_prefix="code")
+    return PlatformSession(
+        boto_session=boto_session, default_bucket=bucket, default_bucket_prefix="code"
+    )
 
 
 def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
@@ -155,12 +166,15 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
             base_job_name=job.name,
             training_image=training_image(job, region, instance),
             source_code=cfg.SourceCode(
-                source_dir=job.source_dir, entry_script=job.entry_point,
-                requirements=requirements, ignore_patterns=list(common.SOURCE_IGNORE),
+                source_dir=job.source_dir,
+                entry_script=job.entry_point,
+                requirements=requirements,
+                ignore_patterns=list(common.SOURCE_IGNORE),
             ),
             distributed=sdk.Torchrun(process_count_per_node=common.processes_per_node(job)),
             compute=cfg.Compute(
-                instance_type=instance, instance_count=job.nodes,
+                instance_type=instance,
+                instance_count=job.nodes,
                 enable_managed_spot_training=job.spot,
                 # No volume KMS key: GPU instances with NVMe instance storage (p4d, p5,
                 # g5, ...) reject one; their local disks are hardware-encrypted.
@@ -171,7 +185,8 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
                 max_wait_time_in_seconds=int(job.max_wait_hours * 3600) if job.spot else None,
             ),
             checkpoint_config=cfg.CheckpointConfig(
-                s3_uri=common.checkpoint_uri(job, storage), local_path=CHECKPOINT_LOCAL_PATH,
+                s3_uri=common.checkpoint_uri(job, storage),
+                local_path=CHECKPOINT_LOCAL_PATH,
             ),
             output_data_config=cfg.OutputDataConfig(
                 s3_output_path=common.output_uri(job, storage),
@@ -180,9 +195,7 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
             hyperparameters=hyperparameters,
             environment=dict(job.environment),
         )
-    return trainer.with_retry_strategy(
-        sdk.RetryStrategy(maximum_retry_attempts=MAX_RETRY_ATTEMPTS)
-    )
+    return trainer.with_retry_strategy(sdk.RetryStrategy(maximum_retry_attempts=MAX_RETRY_ATTEMPTS))
 
 
 def _prepare(job: TrainingJob, outputs: Mapping[str, Any]) -> None:
@@ -195,8 +208,9 @@ def _offline_boto_session(region: str) -> Any:
 
     # Dry runs send nothing, so placeholder keys keep botocore from searching
     # for credentials (which could query the instance metadata endpoint).
-    return boto3.Session(region_name=region, aws_access_key_id="dry-run",
-                         aws_secret_access_key="dry-run")
+    return boto3.Session(
+        region_name=region, aws_access_key_id="dry-run", aws_secret_access_key="dry-run"
+    )
 
 
 def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,18 +223,26 @@ def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     session = _session(outputs, _offline_boto_session(outputs["region"]), upload=False)
     trainer = _trainer(job, outputs, session)
     request = json.loads(json.dumps(trainer._create_training_job_args(boto3=True), default=str))
-    channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
-                for c in request.get("InputDataConfig", [])}
+    channels = {
+        c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
+        for c in request.get("InputDataConfig", [])
+    }
     drivers = Path(trainer._temp_code_dir.name)
     uploads = [
         common.upload(job.source_dir, channels["code"], entry_point=job.entry_point),
-        {"from": "sagemaker SDK container drivers", "to": channels["sm_drivers"],
-         **{name: json.loads((drivers / name).read_text())
-            for name in ("sourcecode.json", "distributed.json")}},
+        {
+            "from": "sagemaker SDK container drivers",
+            "to": channels["sm_drivers"],
+            **{
+                name: json.loads((drivers / name).read_text())
+                for name in ("sourcecode.json", "distributed.json")
+            },
+        },
     ]
     trainer._temp_code_dir.cleanup()
-    price = common.price_estimate("aws", outputs["region"],
-                                  request["ResourceConfig"]["InstanceType"].removeprefix("ml."), job)
+    price = common.price_estimate(
+        "aws", outputs["region"], request["ResourceConfig"]["InstanceType"].removeprefix("ml."), job
+    )
     return common.envelope(BACKEND, "sagemaker:CreateTrainingJob", request, uploads, price)
 
 
@@ -282,8 +304,9 @@ class SageMakerJob:
         except logs.exceptions.ResourceNotFoundException:
             return ""
         for stream in streams.get("logStreams", []):
-            events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"],
-                                         startFromHead=True)
+            events = logs.get_log_events(
+                logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True
+            )
             lines += [f"[{stream['logStreamName']}] {e['message']}" for e in events["events"]]
         return "\n".join(lines)
 
@@ -304,5 +327,6 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> SageMakerJob:
         if trainer._temp_code_dir is not None:
             trainer._temp_code_dir.cleanup()
     session.client("sagemaker").create_training_job(**request)
-    return SageMakerJob(name=request["TrainingJobName"], region=outputs["region"],
-                        session=session, request=request)
+    return SageMakerJob(
+        name=request["TrainingJobName"], region=outputs["region"], session=session, request=request
+    )

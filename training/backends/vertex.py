@@ -33,15 +33,19 @@ GPU_IMAGE = "us-docker.pkg.dev/vertex-ai/training/pytorch-gpu.2-4.py310:latest"
 TPU_IMAGE = "us-docker.pkg.dev/vertex-ai/training/pytorch-xla.2-4.py310:latest"
 CODE_DIR = "/tmp/pioneer"
 BOOT_DISK_GB = 200
-TERMINAL = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED",
-            "JOB_STATE_EXPIRED")
+TERMINAL = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED")
 
 # Vertex's AcceleratorType for each cloud-neutral GPU. Single-host TPU slices
 # are chosen by machine type and topology instead (no accelerator type).
 GPU_TYPES = {
-    "T4": "NVIDIA_TESLA_T4", "V100": "NVIDIA_TESLA_V100", "A100": "NVIDIA_TESLA_A100",
-    "A100-80GB": "NVIDIA_A100_80GB", "L4": "NVIDIA_L4", "H100": "NVIDIA_H100_80GB",
-    "H200": "NVIDIA_H200_141GB", "B200": "NVIDIA_B200",
+    "T4": "NVIDIA_TESLA_T4",
+    "V100": "NVIDIA_TESLA_V100",
+    "A100": "NVIDIA_TESLA_A100",
+    "A100-80GB": "NVIDIA_A100_80GB",
+    "L4": "NVIDIA_L4",
+    "H100": "NVIDIA_H100_80GB",
+    "H200": "NVIDIA_H200_141GB",
+    "B200": "NVIDIA_B200",
 }
 # a3-megagpu machines carry the H100 "Mega" variant, a distinct accelerator type.
 MACHINE_GPU_TYPES = {"a3-megagpu-8g": "NVIDIA_H100_MEGA_80GB"}
@@ -61,21 +65,30 @@ def machine_spec(job: TrainingJob, region: str) -> dict[str, Any]:
     assert job.accelerator is not None  # instance_type() checked it
     if is_tpu(job.accelerator):
         if job.nodes > 1:
-            raise BackendError(f"nodes: {job.nodes} — a Vertex AI TPU job runs on one "
-                               "single-host slice here; use nodes=1 (multi-host slices are "
-                               "not supported by this backend)")
+            raise BackendError(
+                f"nodes: {job.nodes} — a Vertex AI TPU job runs on one "
+                "single-host slice here; use nodes=1 (multi-host slices are "
+                "not supported by this backend)"
+            )
         table = TPU_TOPOLOGY_3D if job.accelerator == "TPU-v5p" else TPU_TOPOLOGY_2D
         topology = job.tpu_topology or table.get(job.accelerators_per_node)
         if topology is None:
-            raise BackendError(f"tpu_topology: set it for {job.accelerators_per_node} "
-                               f"{job.accelerator} chips per host")
+            raise BackendError(
+                f"tpu_topology: set it for {job.accelerators_per_node} "
+                f"{job.accelerator} chips per host"
+            )
         return {"machine_type": machine, "tpu_topology": topology}
     accel = MACHINE_GPU_TYPES.get(machine) or GPU_TYPES.get(job.accelerator)
     if accel is None:
-        raise BackendError(f"accelerator: Vertex AI has no accelerator type for "
-                           f"{job.accelerator!r}; use one of {', '.join(GPU_TYPES)}")
-    return {"machine_type": machine, "accelerator_type": accel,
-            "accelerator_count": job.accelerators_per_node}
+        raise BackendError(
+            f"accelerator: Vertex AI has no accelerator type for "
+            f"{job.accelerator!r}; use one of {', '.join(GPU_TYPES)}"
+        )
+    return {
+        "machine_type": machine,
+        "accelerator_type": accel,
+        "accelerator_count": job.accelerators_per_node,
+    }
 
 
 def gcs_path(uri: str) -> str:
@@ -99,10 +112,14 @@ def container_script(job: TrainingJob, outputs: Mapping[str, Any], code_uri: str
     ]
     if job.requirements and (Path(job.source_dir) / job.requirements).is_file():
         steps.append(f"pip install --quiet -r {shlex.quote(job.requirements)}")
-    steps.append("exec " + common.torchrun_command(
-        job, common.script_args(job, ckpt, model_dir),
-        nproc_per_node=common.processes_per_node(job),
-    ))
+    steps.append(
+        "exec "
+        + common.torchrun_command(
+            job,
+            common.script_args(job, ckpt, model_dir),
+            nproc_per_node=common.processes_per_node(job),
+        )
+    )
     return "\n".join(steps)
 
 
@@ -115,13 +132,15 @@ def build_request(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any
     spec = machine_spec(job, region)
     image = job.image or (TPU_IMAGE if is_tpu(job.accelerator) else GPU_IMAGE)
     container = v1.ContainerSpec(
-        image_uri=image, command=["bash", "-c", container_script(job, outputs, code_uri)],
+        image_uri=image,
+        command=["bash", "-c", container_script(job, outputs, code_uri)],
         env=[v1.EnvVar(name=k, value=v) for k, v in sorted(job.environment.items())],
     )
 
     def pool(replicas: int) -> Any:
         return v1.WorkerPoolSpec(
-            machine_spec=v1.MachineSpec(**spec), replica_count=replicas,
+            machine_spec=v1.MachineSpec(**spec),
+            replica_count=replicas,
             container_spec=container,
             disk_spec=v1.DiskSpec(boot_disk_type="pd-ssd", boot_disk_size_gb=BOOT_DISK_GB),
         )
@@ -143,12 +162,14 @@ def build_request(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any
     if outputs.get("tensorboard_id"):
         job_spec.tensorboard = outputs["tensorboard_id"]
     custom_job = v1.CustomJob(
-        display_name=run, job_spec=job_spec,
+        display_name=run,
+        job_spec=job_spec,
         encryption_spec=v1.EncryptionSpec(kms_key_name=outputs["kms_key_id"]),
         labels={"pioneer-job": job.name.lower(), "capacity": job.capacity.replace("_", "-")},
     )
     return v1.CreateCustomJobRequest(
-        parent=f"projects/{outputs['project']}/locations/{region}", custom_job=custom_job,
+        parent=f"projects/{outputs['project']}/locations/{region}",
+        custom_job=custom_job,
     )
 
 
@@ -163,8 +184,9 @@ def _prepare(job: TrainingJob, outputs: Mapping[str, Any]) -> None:
 
 
 def to_dict(request: Any) -> dict[str, Any]:
-    return type(request).to_dict(request, use_integers_for_enums=False,
-                                 always_print_fields_with_no_presence=False)
+    return type(request).to_dict(
+        request, use_integers_for_enums=False, always_print_fields_with_no_presence=False
+    )
 
 
 def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -175,8 +197,9 @@ def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     code = common.upload(job.source_dir, source_uri(outputs, run), entry_point=job.entry_point)
     machine = request["custom_job"]["job_spec"]["worker_pool_specs"][0]["machine_spec"]
     price = common.price_estimate("gcp", outputs["region"], machine["machine_type"], job)
-    return common.envelope(BACKEND, "aiplatform.v1.JobService.CreateCustomJob", request, [code],
-                           price)
+    return common.envelope(
+        BACKEND, "aiplatform.v1.JobService.CreateCustomJob", request, [code], price
+    )
 
 
 def credentials() -> tuple[Any, str | None]:
@@ -211,8 +234,9 @@ def _upload_source(job: TrainingJob, outputs: Mapping[str, Any], run: str, creds
 def _job_client(region: str, creds: Any) -> Any:
     from google.cloud.aiplatform_v1.services.job_service import JobServiceClient
 
-    return JobServiceClient(credentials=creds,
-                            client_options={"api_endpoint": f"{region}-aiplatform.googleapis.com"})
+    return JobServiceClient(
+        credentials=creds, client_options={"api_endpoint": f"{region}-aiplatform.googleapis.com"}
+    )
 
 
 @dataclass
@@ -243,8 +267,11 @@ class VertexJob:
         job_id = self.name.rsplit("/", 1)[1]
         response = AuthorizedSession(self.credentials).post(
             "https://logging.googleapis.com/v2/entries:list",
-            json={"resourceNames": [f"projects/{project}"], "orderBy": "timestamp asc",
-                  "filter": f'resource.type="ml_job" AND resource.labels.job_id="{job_id}"'},
+            json={
+                "resourceNames": [f"projects/{project}"],
+                "orderBy": "timestamp asc",
+                "filter": f'resource.type="ml_job" AND resource.labels.job_id="{job_id}"',
+            },
             timeout=60,
         )
         response.raise_for_status()

@@ -10,13 +10,19 @@ from components.aws.iam_allowlist import REASONS, WILDCARD_RESOURCE_ACTIONS
 from components.aws.policies import wildcard_problems
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-OPTIONAL = {"aws:sagemaker/domain:Domain", "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"}
+OPTIONAL = {
+    "aws:sagemaker/domain:Domain",
+    "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer",
+}
 
 
 def _sagemaker_role(run):
-    return next(r for r in run.of_type("aws:iam/role:Role")
-                if json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]
-                == {"Service": "sagemaker.amazonaws.com"})
+    return next(
+        r
+        for r in run.of_type("aws:iam/role:Role")
+        if json.loads(r.inputs["assumeRolePolicy"])["Statement"][0]["Principal"]
+        == {"Service": "sagemaker.amazonaws.com"}
+    )
 
 
 def _sagemaker_policy(run):
@@ -35,7 +41,9 @@ def _statement_resources(st):
     return [r] if isinstance(r, str) else r
 
 
-def test_no_identity_policy_has_wildcard_actions_or_unlisted_wildcard_resources(run_spec, base_config):
+def test_no_identity_policy_has_wildcard_actions_or_unlisted_wildcard_resources(
+    run_spec, base_config
+):
     cfg = base_config("aws")
     cfg["mlops"].update(sagemaker_domain=True, mlflow_server=True)
     run = run_spec(cfg)
@@ -50,19 +58,25 @@ def test_no_identity_policy_has_wildcard_actions_or_unlisted_wildcard_resources(
             if "*" in _statement_resources(st):
                 assert set(_statement_actions(st)) <= WILDCARD_RESOURCE_ACTIONS, st
         assert wildcard_problems(doc) == []
-    assert not any("FullAccess" in a.inputs["policyArn"]
-                   for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+    assert not any(
+        "FullAccess" in a.inputs["policyArn"]
+        for a in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    )
 
 
 def test_wildcard_checker_catches_what_the_tests_forbid():
-    bad = {"Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"},
-        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
-        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-        {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
-    ]}
-    assert wildcard_problems(bad) == ["Statement[0]: wildcard action '*'",
-                                      "Statement[1]: 's3:GetObject' on Resource '*' is not allow-listed"]
+    bad = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"},
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+        ]
+    }
+    assert wildcard_problems(bad) == [
+        "Statement[0]: wildcard action '*'",
+        "Statement[1]: 's3:GetObject' on Resource '*' is not allow-listed",
+    ]
     assert set(REASONS) == WILDCARD_RESOURCE_ACTIONS and all(REASONS.values())
 
 
@@ -79,14 +93,22 @@ def test_sagemaker_role_is_scoped_to_the_platform_resources(run_spec, base_confi
     assert by_sid["UsePlatformKey"]["Resource"] == key
     assert by_sid["PullTrainingImages"]["Resource"] == repo
     assert logs in by_sid["WriteLogs"]["Resource"]
-    assert all(r.startswith("arn:aws:logs:us-east-1:123456789012:log-group:")
-               for r in by_sid["WriteLogs"]["Resource"])
-    subnets = {s.id for s in run.of_type("aws:ec2/subnet:Subnet")
-               if s.inputs["tags"]["pioneer.dev/tier"] == "private"}
+    assert all(
+        r.startswith("arn:aws:logs:us-east-1:123456789012:log-group:")
+        for r in by_sid["WriteLogs"]["Resource"]
+    )
+    subnets = {
+        s.id
+        for s in run.of_type("aws:ec2/subnet:Subnet")
+        if s.inputs["tags"]["pioneer.dev/tier"] == "private"
+    }
     eni = by_sid["NetworkInterfacesInPlatformSubnets"]["Resource"]
     assert {r.rsplit("/", 1)[-1] for r in eni if ":subnet/" in r} == subnets
     group = run.one("aws:sagemaker/modelPackageGroup:ModelPackageGroup")
-    assert f"model-package-group/{group.inputs['modelPackageGroupName']}" in by_sid["RegisterModels"]["Resource"][0]
+    assert (
+        f"model-package-group/{group.inputs['modelPackageGroupName']}"
+        in by_sid["RegisterModels"]["Resource"][0]
+    )
     assert "TrackExperiments" not in by_sid  # no MLflow server in aws-dev
 
 
@@ -98,7 +120,8 @@ def test_model_registry_and_image_repository(run_spec, base_config):
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
     assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repo.inputs["encryptionConfigurations"] == [
-        {"encryptionType": "KMS", "kmsKey": run.one("aws:kms/key:Key").state["arn"]}]
+        {"encryptionType": "KMS", "kmsKey": run.one("aws:kms/key:Key").state["arn"]}
+    ]
     rules = json.loads(run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
     assert rules[0]["selection"]["tagStatus"] == "untagged"
 
@@ -111,9 +134,13 @@ def test_optional_parts_add_exactly_their_resources(run_spec, base_config, domai
     on = run_spec(cfg)
     added = {(r.type, r.name) for r in on.resources} - {(r.type, r.name) for r in off.resources}
     removed = {(r.type, r.name) for r in off.resources} - {(r.type, r.name) for r in on.resources}
-    expected = ({("aws:sagemaker/domain:Domain", "mlp-aws-sagemaker-domain")} if domain else set()) | (
+    expected = (
+        {("aws:sagemaker/domain:Domain", "mlp-aws-sagemaker-domain")} if domain else set()
+    ) | (
         {("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer", "mlp-aws-sagemaker-mlflow")}
-        if mlflow else set())
+        if mlflow
+        else set()
+    )
     assert added == expected and removed == set()
     assert not {r.type for r in off.resources} & OPTIONAL
     assert (on.outputs["sagemaker_domain_id"] is not None) == domain

@@ -26,7 +26,9 @@ def test_vpc_spans_two_zones_with_private_and_public_subnets(run_spec, base_conf
     for s in private + public:
         assert s.inputs["vpcId"] == vpc.id
         assert s.inputs["mapPublicIpOnLaunch"] is False  # nodes never get public addresses
-        assert ipaddress.ip_network(s.inputs["cidrBlock"]).subnet_of(ipaddress.ip_network("10.20.0.0/16"))
+        assert ipaddress.ip_network(s.inputs["cidrBlock"]).subnet_of(
+            ipaddress.ip_network("10.20.0.0/16")
+        )
 
 
 def test_subnets_carry_the_tags_eks_load_balancers_look_for(run_spec, base_config):
@@ -40,8 +42,10 @@ def test_subnets_carry_the_tags_eks_load_balancers_look_for(run_spec, base_confi
         assert s.inputs["tags"]["kubernetes.io/role/elb"] == "1"
 
 
-@pytest.mark.parametrize(("nat", "zones", "expected"), [("single", 2, 1), ("per_az", 2, 2),
-                                                        ("per_az", 3, 3), ("single", 3, 1)])
+@pytest.mark.parametrize(
+    ("nat", "zones", "expected"),
+    [("single", 2, 1), ("per_az", 2, 2), ("per_az", 3, 3), ("single", 3, 1)],
+)
 def test_nat_gateways_single_or_one_per_zone(run_spec, base_config, nat, zones, expected):
     cfg = base_config("aws")
     cfg["network"].update(nat=nat, availability_zones=zones)
@@ -62,11 +66,15 @@ def test_nat_gateways_single_or_one_per_zone(run_spec, base_config, nat, zones, 
 def test_private_route_tables_are_associated_with_private_subnets_only(run_spec, base_config):
     run = run_spec(base_config("aws"))
     igw = run.one("aws:ec2/internetGateway:InternetGateway")
-    igw_routes = [r for r in run.of_type("aws:ec2/route:Route") if r.inputs.get("gatewayId") == igw.id]
+    igw_routes = [
+        r for r in run.of_type("aws:ec2/route:Route") if r.inputs.get("gatewayId") == igw.id
+    ]
     assert len(igw_routes) == 1
     public_rt = igw_routes[0].inputs["routeTableId"]
-    assoc = {a.inputs["subnetId"]: a.inputs["routeTableId"]
-             for a in run.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")}
+    assoc = {
+        a.inputs["subnetId"]: a.inputs["routeTableId"]
+        for a in run.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    }
     for s in _subnets(run, "public"):
         assert assoc[s.id] == public_rt
     for s in _subnets(run, "private"):
@@ -78,8 +86,11 @@ def test_s3_gateway_endpoint_serves_private_route_tables(run_spec, base_config):
     ep = run.one("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert ep.inputs["serviceName"] == "com.amazonaws.us-east-1.s3"
     assert ep.inputs["vpcEndpointType"] == "Gateway"
-    nat_route_tables = {r.inputs["routeTableId"] for r in run.of_type("aws:ec2/route:Route")
-                        if "natGatewayId" in r.inputs}
+    nat_route_tables = {
+        r.inputs["routeTableId"]
+        for r in run.of_type("aws:ec2/route:Route")
+        if "natGatewayId" in r.inputs
+    }
     assert set(ep.inputs["routeTableIds"]) == nat_route_tables
 
 
@@ -90,8 +101,11 @@ def test_workload_security_group_is_closed_to_the_internet(run_spec, base_config
     assert len(ingress) == 1
     assert ingress[0].inputs["referencedSecurityGroupId"] == sg.id
     assert "cidrIpv4" not in ingress[0].inputs
-    egress_cidr = [e for e in run.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
-                   if "cidrIpv4" in e.inputs]
+    egress_cidr = [
+        e
+        for e in run.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        if "cidrIpv4" in e.inputs
+    ]
     assert [(e.inputs["fromPort"], e.inputs["toPort"]) for e in egress_cidr] == [(443, 443)]
     # The VPC's default group is taken over with no rules at all.
     default = run.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
@@ -107,7 +121,7 @@ def test_subnet_layout_is_disjoint_and_inside_the_vpc(cidr, zones):
     vpc = ipaddress.ip_network(cidr)
     assert all(n.subnet_of(vpc) for n in nets)
     for i, a in enumerate(nets):
-        for b in nets[i + 1:]:
+        for b in nets[i + 1 :]:
             assert not a.overlaps(b), (a, b)
     # Private subnets hold the pods' VPC-CNI addresses: 8x the public ones.
     assert nets[0].num_addresses == 8 * nets[zones].num_addresses
@@ -121,6 +135,9 @@ def test_subnet_layout_for_a_slash_16():
 
 def test_more_zones_than_the_region_has_fails_naming_the_field():
     assert pick_zones(["us-west-1a", "us-west-1c"], 2, "us-west-1") == ["us-west-1a", "us-west-1c"]
-    with pytest.raises(ValueError, match=r"network.availability_zones: 3 requested but "
-                                         r"us-west-1 has 2 available \(us-west-1a, us-west-1c\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"network.availability_zones: 3 requested but "
+        r"us-west-1 has 2 available \(us-west-1a, us-west-1c\)",
+    ):
         pick_zones(["us-west-1a", "us-west-1c"], 3, "us-west-1")

@@ -29,15 +29,23 @@ def test_outputs_have_the_documented_keys_and_real_values(run_spec, base_config)
     assert out["sagemaker_role_arn"].startswith("arn:aws:iam::123456789012:role/")
     assert out["ecr_repository_url"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
     assert out["vpc_id"] == run.one("aws:ec2/vpc:Vpc").id
-    assert len(out["private_subnet_ids"]) == 2 and all(s.startswith("subnet-")
-                                                       for s in out["private_subnet_ids"])
+    assert len(out["private_subnet_ids"]) == 2 and all(
+        s.startswith("subnet-") for s in out["private_subnet_ids"]
+    )
     assert out["security_group_id"].startswith("sg-")
     assert out["log_group_name"] == run.by_name("mlp-aws-sagemaker-logs").inputs["name"]
     pools = {p["name"]: p for p in out["node_pools"]}
     assert pools["train-h100"] | {"instance_types": None} == {
-        "name": "train-h100", "capacity": "spot", "capacity_type": "SPOT", "accelerator": "H100",
-        "accelerators_per_node": 8, "instance_types": None, "min_nodes": 0, "max_nodes": 4,
-        "enabled": True}
+        "name": "train-h100",
+        "capacity": "spot",
+        "capacity_type": "SPOT",
+        "accelerator": "H100",
+        "accelerators_per_node": 8,
+        "instance_types": None,
+        "min_nodes": 0,
+        "max_nodes": 4,
+        "enabled": True,
+    }
     assert pools["system"]["capacity_type"] == "ON_DEMAND"
 
 
@@ -60,10 +68,18 @@ def test_provider_default_tags_and_component_tags(run_spec, base_config):
     run = run_spec(base_config("aws"), stack="dev")
     provider = run.one("pulumi:providers:aws")
     assert provider.inputs["region"] == "us-east-1"
-    default = json.loads(provider.inputs["defaultTags"]) if isinstance(
-        provider.inputs["defaultTags"], str) else provider.inputs["defaultTags"]
-    assert default["tags"] == {"team": "ml-platform", "env": "dev", "cost-center": "research",
-                               "pioneer:stack": "dev", "pioneer:component": "MlPlatform"}
+    default = (
+        json.loads(provider.inputs["defaultTags"])
+        if isinstance(provider.inputs["defaultTags"], str)
+        else provider.inputs["defaultTags"]
+    )
+    assert default["tags"] == {
+        "team": "ml-platform",
+        "env": "dev",
+        "cost-center": "research",
+        "pioneer:stack": "dev",
+        "pioneer:component": "MlPlatform",
+    }
     for r in run.resources:
         if r.custom and r.type.startswith("aws:") and _taggable(r.type):
             assert "pioneer:component" in (r.inputs.get("tags") or {}), r.type
@@ -76,9 +92,14 @@ def test_components_use_pioneer_aws_type_tokens_and_nest_under_the_platform(run_
     platform = run.one("pioneer:index:MlPlatform")
     components = [r for r in run.resources if r.type.startswith("pioneer:aws:")]
     top = {r.type for r in components if r.parent == platform.urn}
-    assert top == {"pioneer:aws:Network", "pioneer:aws:PlatformKey", "pioneer:aws:DataBucket",
-                   "pioneer:aws:ImageRepository", "pioneer:aws:EksCluster",
-                   "pioneer:aws:SageMakerPlatform"}
+    assert top == {
+        "pioneer:aws:Network",
+        "pioneer:aws:PlatformKey",
+        "pioneer:aws:DataBucket",
+        "pioneer:aws:ImageRepository",
+        "pioneer:aws:EksCluster",
+        "pioneer:aws:SageMakerPlatform",
+    }
     urns = {r.urn: r for r in run.resources}
     for r in run.resources:
         if r.custom and r.type.startswith("aws:"):
@@ -98,17 +119,30 @@ def test_offline_plan_of_aws_dev_shows_what_the_issue_requires():
     assert len(of("aws:ec2/natGateway:NatGateway")) == 1
     assert of("aws:kms/key:Key")[0]["enableKeyRotation"] is True
     assert of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]["blockPublicPolicy"]
-    sse = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    sse = of(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
     assert sse[0]["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
-    assert of("aws:s3/bucketVersioning:BucketVersioning")[0]["versioningConfiguration"]["status"] == "Enabled"
+    assert (
+        of("aws:s3/bucketVersioning:BucketVersioning")[0]["versioningConfiguration"]["status"]
+        == "Enabled"
+    )
     assert "aws:SecureTransport" in of("aws:s3/bucketPolicy:BucketPolicy")[0]["policy"]
     assert len(of("aws:eks/cluster:Cluster")) == 1
     groups = of("aws:eks/nodeGroup:NodeGroup")
-    assert any(g["capacityType"] == "SPOT" and g["amiType"] == "AL2023_x86_64_NVIDIA" for g in groups)
-    roles = [json.loads(r["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"]
-             for r in of("aws:iam/role:Role")]
-    assert sorted(roles) == ["ec2.amazonaws.com", "eks.amazonaws.com", "pods.eks.amazonaws.com",
-                            "sagemaker.amazonaws.com"]
+    assert any(
+        g["capacityType"] == "SPOT" and g["amiType"] == "AL2023_x86_64_NVIDIA" for g in groups
+    )
+    roles = [
+        json.loads(r["assumeRolePolicy"])["Statement"][0]["Principal"]["Service"]
+        for r in of("aws:iam/role:Role")
+    ]
+    assert sorted(roles) == [
+        "ec2.amazonaws.com",
+        "eks.amazonaws.com",
+        "pods.eks.amazonaws.com",
+        "sagemaker.amazonaws.com",
+    ]
     assert of("aws:sagemaker/modelPackageGroup:ModelPackageGroup")
     assert of("aws:ecr/repository:Repository")
     assert doc["outputs"]["kubeconfig"] == "[secret]"

@@ -34,13 +34,16 @@ def test_key_policy_lets_the_account_administer_and_logs_encrypt_only(run_spec, 
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
     assert not any(a.endswith("*") for a in logs["Action"])
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].startswith(
-        "arn:aws:logs:us-east-1:123456789012:log-group:")
+        "arn:aws:logs:us-east-1:123456789012:log-group:"
+    )
 
 
 def test_bucket_is_encrypted_with_the_platform_key_and_bucket_keys(run_spec, base_config):
     run = run_spec(base_config("aws"))
     bucket = run.one("aws:s3/bucket:Bucket")
-    sse = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    sse = run.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
     assert sse.inputs["bucket"] == bucket.id
     (rule,) = sse.inputs["rules"]
     assert rule["bucketKeyEnabled"] is True
@@ -53,7 +56,12 @@ def test_bucket_blocks_all_public_access_and_acls(run_spec, base_config):
     bucket = run.one("aws:s3/bucket:Bucket")
     pab = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert pab.inputs["bucket"] == bucket.id
-    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+    for flag in (
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ):
         assert pab.inputs[flag] is True, flag
     own = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
     assert own.inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
@@ -81,8 +89,11 @@ def test_bucket_policy_denies_requests_without_tls(run_spec, base_config):
     assert bp.inputs["bucket"] == bucket.id
     doc = json.loads(bp.inputs["policy"])
     arn = bucket.state["arn"]
-    insecure = [s for s in doc["Statement"]
-                if s["Condition"].get("Bool", {}).get("aws:SecureTransport") == "false"]
+    insecure = [
+        s
+        for s in doc["Statement"]
+        if s["Condition"].get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
     assert len(insecure) == 1
     st = insecure[0]
     assert st["Effect"] == "Deny" and st["Principal"] == "*" and st["Action"] == "s3:*"
@@ -119,10 +130,14 @@ def test_without_customer_managed_key_the_bucket_falls_back_to_sse_s3(run_spec, 
     cfg = base_config("aws")
     cfg["storage"]["customer_managed_key"] = False
     run = run_spec(cfg)
-    sse = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    sse = run.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
     (rule,) = sse.inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     assert rule["bucketKeyEnabled"] is False
     # The key still encrypts EKS secrets and images.
-    assert run.one("aws:eks/cluster:Cluster").inputs["encryptionConfig"]["provider"]["keyArn"] == \
-        run.one("aws:kms/key:Key").state["arn"]
+    assert (
+        run.one("aws:eks/cluster:Cluster").inputs["encryptionConfig"]["provider"]["keyArn"]
+        == run.one("aws:kms/key:Key").state["arn"]
+    )

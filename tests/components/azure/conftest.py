@@ -50,10 +50,25 @@ def azure_config() -> dict[str, Any]:
     return stack_config("azure-dev")
 
 
-def gpu_pool(name: str, capacity: str = "spot", *, accelerator: str = "A100-80GB", count: int = 8,
-             min_nodes: int = 0, max_nodes: int = 4, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "accelerator": accelerator, "accelerators_per_node": count,
-            "capacity": capacity, "min_nodes": min_nodes, "max_nodes": max_nodes, **extra}
+def gpu_pool(
+    name: str,
+    capacity: str = "spot",
+    *,
+    accelerator: str = "A100-80GB",
+    count: int = 8,
+    min_nodes: int = 0,
+    max_nodes: int = 4,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "accelerator": accelerator,
+        "accelerators_per_node": count,
+        "capacity": capacity,
+        "min_nodes": min_nodes,
+        "max_nodes": max_nodes,
+        **extra,
+    }
 
 
 def by_suffix(run: MockRun, type_: str, suffix: str) -> Recorded:

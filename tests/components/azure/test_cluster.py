@@ -19,8 +19,11 @@ GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
 def test_cluster_identity_rbac_and_workload_identity(dev_run):
     aks = dev_run.one(T["aks"]).inputs
     assert aks["identity"] == {"type": "SystemAssigned"}
-    assert aks["aadProfile"] == {"managed": True, "enableAzureRBAC": True,
-                                 "tenantID": azure_mocks.TENANT}
+    assert aks["aadProfile"] == {
+        "managed": True,
+        "enableAzureRBAC": True,
+        "tenantID": azure_mocks.TENANT,
+    }
     assert aks["disableLocalAccounts"] is True
     assert aks["enableRBAC"] is True
     assert aks["oidcIssuerProfile"] == {"enabled": True}
@@ -58,9 +61,12 @@ def test_spot_gpu_pool_is_a_separate_user_pool_with_spot_eviction_taints_and_lab
     assert args["scaleSetEvictionPolicy"] == "Delete"
     assert args["spotMaxPrice"] == -1
     assert set(args["nodeTaints"]) == {SPOT_TAINT, GPU_TAINT}
-    assert args["nodeLabels"] == {"pioneer.dev/pool": "train-a100", "pioneer.dev/capacity": "spot",
-                                  "pioneer.dev/accelerator": "A100-80GB",
-                                  "pioneer.dev/accelerator-count": "8"}
+    assert args["nodeLabels"] == {
+        "pioneer.dev/pool": "train-a100",
+        "pioneer.dev/capacity": "spot",
+        "pioneer.dev/accelerator": "A100-80GB",
+        "pioneer.dev/accelerator-count": "8",
+    }
     assert args["enableAutoScaling"] is True
     assert (args["minCount"], args["maxCount"], args["count"]) == (0, 4, 0)  # scaled to zero
     assert args["osDiskSizeGB"] == 512
@@ -69,8 +75,17 @@ def test_spot_gpu_pool_is_a_separate_user_pool_with_spot_eviction_taints_and_lab
 
 def test_on_demand_pool_is_regular_with_only_the_gpu_taint_and_keeps_its_minimum():
     config = azure_config()
-    config["node_pools"].append(gpu_pool("serve-t4", "on_demand", accelerator="T4", count=1,
-                                         min_nodes=1, max_nodes=2, desired_nodes=2))
+    config["node_pools"].append(
+        gpu_pool(
+            "serve-t4",
+            "on_demand",
+            accelerator="T4",
+            count=1,
+            min_nodes=1,
+            max_nodes=2,
+            desired_nodes=2,
+        )
+    )
     pool = by_suffix(run_azure(config), T["agent_pool"], "-serve-t4").inputs
     assert pool["scaleSetPriority"] == "Regular"
     assert "scaleSetEvictionPolicy" not in pool and "spotMaxPrice" not in pool
@@ -112,8 +127,7 @@ def test_cluster_monitoring_goes_to_the_platform_log_analytics(dev_run):
     assert addon["config"]["logAnalyticsWorkspaceResourceID"] == dev_run.one(T["logs"]).id
 
 
-@pytest.mark.parametrize("cidr", ["10.40.0.0/16", "192.168.0.0/16", "172.16.0.0/12",
-                                  "10.0.0.0/8"])
+@pytest.mark.parametrize("cidr", ["10.40.0.0/16", "192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8"])
 def test_pod_and_service_ranges_never_overlap_the_vnet(cidr):
     pods, services, dns = overlay_ranges(cidr)
     vnet = ipaddress.ip_network(cidr)
@@ -165,8 +179,7 @@ def test_container_insights_rule_sends_cluster_logs_to_the_platform_workspace(de
     assert association["dataCollectionRuleId"] == rule.id
 
 
-def test_training_pods_get_a_federated_identity_that_may_use_only_the_platform_container(
-        dev_run):
+def test_training_pods_get_a_federated_identity_that_may_use_only_the_platform_container(dev_run):
     from components.k8s import NAMESPACE, SERVICE_ACCOUNT
 
     trainer = by_suffix(dev_run, T["uami"], "-workload-identity-trainer")
@@ -179,7 +192,9 @@ def test_training_pods_get_a_federated_identity_that_may_use_only_the_platform_c
     assert grant["scope"] == dev_run.one(T["container"]).id
     assert grant["principalId"] == trainer.state["principalId"]
     account = dev_run.one("kubernetes:core/v1:ServiceAccount").inputs["metadata"]
-    assert account["annotations"] == {"azure.workload.identity/client-id": trainer.state["clientId"]}
+    assert account["annotations"] == {
+        "azure.workload.identity/client-id": trainer.state["clientId"]
+    }
     assert dev_run.outputs["workload_identity_client_id"] == trainer.state["clientId"]
 
 

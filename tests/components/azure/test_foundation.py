@@ -28,8 +28,10 @@ def test_vnet_spans_the_spec_cidr_and_subnets_sit_inside_it_with_their_own_nsg(d
     assert not ranges[0].overlaps(ranges[1])
     nsg_ids = {n.id for n in dev_run.of_type(T["nsg"])}
     assert len(nsg_ids) == 2
-    assert {nodes.inputs["networkSecurityGroup"]["id"],
-            endpoints.inputs["networkSecurityGroup"]["id"]} == nsg_ids
+    assert {
+        nodes.inputs["networkSecurityGroup"]["id"],
+        endpoints.inputs["networkSecurityGroup"]["id"],
+    } == nsg_ids
     for subnet in (nodes, endpoints):
         assert subnet.inputs["virtualNetworkName"] == vnet.state["name"]
         assert subnet.inputs["defaultOutboundAccess"] is False
@@ -80,7 +82,8 @@ def test_blob_versioning_soft_delete_and_checkpoint_expiry_follow_the_spec(dev_r
     assert service["containerDeleteRetentionPolicy"] == {"enabled": True, "days": 7}
     rule = dev_run.one(T["lifecycle"]).inputs["policy"]["rules"][0]
     assert rule["definition"]["actions"]["version"]["delete"] == {
-        "daysAfterCreationGreaterThan": 30}
+        "daysAfterCreationGreaterThan": 30
+    }
 
 
 def test_soft_delete_zero_turns_retention_off_and_versioning_follows_the_spec():
@@ -91,8 +94,7 @@ def test_soft_delete_zero_turns_retention_off_and_versioning_follows_the_spec():
     assert service["isVersioningEnabled"] is False
     assert service["deleteRetentionPolicy"] == {"enabled": False}
     rule = run.one(T["lifecycle"]).inputs["policy"]["rules"][0]
-    assert rule["definition"]["actions"]["version"]["delete"][
-        "daysAfterCreationGreaterThan"] == 3
+    assert rule["definition"]["actions"]["version"]["delete"]["daysAfterCreationGreaterThan"] == 3
 
 
 def test_data_container_is_private_and_lives_in_the_platform_account(dev_run):
@@ -122,31 +124,38 @@ def test_registry_has_no_admin_user_and_no_anonymous_pull(dev_run):
 def test_globally_unique_names_differ_between_stacks_and_repeat_within_one():
     config = azure_config()
     a, b, again = run_azure(config, "one"), run_azure(config, "two"), run_azure(config, "one")
-    for t, key in ((T["account"], "accountName"), (T["vault"], "vaultName"),
-                   (T["acr"], "registryName")):
+    for t, key in (
+        (T["account"], "accountName"),
+        (T["vault"], "vaultName"),
+        (T["acr"], "registryName"),
+    ):
         assert a.one(t).inputs[key] != b.one(t).inputs[key]
         assert a.one(t).inputs[key] == again.one(t).inputs[key]
 
 
-def test_storage_encrypts_with_a_rotating_key_vault_key_via_an_identity_scoped_to_that_key(
-        dev_run):
+def test_storage_encrypts_with_a_rotating_key_vault_key_via_an_identity_scoped_to_that_key(dev_run):
     key = dev_run.one("azure-native:keyvault:Key")
     vault = dev_run.one(T["vault"])
     assert key.inputs["vaultName"] == vault.state["name"]
     assert key.inputs["properties"]["kty"] == "RSA" and key.inputs["properties"]["keySize"] >= 3072
-    actions = {a["action"]["type"] for a in
-               key.inputs["properties"]["rotationPolicy"]["lifetimeActions"]}
+    actions = {
+        a["action"]["type"] for a in key.inputs["properties"]["rotationPolicy"]["lifetimeActions"]
+    }
     assert actions == {"rotate", "notify"}
     account = dev_run.one(T["account"])
     encryption_id = by_suffix(dev_run, T["uami"], "-cmk-id")
     enc = account.inputs["encryption"]
     assert enc["keySource"] == "Microsoft.Keyvault"
-    assert enc["keyVaultProperties"] == {"keyName": key.state["name"],
-                                         "keyVaultUri": vault.state["properties"]["vaultUri"]}
+    assert enc["keyVaultProperties"] == {
+        "keyName": key.state["name"],
+        "keyVaultUri": vault.state["properties"]["vaultUri"],
+    }
     assert "keyVersion" not in enc["keyVaultProperties"]  # follows rotation
     assert enc["encryptionIdentity"] == {"encryptionUserAssignedIdentity": encryption_id.id}
-    assert account.inputs["identity"] == {"type": "UserAssigned",
-                                          "userAssignedIdentities": [encryption_id.id]}
+    assert account.inputs["identity"] == {
+        "type": "UserAssigned",
+        "userAssignedIdentities": [encryption_id.id],
+    }
     grant = by_suffix(dev_run, T["role"], "-cmk-key-user")
     assert grant.inputs["scope"] == key.id
     assert grant.inputs["principalId"] == encryption_id.state["principalId"]

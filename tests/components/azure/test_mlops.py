@@ -36,8 +36,11 @@ def test_spot_pool_gets_low_priority_compute_that_scales_to_zero(dev_run):
     inner = props["properties"]
     assert inner["vmPriority"] == "LowPriority"
     assert inner["vmSize"] == dev_run.one(T["agent_pool"]).inputs["vmSize"]
-    assert inner["scaleSettings"] == {"minNodeCount": 0, "maxNodeCount": 4,
-                                      "nodeIdleTimeBeforeScaleDown": "PT15M"}
+    assert inner["scaleSettings"] == {
+        "minNodeCount": 0,
+        "maxNodeCount": 4,
+        "nodeIdleTimeBeforeScaleDown": "PT15M",
+    }
     assert inner["enableNodePublicIp"] is False
     assert inner["remoteLoginPortPublicAccess"] == "Disabled"
 
@@ -45,43 +48,55 @@ def test_spot_pool_gets_low_priority_compute_that_scales_to_zero(dev_run):
 def test_compute_runs_as_the_user_assigned_identity(dev_run):
     identity = by_suffix(dev_run, T["uami"], "-compute-id")
     assert dev_run.one(T["compute"]).inputs["identity"] == {
-        "type": "UserAssigned", "userAssignedIdentities": [identity.id]}
+        "type": "UserAssigned",
+        "userAssignedIdentities": [identity.id],
+    }
 
 
 def test_one_compute_per_gpu_pool_dedicated_for_on_demand_with_the_spec_idle_time():
     config = azure_config()
-    config["node_pools"].append(gpu_pool("a-very-long-pool-name-t4", "on_demand",
-                                         accelerator="T4", count=1, max_nodes=2))
+    config["node_pools"].append(
+        gpu_pool("a-very-long-pool-name-t4", "on_demand", accelerator="T4", count=1, max_nodes=2)
+    )
     config["mlops"]["compute_idle_minutes"] = 90
     run = run_azure(config)
-    computes = {c.inputs["computeName"]: c.inputs["properties"]["properties"]
-                for c in run.of_type(T["compute"])}
+    computes = {
+        c.inputs["computeName"]: c.inputs["properties"]["properties"]
+        for c in run.of_type(T["compute"])
+    }
     assert len(computes) == 2  # the CPU system pool gets no AmlCompute
     long_name = next(n for n in computes if n != "train-a100")
     assert len(long_name) <= 16 and long_name.startswith("a-very-long")
     assert computes[long_name]["vmPriority"] == "Dedicated"
     assert computes["train-a100"]["vmPriority"] == "LowPriority"
-    assert all(c["scaleSettings"]["nodeIdleTimeBeforeScaleDown"] == "PT1H30M"
-               for c in computes.values())
+    assert all(
+        c["scaleSettings"]["nodeIdleTimeBeforeScaleDown"] == "PT1H30M" for c in computes.values()
+    )
     assert {c["name"]: c["priority"] for c in run.outputs["compute_clusters"]} == {
-        "train-a100": "LowPriority", long_name: "Dedicated"}
+        "train-a100": "LowPriority",
+        long_name: "Dedicated",
+    }
 
 
-@pytest.mark.parametrize(("minutes", "iso"), [(1, "PT1M"), (15, "PT15M"), (60, "PT1H"),
-                                              (61, "PT1H1M"), (1440, "PT24H")])
+@pytest.mark.parametrize(
+    ("minutes", "iso"), [(1, "PT1M"), (15, "PT15M"), (60, "PT1H"), (61, "PT1H1M"), (1440, "PT24H")]
+)
 def test_idle_time_is_an_iso8601_duration(minutes, iso):
     assert idle_time(minutes) == iso
 
 
 def test_compute_identity_gets_blob_contributor_on_the_container_and_acrpull_on_the_registry(
-        dev_run):
+    dev_run,
+):
     identity = by_suffix(dev_run, T["uami"], "-compute-id")
     blob = by_suffix(dev_run, T["role"], "-compute-blob").inputs
     pull = by_suffix(dev_run, T["role"], "-compute-acrpull").inputs
     sub = azure_mocks.SUBSCRIPTION
     assert blob["scope"] == dev_run.one(T["container"]).id
-    assert blob["roleDefinitionId"] == (f"/subscriptions/{sub}/providers/Microsoft.Authorization/"
-                                        f"roleDefinitions/{BUILT_IN_ROLES['Storage Blob Data Contributor']}")
+    assert blob["roleDefinitionId"] == (
+        f"/subscriptions/{sub}/providers/Microsoft.Authorization/"
+        f"roleDefinitions/{BUILT_IN_ROLES['Storage Blob Data Contributor']}"
+    )
     assert pull["scope"] == dev_run.one(T["acr"]).id
     assert pull["roleDefinitionId"].endswith("/" + BUILT_IN_ROLES["AcrPull"])
     for grant in (blob, pull):
@@ -107,8 +122,7 @@ def test_compute_waits_for_its_identitys_grants(dev_run):
     assert grants <= set(compute.dependencies)
 
 
-def test_private_workspace_is_reachable_through_a_private_endpoint_in_the_endpoints_subnet(
-        dev_run):
+def test_private_workspace_is_reachable_through_a_private_endpoint_in_the_endpoints_subnet(dev_run):
     pe = dev_run.one("azure-native:network:PrivateEndpoint").inputs
     assert pe["subnet"] == {"id": by_suffix(dev_run, T["subnet"], "-endpoints").id}
     (conn,) = pe["privateLinkServiceConnections"]
@@ -116,11 +130,14 @@ def test_private_workspace_is_reachable_through_a_private_endpoint_in_the_endpoi
     assert conn["groupIds"] == ["amlworkspace"]
     zones = dev_run.of_type("azure-native:privatedns:PrivateZone")
     assert {z.inputs["privateZoneName"] for z in zones} == {
-        "privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"}
+        "privatelink.api.azureml.ms",
+        "privatelink.notebooks.azure.net",
+    }
     vnet = dev_run.one(T["vnet"])
     links = dev_run.of_type("azure-native:privatedns:VirtualNetworkLink")
     assert sorted(lk.inputs["privateZoneName"] for lk in links) == sorted(
-        z.state["name"] for z in zones)
+        z.state["name"] for z in zones
+    )
     assert all(lk.inputs["virtualNetwork"] == {"id": vnet.id} for lk in links)
     group = dev_run.one("azure-native:network:PrivateDnsZoneGroup").inputs
     assert {c["privateDnsZoneId"] for c in group["privateDnsZoneConfigs"]} == {z.id for z in zones}

@@ -42,7 +42,9 @@ def test_compute_names_fit_16_characters_and_stay_distinct(pools):
 
 
 def test_unknown_role_is_refused_with_the_allowed_ones():
-    with pytest.raises(ValueError, match="role: 'Owner' is not one of Storage Blob Data Contributor, AcrPull, "):
+    with pytest.raises(
+        ValueError, match="role: 'Owner' is not one of Storage Blob Data Contributor, AcrPull, "
+    ):
         role_definition_id("sub", "Owner")
 
 
@@ -51,5 +53,7 @@ def test_pool_with_max_zero_is_refused_on_azure_naming_the_field():
     config["node_pools"].append(gpu_pool("idle", max_nodes=0))
     with pytest.raises(SpecError) as e:
         PlatformSpec.parse(config)
-    assert any(err.startswith("node_pools[2].max_nodes: must be at least 1 on azure")
-               for err in e.value.errors)
+    assert any(
+        err.startswith("node_pools[2].max_nodes: must be at least 1 on azure")
+        for err in e.value.errors
+    )

@@ -11,11 +11,29 @@ from stacks.cli import app
 from tests.components.azure.conftest import T, by_suffix
 
 OUTPUT_KEYS = {
-    "cloud", "region", "resource_group", "location", "subscription_id", "tenant_id", "vnet_name",
-    "storage_account", "storage_container", "storage_container_url", "key_vault_uri",
-    "acr_login_server", "aks_cluster_name", "kubeconfig", "workspace_name", "compute_clusters",
-    "compute_identity_id", "compute_identity_principal_id", "compute_identity_client_id",
-    "application_insights_id", "oidc_issuer_url", "node_pools", "workload_identity_client_id",
+    "cloud",
+    "region",
+    "resource_group",
+    "location",
+    "subscription_id",
+    "tenant_id",
+    "vnet_name",
+    "storage_account",
+    "storage_container",
+    "storage_container_url",
+    "key_vault_uri",
+    "acr_login_server",
+    "aks_cluster_name",
+    "kubeconfig",
+    "workspace_name",
+    "compute_clusters",
+    "compute_identity_id",
+    "compute_identity_principal_id",
+    "compute_identity_client_id",
+    "application_insights_id",
+    "oidc_issuer_url",
+    "node_pools",
+    "workload_identity_client_id",
 }
 
 
@@ -27,32 +45,57 @@ def test_outputs_name_what_was_created(dev_run):
     assert out["storage_account"] == dev_run.one(T["account"]).inputs["accountName"]
     assert out["storage_container"] == "platform"
     assert out["storage_container_url"] == (
-        f"https://{out['storage_account']}.blob.core.windows.net/platform")
-    assert out["key_vault_uri"] == f"https://{dev_run.one(T['vault']).inputs['vaultName']}.vault.azure.net/"
+        f"https://{out['storage_account']}.blob.core.windows.net/platform"
+    )
+    assert (
+        out["key_vault_uri"]
+        == f"https://{dev_run.one(T['vault']).inputs['vaultName']}.vault.azure.net/"
+    )
     assert out["acr_login_server"] == f"{dev_run.one(T['acr']).inputs['registryName']}.azurecr.io"
     assert out["aks_cluster_name"] == dev_run.one(T["aks"]).state["name"]
     assert out["workspace_name"] == dev_run.one(T["workspace"]).state["name"]
     identity = by_suffix(dev_run, T["uami"], "-compute-id").state
     assert out["compute_identity_principal_id"] == identity["principalId"]
     assert out["compute_identity_client_id"] == identity["clientId"]
-    assert out["compute_clusters"] == [{
-        "name": "train-a100", "priority": "LowPriority", "pool": "train-a100",
-        "vm_size": dev_run.one(T["compute"]).inputs["properties"]["properties"]["vmSize"]}]
+    assert out["compute_clusters"] == [
+        {
+            "name": "train-a100",
+            "priority": "LowPriority",
+            "pool": "train-a100",
+            "vm_size": dev_run.one(T["compute"]).inputs["properties"]["properties"]["vmSize"],
+        }
+    ]
 
 
 def test_node_pools_output_describes_every_aks_pool(dev_run):
     pools = {p["name"]: p for p in dev_run.outputs["node_pools"]}
     assert pools["system"] == {
-        "name": "system", "agent_pool": "system", "mode": "System", "capacity": "on_demand",
-        "accelerator": None, "accelerators_per_node": 0, "vm_size": "Standard_D4s_v5",
-        "min_nodes": 2, "max_nodes": 3}
+        "name": "system",
+        "agent_pool": "system",
+        "mode": "System",
+        "capacity": "on_demand",
+        "accelerator": None,
+        "accelerators_per_node": 0,
+        "vm_size": "Standard_D4s_v5",
+        "min_nodes": 2,
+        "max_nodes": 3,
+    }
     gpu = dev_run.one(T["agent_pool"]).inputs
     assert pools["train-a100"] == {
-        "name": "train-a100", "agent_pool": gpu["agentPoolName"], "mode": "User",
-        "capacity": "spot", "accelerator": "A100-80GB", "accelerators_per_node": 8,
-        "vm_size": gpu["vmSize"], "min_nodes": 0, "max_nodes": 4}
-    assert dev_run.outputs["oidc_issuer_url"] == (
-        dev_run.one(T["aks"]).state["oidcIssuerProfile"]["issuerURL"])
+        "name": "train-a100",
+        "agent_pool": gpu["agentPoolName"],
+        "mode": "User",
+        "capacity": "spot",
+        "accelerator": "A100-80GB",
+        "accelerators_per_node": 8,
+        "vm_size": gpu["vmSize"],
+        "min_nodes": 0,
+        "max_nodes": 4,
+    }
+    assert (
+        dev_run.outputs["oidc_issuer_url"]
+        == (dev_run.one(T["aks"]).state["oidcIssuerProfile"]["issuerURL"])
+    )
 
 
 def test_pool_labels_are_the_ones_the_kubernetes_backend_selects_on(dev_run):
@@ -66,14 +109,16 @@ def test_pool_labels_are_the_ones_the_kubernetes_backend_selects_on(dev_run):
 
 def test_training_backends_dry_run_on_the_azure_dev_outputs():
     runner = CliRunner()
-    result = runner.invoke(app, ["train", "--backend", "kubernetes", "--stack", "azure-dev",
-                                 "--dry-run", "--json"])
+    result = runner.invoke(
+        app, ["train", "--backend", "kubernetes", "--stack", "azure-dev", "--dry-run", "--json"]
+    )
     assert result.exit_code == 0, result.output
     (jobset,) = [o for o in json.loads(result.output)["objects"] if o["kind"] == "JobSet"]
     pod = jobset["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
     assert pod["nodeSelector"]["pioneer.dev/pool"] == "train-a100"
-    result = runner.invoke(app, ["train", "--backend", "azureml", "--stack", "azure-dev",
-                                 "--dry-run", "--json"])
+    result = runner.invoke(
+        app, ["train", "--backend", "azureml", "--stack", "azure-dev", "--dry-run", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["request"]["properties"]["computeId"] == "train-a100"
 
@@ -116,7 +161,13 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
     assert one(T["workspace"])["publicNetworkAccess"] == "Disabled"
     assert one(T["compute"])["properties"]["properties"]["vmPriority"] == "LowPriority"
     scopes = sorted(g["scope"].split("/providers/")[-1].split("/")[1] for g in by_type[T["role"]])
-    assert scopes == ["managedClusters", "registries", "registries", "storageAccounts",
-                      "storageAccounts", "vaults"]
+    assert scopes == [
+        "managedClusters",
+        "registries",
+        "registries",
+        "storageAccounts",
+        "storageAccounts",
+        "vaults",
+    ]
     assert doc["outputs"]["kubeconfig"] == "[secret]"
     assert doc["outputs"]["compute_clusters"][0]["priority"] == "LowPriority"

@@ -48,17 +48,27 @@ def test_changed_spec_tags_reach_every_resource():
     run = run_azure(config, stack="prod")
     for r in run.resources:
         if r.type.startswith("azure-native:") and accepts_tags(r.type):
-            assert r.inputs["tags"] == {"owner": "alice", "pioneer:stack": "prod",
-                                        "pioneer:component": r.inputs["tags"]["pioneer:component"]}
+            assert r.inputs["tags"] == {
+                "owner": "alice",
+                "pioneer:stack": "prod",
+                "pioneer:component": r.inputs["tags"]["pioneer:component"],
+            }
 
 
 def test_components_use_the_pioneer_azure_type_tokens_and_own_their_resources(dev_run):
     components = {r.urn: r for r in dev_run.resources if not r.custom}
     kinds = {r.type for r in components.values()}
-    assert {"pioneer:azure:Platform", "pioneer:azure:Network", "pioneer:azure:KeyVault",
-            "pioneer:azure:Storage", "pioneer:azure:Observability", "pioneer:azure:Registry",
-            "pioneer:azure:Cluster", "pioneer:azure:ComputeIdentity",
-            "pioneer:azure:MachineLearning"} <= kinds
+    assert {
+        "pioneer:azure:Platform",
+        "pioneer:azure:Network",
+        "pioneer:azure:KeyVault",
+        "pioneer:azure:Storage",
+        "pioneer:azure:Observability",
+        "pioneer:azure:Registry",
+        "pioneer:azure:Cluster",
+        "pioneer:azure:ComputeIdentity",
+        "pioneer:azure:MachineLearning",
+    } <= kinds
     for r in dev_run.resources:
         if r.custom:
             assert r.parent in components, r.name

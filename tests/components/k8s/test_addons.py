@@ -27,7 +27,11 @@ def test_training_namespace_service_account_and_jobset(run_spec, base_config, cl
     assert (jobset["chart"], jobset["version"]) == JOBSET_CHART
     # Every Kubernetes object goes to the platform's own cluster, through its kubeconfig.
     provider = run.one("pulumi:providers:kubernetes")
-    assert all(r.provider.startswith(provider.urn) for r in run.resources if r.type.startswith("kubernetes:"))
+    assert all(
+        r.provider.startswith(provider.urn)
+        for r in run.resources
+        if r.type.startswith("kubernetes:")
+    )
 
 
 def test_device_plugin_on_eks_and_aks_but_not_gke(run_spec, base_config):
@@ -36,22 +40,35 @@ def test_device_plugin_on_eks_and_aks_but_not_gke(run_spec, base_config):
         assert ("nvidia-device-plugin" in rel) is expected, cloud
     plugin = releases(run_spec(base_config("aws")))["nvidia-device-plugin"]
     assert plugin["chart"] == DEVICE_PLUGIN_CHART[1]
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in plugin["values"]["tolerations"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in plugin[
+        "values"
+    ]["tolerations"]
 
 
 def test_aws_pod_identity_reaches_only_the_platform_bucket_and_key(run_spec, base_config):
     run = run_spec(base_config("aws"))
     assoc = run.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs
     assert (assoc["namespace"], assoc["serviceAccount"]) == ("training", "trainer")
-    role = next(r for r in run.of_type("aws:iam/role:Role") if r.name.endswith("workload-identity-trainer"))
+    role = next(
+        r for r in run.of_type("aws:iam/role:Role") if r.name.endswith("workload-identity-trainer")
+    )
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert assoc["roleArn"] == role.state["arn"]
-    policy = json.loads(next(p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
-                             if p.name.endswith("trainer-storage")).inputs["policy"])
+    policy = json.loads(
+        next(
+            p
+            for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
+            if p.name.endswith("trainer-storage")
+        ).inputs["policy"]
+    )
     bucket_arn = run.one("aws:s3/bucket:Bucket").state["arn"]
     key_arn = run.one("aws:kms/key:Key").state["arn"]
-    resources = {r for st in policy["Statement"] for r in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])}
+    resources = {
+        r
+        for st in policy["Statement"]
+        for r in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])
+    }
     assert resources == {bucket_arn, f"{bucket_arn}/*", key_arn}
     assert not any(a == "*" or a.endswith(":*") for st in policy["Statement"] for a in st["Action"])
     addons = {a.inputs["addonName"] for a in run.of_type("aws:eks/addon:Addon")}
@@ -62,9 +79,14 @@ def test_aws_pod_identity_reaches_only_the_platform_bucket_and_key(run_spec, bas
 def test_gke_trainer_is_bound_to_the_training_account(run_spec, base_config):
     run = run_spec(base_config("gcp"))
     sa = run.one(SA).inputs["metadata"]
-    assert sa["annotations"] == {"iam.gke.io/gcp-service-account": run.outputs["training_service_account"]}
-    binding = next(m for m in run.of_type("gcp:serviceaccount/iAMMember:IAMMember")
-                   if m.inputs["role"] == "roles/iam.workloadIdentityUser")
+    assert sa["annotations"] == {
+        "iam.gke.io/gcp-service-account": run.outputs["training_service_account"]
+    }
+    binding = next(
+        m
+        for m in run.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+        if m.inputs["role"] == "roles/iam.workloadIdentityUser"
+    )
     assert binding.inputs["member"] == "serviceAccount:pioneer-ml-dev.svc.id.goog[training/trainer]"
     cluster = run.one("gcp:container/cluster:Cluster").inputs
     assert cluster["addonsConfig"]["gcsFuseCsiDriverConfig"]["enabled"] is True
