@@ -58,6 +58,9 @@ class NodePool(_Model):
     tpu_topology: str | None = None
     """TPU slice topology, e.g. ``2x2`` (v5e) or ``2x2x1`` (v4/v5p). TPU pools only."""
     disk_size_gb: int = Field(default=200, ge=20, le=16384)
+    zones: list[str] = Field(default_factory=list, max_length=6)
+    """GCP: the zones the pool's nodes run in (GKE node locations), e.g. where a TPU
+    generation exists; empty: every zone of the cluster's region."""
     on_demand_opt_in: bool = False
     """Explicitly accept a large on-demand GPU pool (the cost policy asks for it)."""
 
@@ -281,6 +284,15 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
                 f"{at}.desired_nodes: {pool.desired_nodes} is outside min_nodes..max_nodes "
                 f"({pool.min_nodes}..{pool.max_nodes})"
             )
+        for j, zone in enumerate(pool.zones):
+            if spec.cloud != "gcp":
+                errs.append(f"{at}.zones: only used on gcp (cloud is {spec.cloud!r})")
+                break
+            if not re.fullmatch(rf"{re.escape(spec.region)}-[a-z]", zone):
+                errs.append(
+                    f"{at}.zones[{j}]: {zone!r} is not a zone of {spec.region} "
+                    f"(for example {spec.region}-a)"
+                )
         if pool.accelerator is None:
             if pool.accelerators_per_node:
                 errs.append(f"{at}.accelerators_per_node: set without an accelerator")

@@ -188,6 +188,7 @@ class GkeCluster(pulumi.ComponentResource):
             f"{name}-{plan.name}",
             project=spec.project,
             location=spec.region,
+            node_locations=list(plan.zones) or None,
             cluster=self.cluster.name,
             autoscaling=autoscaling,
             node_count=plan.node_count,

@@ -51,6 +51,8 @@ class PoolPlan:
     taint: tuple[str, str, str] | None
     k8s_labels: dict[str, str]
     disk_size_gb: int
+    zones: tuple[str, ...] = ()
+    """GKE node locations; empty: the cluster's zones."""
 
     def output(self, gke_name: object) -> dict[str, object]:
         """The stack output entry; `gke_name` is the node pool's name in GKE (autonamed)."""
@@ -130,7 +132,7 @@ def plan_pool(pool: NodePool, index: int, spec: PlatformSpec) -> PoolPlan:
     else:
         autoscaling = (pool.min_nodes, pool.max_nodes)
         node_count = None
-        initial = math.ceil(pool.initial_nodes / REGIONAL_ZONES)
+        initial = math.ceil(pool.initial_nodes / (len(pool.zones) or REGIONAL_ZONES))
     return PoolPlan(
         name=pool.name,
         machine_type=machine_type(pool, spec.region),
@@ -145,4 +147,5 @@ def plan_pool(pool: NodePool, index: int, spec: PlatformSpec) -> PoolPlan:
         taint=taint,
         k8s_labels=labels,
         disk_size_gb=pool.disk_size_gb,
+        zones=tuple(pool.zones),
     )

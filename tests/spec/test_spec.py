@@ -147,3 +147,15 @@ def test_bad_cidr(base_config):
     cfg["network"]["cidr"] = "10.0.0.0/33"
     (err,) = errors_of(cfg)
     assert err.startswith("network.cidr: '10.0.0.0/33' is not an IPv4 network")
+
+
+def test_pool_zones_are_gcp_zones_of_the_region(base_config):
+    cfg = base_config("gcp")
+    cfg["node_pools"][2]["zones"] = ["us-central1-a", "europe-west4-b"]
+    assert errors_of(cfg) == [
+        "node_pools[2].zones[1]: 'europe-west4-b' is not a zone of us-central1 "
+        "(for example us-central1-a)"
+    ]
+    aws = base_config("aws")
+    aws["node_pools"][1]["zones"] = ["us-east-1a"]
+    assert errors_of(aws) == ["node_pools[1].zones: only used on gcp (cloud is 'aws')"]

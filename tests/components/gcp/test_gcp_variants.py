@@ -188,3 +188,13 @@ def test_network_too_small_for_the_pools_is_rejected_naming_the_cidr(variant):
 
     with pytest.raises(SpecError, match=r"network\.cidr: 10\.30\.0\.0/20 .* 16 nodes .* allow 45"):
         variant(change)
+
+
+def test_pool_zones_become_gke_node_locations(run_spec, base_config):
+    cfg = base_config("gcp")  # the shipped TPU pool is pinned to us-central1-a
+    run = run_spec(cfg)
+    pools = {r.name: r.inputs for r in run.of_type("gcp:container/nodePool:NodePool")}
+    tpu = next(v for k, v in pools.items() if k.endswith("train-tpu"))
+    gpu = next(v for k, v in pools.items() if k.endswith("train-a100"))
+    assert tpu["nodeLocations"] == ["us-central1-a"]
+    assert "nodeLocations" not in gpu  # the cluster's zones
