@@ -15,21 +15,10 @@ from pathlib import Path
 
 import yaml
 
+from cost.catalog import OFFER_FIELDS
+
 OUT = Path(__file__).parent / "data" / "offers.csv"
-FIELDS = [
-    "cloud",
-    "region",
-    "instance_type",
-    "accelerator",
-    "accelerator_count",
-    "accelerator_memory_gib",
-    "vcpus",
-    "memory_gib",
-    "on_demand_usd_per_hour",
-    "spot_usd_per_hour",
-    "source",
-    "date",
-]
+FIELDS = list(OFFER_FIELDS)
 
 SKYPILOT_AWS = ("skypilot-org/skypilot-catalog catalogs/v9/aws/vms.csv@2c3d7ea7", "2026-07")
 SKYPILOT_AZURE = ("skypilot-org/skypilot-catalog catalogs/v6/azure/vms.csv@098741e7", "2024-08")

@@ -19,6 +19,21 @@ import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 OFFERS_CSV = DATA_DIR / "offers.csv"
+# Columns of offers.csv, in order (written by build_snapshot and refresh, read here).
+OFFER_FIELDS = (
+    "cloud",
+    "region",
+    "instance_type",
+    "accelerator",
+    "accelerator_count",
+    "accelerator_memory_gib",
+    "vcpus",
+    "memory_gib",
+    "on_demand_usd_per_hour",
+    "spot_usd_per_hour",
+    "source",
+    "date",
+)
 CPU_OFFERS_CSV = DATA_DIR / "cpu_offers.csv"
 SPOT_ADVISOR_CSV = DATA_DIR / "spot_advisor.csv"
 PRICES_YAML = DATA_DIR / "prices.yaml"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -34,24 +36,7 @@ def plot_frontier(
         costs = [c for _, c, m in result.others if m == mode]
         if hours:
             ax.scatter(hours, costs, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
-    ax.plot(
-        [p.expected_hours for p in front],
-        [p.expected_cost_usd for p in front],
-        color="0.6",
-        lw=1,
-        zorder=1,
-    )
-    for mode, (marker, color) in MODE_STYLE.items():
-        pts = [p for p in front if p.mode == mode]
-        if pts:
-            ax.scatter(
-                [p.expected_hours for p in pts],
-                [p.expected_cost_usd for p in pts],
-                marker=marker,
-                color=color,
-                label=mode,
-                zorder=2,
-            )
+    _draw_frontier(ax, front, lambda p: p.expected_hours)
     ends = (front[0], front[-1]) if front else ()
     for p in {id(q): q for q in (*ends, result.best) if q}.values():
         ax.annotate(
@@ -105,24 +90,7 @@ def plot_carbon_frontier(
         if pts:
             xs, ys = zip(*pts, strict=True)
             ax.scatter(xs, ys, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
-    ax.plot(
-        [p.expected_kg_co2e or 0.0 for p in front],
-        [p.expected_cost_usd for p in front],
-        color="0.6",
-        lw=1,
-        zorder=1,
-    )
-    for mode, (marker, color) in MODE_STYLE.items():
-        plans = [p for p in front if p.mode == mode]
-        if plans:
-            ax.scatter(
-                [p.expected_kg_co2e or 0.0 for p in plans],
-                [p.expected_cost_usd for p in plans],
-                marker=marker,
-                color=color,
-                label=mode,
-                zorder=2,
-            )
+    _draw_frontier(ax, front, lambda p: p.expected_kg_co2e or 0.0)
     b = result.best
     for p in {id(q): q for q in (*front[:1], *front[-1:], b) if q}.values():
         if p.expected_kg_co2e is not None:
@@ -160,3 +128,21 @@ def plot_carbon_frontier(
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _draw_frontier(ax: Any, front: list[Any], x_of: Callable[[Any], float]) -> None:
+    """The frontier as a grey line through its plans, each marked by capacity mode."""
+    ax.plot(
+        [x_of(p) for p in front], [p.expected_cost_usd for p in front], color="0.6", lw=1, zorder=1
+    )
+    for mode, (marker, color) in MODE_STYLE.items():
+        plans = [p for p in front if p.mode == mode]
+        if plans:
+            ax.scatter(
+                [x_of(p) for p in plans],
+                [p.expected_cost_usd for p in plans],
+                marker=marker,
+                color=color,
+                label=mode,
+                zorder=2,
+            )

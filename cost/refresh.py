@@ -34,7 +34,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from cost.catalog import OFFERS_CSV, Catalog, Offer, get_catalog
+from cost.catalog import OFFER_FIELDS, OFFERS_CSV, Catalog, Offer, get_catalog
 
 AZURE_API = "https://prices.azure.com/api/retail/prices"
 GCP_COMPUTE_SERVICE = "6F81-5844-456A"
@@ -355,20 +355,7 @@ def merge_offers(current: Iterable[Offer], fresh: Iterable[Offer]) -> list[Offer
 
 
 def write_offers(offers: Iterable[Offer], path: Path = OFFERS_CSV) -> None:
-    fields = [
-        "cloud",
-        "region",
-        "instance_type",
-        "accelerator",
-        "accelerator_count",
-        "accelerator_memory_gib",
-        "vcpus",
-        "memory_gib",
-        "on_demand_usd_per_hour",
-        "spot_usd_per_hour",
-        "source",
-        "date",
-    ]
+    fields = list(OFFER_FIELDS)
     with path.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
