@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -132,11 +133,11 @@ def settings_from_config(rule: Rule) -> dict[str, Any]:
 
 
 def add_cost_estimate(stack: Stack) -> None:
-    """Price the plan with `cost.estimate` when it is importable here (cost-within-budget)."""
-    try:
-        from cost.estimate import estimate_preview
-    except ImportError:
-        return
+    """Price the plan with `cost.estimate` (for cost-within-budget).
+
+    Without it (a dependency of the cost package missing from this environment)
+    the plan has no estimate and the budget rule is skipped, as in `pioneer plan`.
+    """
     doc = {
         "steps": [
             {
@@ -156,7 +157,15 @@ def add_cost_estimate(stack: Stack) -> None:
             for r in stack.resources
         ]
     }
-    stack.doc = {**doc, "cost": estimate_preview(doc)}
+    try:
+        from cost.estimate import estimate_preview
+
+        stack.doc = {**doc, "cost": estimate_preview(doc)}
+    except ImportError as e:
+        print(
+            f"pioneer-guardrails: no cost estimate ({e}); cost-within-budget skipped",
+            file=sys.stderr,
+        )
 
 
 def resource_validator(rule: Rule) -> Callable[[Any, ReportViolation], None]:

@@ -328,3 +328,43 @@ def test_rendered_command_lines_rendezvous_as_two_pods_on_loopback(tmp_path):
         for f in (tmp_path / "ranks" / "output" / "ranks").glob("*.json")
     }
     assert ranks == [0, 1] and world == {2}
+
+
+@pytest.mark.parametrize(
+    "stack,storage",
+    [("aws-dev", "s3://"), ("gcp-dev", "gs://"), ("azure-dev", "https://")],
+)
+def test_cli_dry_run_prints_a_multi_node_spot_job_for_each_stack(stack, storage):
+    import json
+
+    from typer.testing import CliRunner
+
+    from stacks.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--backend",
+            "kubernetes",
+            "--stack",
+            stack,
+            "--nodes",
+            "2",
+            "--dry-run",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    js = jobset(doc["objects"])
+    spec = js["spec"]["replicatedJobs"][0]["template"]["spec"]
+    pod = spec["template"]["spec"]
+    container = pod["containers"][0]
+    assert spec["parallelism"] == 2 and "--nnodes=2" in container["command"]
+    assert container["resources"]["limits"] == {"nvidia.com/gpu": "8"}
+    assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
+    assert pod["nodeSelector"]["pioneer.dev/pool"].startswith("train-")
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["PIONEER_CHECKPOINT_URI"].startswith(storage)
+    assert "training/train.py" in container["command"]
