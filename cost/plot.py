@@ -36,28 +36,14 @@ def plot_frontier(
         costs = [c for _, c, m in result.others if m == mode]
         if hours:
             ax.scatter(hours, costs, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
-    _draw_frontier(ax, front, lambda p: p.expected_hours)
-    ends = (front[0], front[-1]) if front else ()
-    for p in {id(q): q for q in (*ends, result.best) if q}.values():
-        ax.annotate(
-            f"{p.nodes}x {p.instance_type} ({p.mode})",
-            (p.expected_hours, p.expected_cost_usd),
-            fontsize=7,
-            xytext=(6, 6),
-            textcoords="offset points",
-        )
-    if result.best is not None:
-        b = result.best
-        ax.scatter(
-            [b.expected_hours],
-            [b.expected_cost_usd],
-            s=220,
-            facecolors="none",
-            edgecolors="red",
-            linewidths=2,
-            label=f"chosen ({result.objective})",
-            zorder=3,
-        )
+    _draw_frontier(
+        ax,
+        front,
+        result.best,
+        result.objective,
+        x_of=lambda p: p.expected_hours,
+        label_of=lambda p: f"{p.nodes}x {p.instance_type} ({p.mode})",
+    )
     if deadline_hours:
         ax.axvline(deadline_hours, color="red", ls="--", lw=1, label="deadline")
     if front or result.others:
@@ -90,28 +76,14 @@ def plot_carbon_frontier(
         if pts:
             xs, ys = zip(*pts, strict=True)
             ax.scatter(xs, ys, marker=marker, s=8, color=color, alpha=0.15, zorder=0)
-    _draw_frontier(ax, front, lambda p: p.expected_kg_co2e or 0.0)
-    b = result.best
-    for p in {id(q): q for q in (*front[:1], *front[-1:], b) if q}.values():
-        if p.expected_kg_co2e is not None:
-            ax.annotate(
-                f"{p.region} {p.nodes}x {p.instance_type} ({p.mode})",
-                (p.expected_kg_co2e, p.expected_cost_usd),
-                fontsize=7,
-                xytext=(6, 6),
-                textcoords="offset points",
-            )
-    if b is not None and b.expected_kg_co2e is not None:
-        ax.scatter(
-            [b.expected_kg_co2e],
-            [b.expected_cost_usd],
-            s=220,
-            facecolors="none",
-            edgecolors="red",
-            linewidths=2,
-            label=f"chosen ({result.objective})",
-            zorder=3,
-        )
+    _draw_frontier(
+        ax,
+        front,
+        result.best,
+        result.objective,
+        x_of=lambda p: p.expected_kg_co2e,
+        label_of=lambda p: f"{p.region} {p.nodes}x {p.instance_type} ({p.mode})",
+    )
     if front or result.others_carbon:
         ax.set_xscale("log")  # grids differ by two orders of magnitude (2 to 700 g/kWh)
         ax.set_yscale("log")
@@ -130,19 +102,52 @@ def plot_carbon_frontier(
     return path
 
 
-def _draw_frontier(ax: Any, front: list[Any], x_of: Callable[[Any], float]) -> None:
-    """The frontier as a grey line through its plans, each marked by capacity mode."""
+def _draw_frontier(
+    ax: Any,
+    front: list[Any],
+    best: Any,
+    objective: str,
+    *,
+    x_of: Callable[[Any], float | None],
+    label_of: Callable[[Any], str],
+) -> None:
+    """The frontier as a grey line through its plans, each marked by capacity mode; its two
+    ends and the chosen plan labelled, the chosen plan circled (plans without an x skipped)."""
     ax.plot(
-        [x_of(p) for p in front], [p.expected_cost_usd for p in front], color="0.6", lw=1, zorder=1
+        [x_of(p) or 0.0 for p in front],
+        [p.expected_cost_usd for p in front],
+        color="0.6",
+        lw=1,
+        zorder=1,
     )
     for mode, (marker, color) in MODE_STYLE.items():
         plans = [p for p in front if p.mode == mode]
         if plans:
             ax.scatter(
-                [x_of(p) for p in plans],
+                [x_of(p) or 0.0 for p in plans],
                 [p.expected_cost_usd for p in plans],
                 marker=marker,
                 color=color,
                 label=mode,
                 zorder=2,
             )
+    for p in {id(q): q for q in (*front[:1], *front[-1:], best) if q}.values():
+        if x_of(p) is not None:
+            ax.annotate(
+                label_of(p),
+                (x_of(p), p.expected_cost_usd),
+                fontsize=7,
+                xytext=(6, 6),
+                textcoords="offset points",
+            )
+    if best is not None and x_of(best) is not None:
+        ax.scatter(
+            [x_of(best)],
+            [best.expected_cost_usd],
+            s=220,
+            facecolors="none",
+            edgecolors="red",
+            linewidths=2,
+            label=f"chosen ({objective})",
+            zorder=3,
+        )
