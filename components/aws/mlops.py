@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.iam_documents import SageMakerScope, sagemaker_execution_policy
 from components.aws.identity import ServiceRole, ServiceRoleArgs
-from components.aws.policies import SageMakerScope, sagemaker_execution_policy
 
 LOG_RETENTION_DAYS = 30
 MLFLOW_SIZE = "Small"

@@ -18,14 +18,14 @@ from components.azure import naming
 from components.azure.base import AzureComponent
 from components.azure.cluster import Cluster
 from components.azure.identity import ComputeIdentity
-from components.azure.keyvault import KeyVault
+from components.azure.keys import KeyVault
 from components.azure.mlops import MachineLearning
 from components.azure.network import Network
 from components.azure.observability import Observability
 from components.azure.private_link import PrivateLink
 from components.azure.registry import Registry
 from components.azure.storage import Storage
-from components.azure.tagging import tag_transformation
+from components.azure.tags import tag_transformation
 from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.k8s.identity import azure_workload_identity
 from components.spec import PlatformSpec

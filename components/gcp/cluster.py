@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp import iam_roles as roles
-from components.gcp.labels import platform_labels
+from components.gcp import roles
 from components.gcp.network import MAX_PODS_PER_NODE, Network
 from components.gcp.node_pools import GPU_DRIVER_VERSION, PoolPlan, plan_pool
+from components.gcp.tags import platform_labels
 from components.spec import PlatformSpec
 
 TRAINING_NAMESPACE = "training"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp import iam_roles as roles
+from components.gcp import roles
 from components.spec import PlatformSpec
 
 NODE_PROJECT_ROLES = (roles.LOG_WRITER, roles.METRIC_WRITER, roles.MONITORING_VIEWER)

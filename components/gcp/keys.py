@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.iam_roles import KMS_ENCRYPTER_DECRYPTER, check_grant
-from components.gcp.labels import platform_labels
+from components.gcp.roles import KMS_ENCRYPTER_DECRYPTER, check_grant
+from components.gcp.tags import platform_labels
 from components.spec import PlatformSpec
 
 ROTATION_PERIOD = "7776000s"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.labels import platform_labels
+from components.gcp.tags import platform_labels
 from components.spec import PlatformSpec, SpecError
 
 DAY = 86_400

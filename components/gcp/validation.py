@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import pulumi
 
-from components.gcp.labels import sanitise_labels
 from components.gcp.network import check_capacity, plan_ranges
 from components.gcp.node_pools import plan_pool
 from components.gcp.storage import soft_delete_seconds
+from components.gcp.tags import sanitise_labels
 from components.spec import PlatformSpec, SpecError
 
 

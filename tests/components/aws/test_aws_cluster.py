@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.aws.nodegroups import plan_node_group
+from components.aws.node_pools import plan_node_group
 from components.spec import PlatformSpec
 from cost.catalog import get_catalog
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.aws.iam_allowlist import REASONS, WILDCARD_RESOURCE_ACTIONS
-from components.aws.policies import wildcard_problems
+from components.aws.iam_documents import wildcard_problems
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 OPTIONAL = {

@@ -9,8 +9,8 @@ import re
 import yaml
 
 from components.gcp import OUTPUT_KEYS
-from components.gcp.iam_roles import ALLOWED_ROLES, PRIMITIVE_ROLES, SCOPE_OF_TYPE
 from components.gcp.keys import AGENT_DOMAINS
+from components.gcp.roles import ALLOWED_ROLES, PRIMITIVE_ROLES, SCOPE_OF_TYPE
 from components.gcp.services import required_services
 from cost.catalog import get_catalog
 from stacks.mocks.gcp import NUMBER

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.gcp.iam_roles import ALLOWED_ROLES, check_grant
-from components.gcp.labels import sanitise_key, sanitise_labels, sanitise_value
 from components.gcp.network import plan_ranges
 from components.gcp.node_pools import GKE_ACCELERATOR_TYPES, machine_type, plan_pool, tpu_hosts
+from components.gcp.roles import ALLOWED_ROLES, check_grant
+from components.gcp.tags import sanitise_key, sanitise_labels, sanitise_value
 from components.spec import NodePool, PlatformSpec, SpecError
 from cost.catalog import get_catalog
 
