@@ -8,6 +8,7 @@ Code after this edge trusts the spec.
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -183,8 +184,13 @@ class PlatformSpec(_Model):
         return v
 
     @classmethod
-    def parse(cls, config: Any) -> PlatformSpec:
-        """Validate a config mapping (the ``pioneer:`` keys of a stack) into a spec."""
+    def parse(cls, config: Any, *, stack: str | None = None) -> PlatformSpec:
+        """Validate a config mapping (the ``pioneer:`` keys of a stack) into a spec.
+
+        ``stack`` is the Pulumi stack name the platform will be tagged with (the
+        clouds check it against their tag/label rules); parsing never asks the
+        Pulumi runtime for it.
+        """
         if not isinstance(config, Mapping):
             raise SpecError([f"config: expected a mapping, got {type(config).__name__}"])
         try:
@@ -193,7 +199,7 @@ class PlatformSpec(_Model):
             raise SpecError([_format(err) for err in e.errors()]) from None
         except (TypeError, ValueError) as e:  # pydantic may raise these on exotic input
             raise SpecError([f"config: {e}"]) from None
-        problems = _semantic_errors(spec)
+        problems = _semantic_errors(spec) + cloud_errors(spec, stack)
         if problems:
             raise SpecError(problems)
         return spec
@@ -342,12 +348,6 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"tags.{key}: tag keys must be 1-63 characters")
         if len(value) > 255:
             errs.append(f"tags.{key}: tag values must be at most 255 characters")
-    if spec.cloud == "azure":
-        errs.extend(_azure_errors(spec))
-    if spec.cloud == "gcp":
-        from components.gcp.validation import gcp_spec_errors  # the GCP package imports this module
-
-        errs.extend(gcp_spec_errors(spec))
     if not spec.cluster.private_endpoint and not spec.cluster.authorized_cidrs:
         errs.append(
             "cluster.authorized_cidrs: required when private_endpoint is false "
@@ -367,27 +367,11 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
     return errs
 
 
-# Azure tag names may not contain these characters, nor start with these reserved prefixes.
-_AZURE_TAG_FORBIDDEN = set("<>%&\\?/")
-_AZURE_TAG_RESERVED = ("microsoft", "azure", "windows")
+def cloud_errors(spec: PlatformSpec, stack: str | None = None) -> list[str]:
+    """The spec's cloud's own rules: ``components.<cloud>.spec_errors``.
 
-
-def _azure_errors(spec: PlatformSpec) -> list[str]:
-    """Azure limits: AKS autoscaling and AmlCompute need max >= 1; tag name alphabet."""
-    errs = []
-    for i, pool in enumerate(spec.node_pools):
-        if pool.max_nodes < 1:
-            errs.append(
-                f"node_pools[{i}].max_nodes: must be at least 1 on azure "
-                "(the AKS autoscaler and AmlCompute need a maximum of 1 or more)"
-            )
-    for key in spec.tags:
-        bad = sorted(_AZURE_TAG_FORBIDDEN & set(key))
-        if bad:
-            errs.append(f"tags.{key}: azure tag names may not contain {' '.join(bad)}")
-        if key.lower().startswith(_AZURE_TAG_RESERVED):
-            errs.append(
-                f"tags.{key}: azure reserves tag names starting with "
-                f"{', '.join(_AZURE_TAG_RESERVED)}"
-            )
-    return errs
+    Imported here, not at module level: every cloud package imports this module.
+    """
+    cloud = importlib.import_module(f"components.{spec.cloud}")
+    errors: list[str] = cloud.spec_errors(spec, stack=stack)
+    return errors

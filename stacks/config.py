@@ -73,5 +73,5 @@ def _decode(value: Any) -> Any:
 
 def spec_from_stack(ref: str | Path) -> tuple[str, Path, PlatformSpec]:
     name, path = resolve_stack(ref)
-    spec = PlatformSpec.parse(platform_config(load_stack_config(path)))
+    spec = PlatformSpec.parse(platform_config(load_stack_config(path)), stack=name)
     return name, path, spec

@@ -1,15 +1,16 @@
 """The AWS platform: network, keys, storage, EKS cluster, SageMaker — secure by default.
 
-`build` is what `MlPlatform` calls for ``cloud: aws``. Each part is its own
-``pioneer:aws:<Type>`` component (see the sibling modules); all use one explicit
-`aws.Provider` for the spec's region whose ``default_tags`` carry the spec's
-tags plus ``pioneer:stack`` and ``pioneer:component``.
+`build` is what `MlPlatform` calls for ``cloud: aws`` (through `components.aws`).
+Each part is its own ``pioneer:aws:<Type>`` component with a typed Args
+dataclass (see the sibling modules), a direct child of `MlPlatform`; all use
+one explicit `aws.Provider` for the spec's region whose ``default_tags``
+(`components.aws.tags`) carry the spec's tags plus ``pioneer:stack`` and
+``pioneer:component``.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -22,50 +23,25 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.node_pools import describe, plan_node_group
 from components.aws.registry import ImageRepository, ImageRepositoryArgs
 from components.aws.storage import DataBucket, DataBucketArgs
+from components.aws.tags import component_tags, default_tags
 from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.k8s.identity import aws_pod_identity
+from components.outputs import AwsOutputs
 from components.spec import PlatformSpec
 from components.tags import platform_tags
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\..*)?")
-
-OUTPUT_KEYS = (
-    "region",
-    "bucket_name",
-    "bucket_arn",
-    "kms_key_arn",
-    "cluster_name",
-    "cluster_endpoint",
-    "kubeconfig",
-    "sagemaker_role_arn",
-    "model_package_group_name",
-    "ecr_repository_url",
-    "log_group_name",
-    "node_pools",
-    "vpc_id",
-    "private_subnet_ids",
-    "security_group_id",
-    "sagemaker_domain_id",
-    "mlflow_tracking_server_arn",
-    "training_role_arn",
-)
-"""Stack output names `build` returns (stable: the training backends read them)."""
 
 
 def partition_of(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
-def _component_tags(component: str) -> dict[str, str]:
-    # The provider's default tags carry the rest; this overrides pioneer:component per part.
-    return {"pioneer:component": component}
-
-
-def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, Any]:
+def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
     provider = aws.Provider(
         f"{name}-aws",
         region=spec.region,
-        default_tags=aws.ProviderDefaultTagsArgs(tags=platform_tags(spec, "MlPlatform")),
+        default_tags=default_tags(spec),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     opts = pulumi.ResourceOptions(parent=parent, provider=provider)
@@ -84,7 +60,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
             nat=spec.network.nat,
             cluster_name=cluster_name,
             region=spec.region,
-            tags=_component_tags("Network"),
+            tags=component_tags("Network"),
         ),
         opts=opts,
     )
@@ -95,7 +71,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
             partition=partition,
             account_id=account_id,
             region=spec.region,
-            tags=_component_tags("PlatformKey"),
+            tags=component_tags("PlatformKey"),
         ),
         opts=opts,
     )
@@ -107,7 +83,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
             public_access=spec.storage.public_access,
             checkpoint_retention_days=spec.storage.checkpoint_retention_days,
             force_destroy=spec.storage.force_destroy,
-            tags=_component_tags("DataBucket"),
+            tags=component_tags("DataBucket"),
         ),
         opts=opts,
     )
@@ -117,7 +93,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
             repository_name=f"{base}/training",
             kms_key_arn=key.arn,
             force_delete=spec.storage.force_destroy,
-            tags=_component_tags("ImageRepository"),
+            tags=component_tags("ImageRepository"),
         ),
         opts=opts,
     )
@@ -134,7 +110,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
             private_endpoint=spec.cluster.private_endpoint,
             authorized_cidrs=spec.cluster.authorized_cidrs,
             deletion_protection=spec.cluster.deletion_protection,
-            tags=_component_tags("EksCluster"),
+            tags=component_tags("EksCluster"),
             instance_tags=platform_tags(spec, "EksCluster"),
         ),
         opts=opts,
@@ -161,9 +137,11 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
     )
 
-    outputs: dict[str, Any] = {
+    outputs: AwsOutputs = {
+        "cloud": "aws",
         "region": spec.region,
         "bucket_name": bucket.bucket_name,
+        "bucket_url": pulumi.Output.concat("s3://", bucket.bucket_name),
         "bucket_arn": bucket.arn,
         "kms_key_arn": key.arn,
         "cluster_name": cluster.cluster_name,
@@ -171,7 +149,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
         "kubeconfig": cluster.kubeconfig,
         "sagemaker_role_arn": None,
         "model_package_group_name": None,
-        "ecr_repository_url": images.url,
+        "registry_url": images.url,
         "log_group_name": None,
         "node_pools": [
             describe(plan_node_group(p, spec.region), p, spec.region) for p in spec.node_pools
@@ -200,7 +178,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, A
                 security_group_id=network.security_group_id,
                 domain=spec.mlops.sagemaker_domain,
                 mlflow_server=spec.mlops.mlflow_server,
-                tags=_component_tags("SageMakerPlatform"),
+                tags=component_tags("SageMakerPlatform"),
             ),
             opts=opts,
         )

@@ -178,4 +178,4 @@ def test_mlops_disabled_creates_no_sagemaker_resources(run_spec, base_config):
     assert not [r for r in run.resources if r.type.startswith("aws:sagemaker/")]
     assert not [r for r in run.resources if r.type == "pioneer:aws:SageMakerPlatform"]
     assert run.outputs["sagemaker_role_arn"] is None
-    assert run.outputs["ecr_repository_url"]  # images are still needed for EKS training
+    assert run.outputs["registry_url"]  # images are still needed for EKS training

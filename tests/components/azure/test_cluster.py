@@ -144,25 +144,23 @@ def test_release_channel_maps_to_an_aks_upgrade_channel():
 
 
 @pytest.mark.parametrize("protected", [True, False])
-def test_cluster_deletion_protection_follows_the_spec(protected):
-    import pulumi
+def test_cluster_deletion_protection_follows_the_spec(protected, monkeypatch):
+    from components.azure import platform
+    from components.azure.cluster import Cluster
 
-    from components import PlatformSpec
-    from components.azure import AzurePlatform
-    from stacks.mocks import run_program
+    built: list[Cluster] = []
 
+    def record(*args, **kwargs):
+        built.append(Cluster(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(platform, "Cluster", record)
     config = azure_config()
     config["cluster"]["deletion_protection"] = protected
-    spec = PlatformSpec.parse(config)
-    built: list[AzurePlatform] = []
-
-    def program() -> None:
-        built.append(AzurePlatform(spec.name, spec))
-        pulumi.export("name", built[0].cluster.cluster.name)
-
-    run_program(program, stack="test", region={"azure": "eastus"})
-    assert built[0].cluster.cluster._protect is protected
-    assert all(not pool._protect for pool in built[0].cluster.agent_pools.values())
+    run_azure(config)
+    (cluster,) = built
+    assert cluster.cluster._protect is protected
+    assert cluster.agent_pools and all(not pool._protect for pool in cluster.agent_pools.values())
 
 
 def test_container_insights_rule_sends_cluster_logs_to_the_platform_workspace(dev_run):

@@ -362,7 +362,7 @@ def test_outputs_name_what_users_and_backends_read(dev_run):
     assert out["bucket_url"] == f"gs://{bucket.state['name']}"
     assert out["kms_key_id"] == _key_id(dev_run)
     assert out["training_service_account"] == f"mlp-gcp-iam-train@{PROJECT}.iam.gserviceaccount.com"
-    assert out["artifact_registry_url"] == f"{REGION}-docker.pkg.dev/{PROJECT}/mlp-gcp-mlops-images"
+    assert out["registry_url"] == f"{REGION}-docker.pkg.dev/{PROJECT}/mlp-gcp-mlops-images"
     assert out["metadata_store_id"] == dev_run.one("gcp:vertex/aiMetadataStore:AiMetadataStore").id
     assert out["tensorboard_id"] == dev_run.one("gcp:vertex/aiTensorboard:AiTensorboard").id
     assert out["network"] == dev_run.one("gcp:compute/network:Network").state["selfLink"]
