@@ -25,8 +25,9 @@ import pulumi_azure_native as azure_native
 
 from components.azure import node_pools
 from components.azure.base import AzureComponent
+from components.azure.kubeconfig import non_interactive
 from components.azure.naming import agent_pool_names
-from components.azure.roles import role_definition_id
+from components.azure.roles import principal_type, role_definition_id
 from components.spec import NodePool
 
 # Pod and service ranges live outside the VNet; the first that does not overlap it is used.
@@ -77,6 +78,8 @@ class ClusterArgs:
     """The Log Analytics workspace Container Insights writes to."""
     deployer_object_id: pulumi.Input[str]
     """The identity running `pulumi up` (cluster admin, so it can install the add-ons)."""
+    deployer_client_id: pulumi.Input[str]
+    """The client id in the deployer's token: tells a user from a service principal."""
     vnet_cidr: str
     """The VNet range; pod and service overlay ranges are picked outside it."""
     node_pools: Sequence[NodePool] = ()
@@ -134,6 +137,9 @@ class Cluster(AzureComponent):
             aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": args.tenant_id},
             disable_local_accounts=True,
             oidc_issuer_profile={"enabled": True},
+            # Checkpoints mount the platform container with the Blob CSI driver (blobfuse2),
+            # signed in as the trainer's workload identity; AKS leaves the driver off.
+            storage_profile={"blob_csi_driver": {"enabled": True}},
             security_profile={"workload_identity": {"enabled": True}},
             api_server_access_profile=access,
             auto_upgrade_profile={
@@ -180,6 +186,19 @@ class Cluster(AzureComponent):
             for p in ([system] if system not in args.node_pools else []) + list(args.node_pools)
         ]
         self._container_insights(name, location, resource_group_name, args.log_analytics_id)
+        # ARM grants AKS's identity no rights on a bring-your-own subnet (the Azure CLI adds
+        # this itself); without it the cluster cannot join nodes or load balancers to it.
+        self.subnet_network_contributor = azure_native.authorization.RoleAssignment(
+            f"{name}-subnet-network",
+            scope=nodes_subnet_id,
+            principal_id=self.cluster.identity.apply(lambda i: i.principal_id if i else None),
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                lambda s: role_definition_id(s, "Network Contributor")
+            ),
+            description=f"pioneer {args.platform}: AKS -> Network Contributor on the node subnet",
+            opts=self.child(),
+        )
         self.agent_pools: dict[str, azure_native.containerservice.AgentPool] = {}
         for pool in args.node_pools:
             if pool is system:
@@ -190,7 +209,7 @@ class Cluster(AzureComponent):
                 resource_name_=self.cluster.name,
                 agent_pool_name=names[pool.name],
                 **node_pools.pool_args(location, pool, mode="User", subnet_id=nodes_subnet_id),
-                opts=self.child(),
+                opts=self.child(depends_on=[self.subnet_network_contributor]),
             )
         # The kubelet pulls training images from the platform registry.
         kubelet_object_id = self.cluster.identity_profile.apply(
@@ -213,6 +232,7 @@ class Cluster(AzureComponent):
             f"{name}-deployer-admin",
             scope=self.cluster.id,
             principal_id=args.deployer_object_id,
+            principal_type=pulumi.Output.from_input(args.deployer_client_id).apply(principal_type),
             role_definition_id=pulumi.Output.from_input(subscription_id).apply(
                 lambda s: role_definition_id(s, admin)
             ),
@@ -226,7 +246,9 @@ class Cluster(AzureComponent):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
-            creds.kubeconfigs.apply(lambda k: base64.b64decode(k[0].value).decode())
+            creds.kubeconfigs.apply(
+                lambda k: non_interactive(base64.b64decode(k[0].value).decode())
+            )
         )
         # The API server's address: the private FQDN of a private cluster, else the public one.
         self.endpoint = self.cluster.private_fqdn if args.private_endpoint else self.cluster.fqdn

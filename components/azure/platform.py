@@ -78,6 +78,8 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
             checkpoint_retention_days=spec.storage.checkpoint_retention_days,
             key=vault.storage_key,
             key_vault_uri=vault.vault_uri,
+            deployer_object_id=client.object_id,
+            deployer_client_id=client.client_id,
         ),
         opts=part,
     )
@@ -107,6 +109,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
             registry_id=registry.registry.id,
             log_analytics_id=observability.log_analytics.id,
             deployer_object_id=client.object_id,
+            deployer_client_id=client.client_id,
             vnet_cidr=spec.network.cidr,
             node_pools=spec.node_pools,
             kubernetes_version=spec.cluster.kubernetes_version,

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
-from components.azure.roles import role_definition_id
+from components.azure.roles import principal_type, role_definition_id
 
 CONTAINER = "platform"
 
@@ -46,6 +46,10 @@ class StorageArgs:
     """A Key Vault key to encrypt with (customer-managed); None: Microsoft-managed keys."""
     key_vault_uri: pulumi.Input[str] | None = None
     """The vault holding ``key``."""
+    deployer_object_id: pulumi.Input[str] | None = None
+    """The identity running `pulumi up` / `pioneer train`: blob data rights on the container."""
+    deployer_client_id: pulumi.Input[str] | None = None
+    """The client id in the deployer's token (user or service principal)."""
 
 
 class Storage(AzureComponent):
@@ -155,6 +159,24 @@ class Storage(AzureComponent):
             ),
             opts=self.child(depends_on=[self.blob_service]),
         )
+        # Shared keys are off, so nobody has data-plane rights until granted: the deployer
+        # uploads code and data (`pioneer train`) to this container and nothing else.
+        self.deployer_grant: azure_native.authorization.RoleAssignment | None = None
+        if args.deployer_object_id is not None:
+            role = "Storage Blob Data Contributor"
+            self.deployer_grant = azure_native.authorization.RoleAssignment(
+                f"{name}-deployer-blob",
+                scope=self.container.id,
+                principal_id=args.deployer_object_id,
+                principal_type=pulumi.Output.from_input(args.deployer_client_id).apply(
+                    principal_type
+                ),
+                role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                    lambda s: role_definition_id(s, role)
+                ),
+                description=f"pioneer {args.platform}: the deployer -> {role} (container)",
+                opts=self.child(),
+            )
         # Old checkpoint versions (noncurrent blob versions) expire after the spec's retention.
         self.lifecycle = azure_native.storage.ManagementPolicy(
             f"{name}-lifecycle",

@@ -17,6 +17,7 @@ import pulumi_gcp as gcp
 from components.gcp import roles
 from components.gcp.network import MAX_PODS_PER_NODE
 from components.gcp.node_pools import GPU_DRIVER_VERSION, PoolPlan
+from components.k8s.addons import WEBHOOK_PORTS
 
 TRAINING_NAMESPACE = "training"
 TRAINING_KSA = "trainer"
@@ -120,6 +121,12 @@ class GkeCluster(pulumi.ComponentResource):
                 workload_pool=workload_pool(args.project)
             ),
             enable_shielded_nodes=True,
+            # Pod-to-pod traffic on one node goes through the VPC too (flow logs, firewall).
+            enable_intranode_visibility=True,
+            # Admission checks every image against the project's Binary Authorization policy.
+            binary_authorization=gcp.container.ClusterBinaryAuthorizationArgs(
+                evaluation_mode="PROJECT_SINGLETON_POLICY_ENFORCE"
+            ),
             # Training pods mount the platform bucket for checkpoints (kubernetes backend).
             addons_config=gcp.container.ClusterAddonsConfigArgs(
                 gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(
@@ -152,6 +159,23 @@ class GkeCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )
 
+        # GKE's own control-plane firewall rule opens 443 and 10250 only: the add-ons'
+        # admission webhooks (JobSet: 9443) would time out on every submission.
+        self.webhook_firewall = gcp.compute.Firewall(
+            f"{name}-webhooks",
+            project=args.project,
+            network=args.vpc_id,
+            direction="INGRESS",
+            source_ranges=[args.master_cidr],
+            target_service_accounts=[node_service_account],
+            allows=[
+                gcp.compute.FirewallAllowArgs(
+                    protocol="tcp", ports=[str(p) for p in sorted(set(WEBHOOK_PORTS.values()))]
+                )
+            ],
+            description="control plane -> admission webhooks of the cluster add-ons",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
         after_cluster = pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, self.cluster])
         self.plans = list(args.pools)
         self.node_pools = {

@@ -29,6 +29,7 @@ AGENT_DOMAINS = {
 """Service agents that encrypt with the key: service-<project number>@<domain>."""
 
 # Agents GCP only creates on first use; a ServiceIdentity creates them before the grant.
+# (The Cloud Storage agent has no ServiceIdentity: asking for its email creates it.)
 _LAZY_AGENTS = {
     "aiplatform": "aiplatform.googleapis.com",
     "artifactregistry": "artifactregistry.googleapis.com",
@@ -100,11 +101,19 @@ class Keys(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
                     )
                 )
+            member = number.apply(_agent_member(agent))
+            if agent == "storage":
+                # On a fresh project the storage agent does not exist until it is requested;
+                # a grant to the formula's email fails there.
+                member = gcp.storage.get_project_service_account_output(
+                    project=args.project,
+                    opts=pulumi.InvokeOutputOptions(parent=self, depends_on=deps),
+                ).email_address.apply(lambda e: f"serviceAccount:{e}")
             self.grants[agent] = gcp.kms.CryptoKeyIAMMember(
                 f"{name}-{agent}-agent-key",
                 crypto_key_id=self.crypto_key.id,
                 role=role,
-                member=number.apply(_agent_member(agent)),
+                member=member,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=grant_deps),
             )
         self.register_outputs({"key_ring": self.key_ring.id, "crypto_key": self.crypto_key.id})

@@ -10,6 +10,7 @@ import pulumi_gcp as gcp
 CORE_SERVICES = (
     "compute.googleapis.com",
     "container.googleapis.com",
+    "binaryauthorization.googleapis.com",  # the cluster enforces the project's policy
     "storage.googleapis.com",
     "cloudkms.googleapis.com",
     "artifactregistry.googleapis.com",

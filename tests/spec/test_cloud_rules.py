@@ -69,7 +69,9 @@ def test_azure_rules_live_in_the_azure_package(base_config):
     ]
 
 
-@pytest.mark.parametrize(("cloud", "sdk"), [("aws", "pulumi_aws"), ("azure", "pulumi_azure_native")])
+@pytest.mark.parametrize(
+    ("cloud", "sdk"), [("aws", "pulumi_aws"), ("azure", "pulumi_azure_native")]
+)
 def test_parsing_a_spec_does_not_load_the_cloud_sdk(cloud, sdk):
     code = (
         "import sys\n"

@@ -212,6 +212,8 @@ def test_launch_template_requires_imdsv2_and_encrypts_the_root_disk(run_spec, ba
     )
     assert ng.inputs["launchTemplate"]["version"] == "1"
     assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+    # Pods use EKS Pod Identity: no container may reach the node role through IMDS.
+    assert lt.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
     (disk,) = lt.inputs["blockDeviceMappings"]
     assert disk["ebs"]["encrypted"] == "true"
     assert disk["ebs"]["volumeSize"] == 500  # the pool's disk_size_gb

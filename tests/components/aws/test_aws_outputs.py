@@ -142,6 +142,7 @@ def test_offline_plan_of_aws_dev_shows_what_the_issue_requires():
         "eks.amazonaws.com",
         "pods.eks.amazonaws.com",
         "sagemaker.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
     ]
     assert of("aws:sagemaker/modelPackageGroup:ModelPackageGroup")
     assert of("aws:ecr/repository:Repository")

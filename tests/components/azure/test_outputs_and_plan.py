@@ -108,6 +108,16 @@ def test_kubeconfig_is_a_secret_entra_id_kubeconfig_without_static_credentials(d
     assert config["clusters"][0]["name"] == dev_run.outputs["cluster_name"]
 
 
+def test_kubeconfig_signs_in_without_an_interactive_device_code(dev_run):
+    """AKS returns `kubelogin --login devicecode`; `pulumi up` and `pioneer train` would stop."""
+    (user,) = yaml.safe_load(dev_run.outputs["kubeconfig"])["users"]
+    args = user["user"]["exec"]["args"]
+    assert args[args.index("--login") + 1] == "azurecli" and args.count("--login") == 1
+    assert "devicecode" not in args and "--client-id" not in args
+    assert args[args.index("--server-id") + 1] == "6dae42f8-4368-4678-94ff-3960e28e3630"
+    assert user["user"]["exec"]["interactiveMode"] == "Never"
+
+
 def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
     result = CliRunner().invoke(app, ["plan", "azure-dev", "--json"])
     assert result.exit_code == 0, result.output
@@ -143,7 +153,9 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
         "registries",
         "storageAccounts",
         "storageAccounts",
+        "storageAccounts",  # the deployer's blob rights on the platform container
         "vaults",
+        "virtualNetworks",  # AKS's Network Contributor on the node subnet
     ]
     assert doc["outputs"]["kubeconfig"] == "[secret]"
     assert doc["outputs"]["compute_clusters"][0]["priority"] == "LowPriority"
