@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from cost.policies import OPTIMUM, SpotJob
+from cost.spot_policies import OPTIMUM, SpotJob
 from cost.simulate import DEFAULT_POLICIES, evaluate, load_trace, shipped_traces
 
 

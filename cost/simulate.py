@@ -2,7 +2,7 @@
 
 A trace is a list of ticks (1 = spot obtainable). Windows of the trace, evenly spaced,
 each long enough for the deadline, are replayed for every policy under the model in
-`cost.policies`; costs are normalised to the on-demand-only cost of the same job.
+`cost.spot_policies`; costs are normalised to the on-demand-only cost of the same job.
 
 Traces finer than `MIN_TICK_SECONDS` (the 32 s preemption traces) are resampled: a
 coarse tick is available only if every fine tick inside it is, because a preemption
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cost.policies import (
+from cost.spot_policies import (
     EPS,
     OPTIMUM,
     POLICIES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from cost.policies import OPTIMUM, SpotJob
+from cost.spot_policies import OPTIMUM, SpotJob
 from cost.simulate import DEFAULT_POLICIES, TraceError, evaluate, load_trace, shipped_traces
 from cost.spot import trace_rate
 from stacks.cli import app

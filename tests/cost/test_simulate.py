@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cost.policies import OPTIMUM, SpotJob
+from cost.spot_policies import OPTIMUM, SpotJob
 from cost.simulate import (
     DEFAULT_POLICIES,
     Trace,
@@ -80,7 +80,7 @@ def test_pioneer_beats_uniform_progress_on_average(paper_scores):
 
 
 def test_a_miss_is_reported_and_priced():
-    from cost.policies import Action, Policy, TickModel
+    from cost.spot_policies import Action, Policy, TickModel
     from cost.simulate import simulate
 
     class Lazy(Policy):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cost.policies import (
+from cost.spot_policies import (
     POLICIES,
     Action,
     Greedy,
