@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from cost.spot_policies import OPTIMUM, SpotJob
 from cost.simulate import DEFAULT_POLICIES, TraceError, evaluate, load_trace, shipped_traces
 from cost.spot import trace_rate
+from cost.spot_policies import OPTIMUM, SpotJob
 from stacks.cli import app
 from stacks.cli.common import console, print_json, user_errors
 
@@ -52,7 +52,10 @@ def traces_cmd(
 @spot_app.command("simulate")
 def simulate_cmd(
     trace: list[str] = typer.Option(
-        ..., "--trace", help="Trace file or shipped short name; repeat."
+        ..., "--trace", help="Trace file(s) or shipped short name(s): --trace a b, or repeat."
+    ),
+    more_traces: list[str] = typer.Argument(
+        None, metavar="[F]...", help="More traces after --trace F (click takes one per flag)."
     ),
     job_hours: float = typer.Option(..., "--job-hours", help="Work C in hours."),
     deadline_hours: float = typer.Option(..., "--deadline-hours", help="Deadline D in hours."),
@@ -66,7 +69,7 @@ def simulate_cmd(
     """Replay windows of traces; per policy: cost vs on-demand, gap to optimum, misses."""
     with user_errors(TraceError, ValueError):
         job = SpotJob(job_hours, deadline_hours, restart_hours, on_demand_price, spot_price)
-        traces = [load_trace(t) for t in trace]
+        traces = [load_trace(t) for t in [*trace, *(more_traces or [])]]
         names = list(policy or DEFAULT_POLICIES)
         scores = evaluate(traces, job, names, windows=windows)
     if json_out:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cost.simulate import simulate
 from cost.spot_policies import (
     POLICIES,
     Action,
@@ -21,7 +22,6 @@ from cost.spot_policies import (
     get_policy,
     optimal_cost,
 )
-from cost.simulate import simulate
 
 S, D, W = Action.SPOT, Action.ON_DEMAND, Action.IDLE  # spot, on-demand, wait
 HALF_HOUR = 1800
