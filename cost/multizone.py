@@ -319,7 +319,7 @@ def multi_optimal_cost(avail: np.ndarray, job: MultiZoneJob, model: MultiModel) 
         finish = nxt >= P
         used = np.where(finish, (g_u - prog) + (P - p), g_u) * uh
         steps.append((used, np.minimum(nxt, P), finish, at[max(0, o - g_u)]))
-    kinds = (Action.SPOT, Action.ON_DEMAND)
+    kinds: tuple[Action, ...] = (Action.SPOT, Action.ON_DEMAND)
     price = {
         (k, z): (job.zones[z].spot_price if k is Action.SPOT else job.zones[z].on_demand_price)
         for k in kinds
@@ -329,7 +329,9 @@ def multi_optimal_cost(avail: np.ndarray, job: MultiZoneJob, model: MultiModel) 
     inf = np.inf
     done = np.where(p >= P, 0.0, inf)
     idle = [done] * Z
-    run = {(k, z): [done] * len(levels) for k in kinds for z in range(Z)}
+    run: dict[tuple[Action, int], list[np.ndarray]] = {
+        (k, z): [done] * len(levels) for k in kinds for z in range(Z)
+    }
     for t in range(T - 1, -1, -1):
         up = avail[t]
 
@@ -353,7 +355,7 @@ def multi_optimal_cost(avail: np.ndarray, job: MultiZoneJob, model: MultiModel) 
                     best = np.minimum(best, c)
             best = np.where(p >= P, 0.0, best)
             base.append(best)
-        new_run = {}
+        new_run: dict[tuple[Action, int], list[np.ndarray]] = {}
         for k in kinds:
             for z in range(Z):
                 if k is Action.SPOT and not up[z]:
