@@ -247,3 +247,31 @@ def test_no_numpy_warnings_with_nothing_stored_and_infinite_hours():
         warnings.simplefilter("error")
         res = optimize(wl(storage_gib=0, interruption_rate_per_hour=5.0))
     assert all(p.storage_egress_usd >= 0 for p in res.frontier)
+
+
+def test_plot_legend_dollar_ticks_clouds_and_the_path_it_prints(tmp_path, reference):
+    # #19.17: no legend entry for on-demand points, `2x10^2` ticks, clouds alike, and
+    # `--plot DIR` wrote DIR.png but printed DIR.
+    import matplotlib.pyplot as plt
+
+    from cost import plot as cplot
+
+    assert all(p.mode != "on_demand" for p in reference.frontier)  # only in the faint cloud
+    drawn = {}
+    real_close = plt.close
+    plt.close = lambda fig: drawn.setdefault("fig", fig)  # keep the figure to inspect it
+    try:
+        out = cplot.plot_frontier(reference, tmp_path, 48, 2500)
+    finally:
+        plt.close = real_close
+    assert out == tmp_path / f"{reference.workload}-cost-time.png" and out.is_file()
+    ax = drawn["fig"].axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "on-demand" in labels and "spot" in labels
+    assert {f"{c} (frontier edge)" for c in {p.cloud for p in reference.frontier}} <= set(labels)
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.startswith("$") for t in ticks), ticks
+    assert cplot.output_path(tmp_path / "plot", "x") == tmp_path / "plot.png"
+    res = CliRunner().invoke(app, ["optimize", str(REFERENCE), "--plot", str(tmp_path / "p")])
+    assert res.exit_code == 0 and (tmp_path / "p.png").is_file()
+    assert f"{tmp_path / 'p.png'}" in res.output.replace("\n", "")
