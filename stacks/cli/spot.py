@@ -50,6 +50,43 @@ def traces_cmd(
     console.print(table)
 
 
+@spot_app.command("rates")
+def rates_cmd(
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Interruption rates the optimizer uses: measured from spot traces, else assumed."""
+    from cost.interruption_rates import SOURCE, measured_rates
+    from cost.spot import DEFAULT_BUCKET, bucket_rate
+
+    measured = [m.as_dict() for m in measured_rates().values()]
+    assumed = [
+        {"cloud": c, "bucket": b, "per_hour": round(bucket_rate(b), 5)}
+        for c, b in DEFAULT_BUCKET.items()
+    ]
+    if json_out:
+        print_json({"measured": measured, "assumed_where_no_trace": assumed})
+        return
+    table = Table(title=f"measured interruptions per instance-hour ({SOURCE})")
+    for col in ("cloud", "accelerator", "traces", "low", "median", "high", "dates"):
+        table.add_column(col)
+    for m in measured:
+        table.add_row(
+            m["cloud"],
+            m["accelerator"],
+            str(len(m["traces"])),
+            f"{m['low_per_hour']:.3f}",
+            f"{m['median_per_hour']:.3f}",
+            f"{m['high_per_hour']:.3f}",
+            ", ".join(m["dates"]),
+        )
+    console.print(table)
+    console.print(
+        "no trace (assumed, or the offer's Spot Advisor bucket on AWS): "
+        + "; ".join(f"{a['cloud']} bucket {a['bucket']} = {a['per_hour']:.5f}/h" for a in assumed),
+        highlight=False,
+    )
+
+
 @spot_app.command("simulate")
 def simulate_cmd(
     trace: list[str] = typer.Option(

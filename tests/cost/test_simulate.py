@@ -175,3 +175,12 @@ def test_cli_trace_takes_several_files_after_one_flag():
     assert one_flag.exit_code == 0, one_flag.output
     assert json.loads(one_flag.stdout) == json.loads(repeated.stdout)
     assert json.loads(one_flag.stdout)["greedy"]["windows"] == 4
+
+
+def test_cli_rates_shows_the_measured_range_and_the_assumptions():
+    res = CliRunner().invoke(app, ["spot", "rates", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    v100 = next(m for m in doc["measured"] if m["accelerator"] == "V100")
+    assert v100["low_per_hour"] <= v100["median_per_hour"] <= v100["high_per_hour"]
+    assert {a["cloud"] for a in doc["assumed_where_no_trace"]} == {"aws", "gcp", "azure"}
