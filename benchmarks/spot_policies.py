@@ -67,11 +67,10 @@ def multi_zone(windows: int, deadlines: list[float]) -> None:
             job = MultiZoneJob(48, d, 0.1, zones, migration_hours=0.1, checkpoint_gib=20)
             scores = evaluate_multi(traces, job, windows=windows)
             for name, s in scores.items():
-                r = s.as_dict()
-                gap = "-" if name == MULTI_OPTIMUM else f"{r['mean_gap_to_optimum']:.1%}"
+                gap = "-" if name == MULTI_OPTIMUM else f"{s.mean_gap:.1%}"
                 print(
                     f"| {set_name} | {d:g} h | {'+'.join(z.name for z in zones)} | {name} | "
-                    f"{r['mean_cost_vs_on_demand']:.3f} | {gap} | {s.misses}/{len(s.costs)} |"
+                    f"{s.mean_cost:.3f} | {gap} | {s.misses}/{len(s.costs)} |"
                 )
             print(f"<!-- multi {set_name} {d:g} h: {time.perf_counter() - t:.1f} s -->")
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from cost.simulate import RunResult, Trace, TraceError, simulate, window_starts
+from cost.simulate import PolicyScore, RunResult, Trace, TraceError, simulate, window_starts
 from cost.spot_policies import (
     EPS,
     Action,
@@ -32,6 +32,7 @@ from cost.spot_policies import (
     SpotJob,
     TickModel,
     UniformProgress,
+    _must_go_on_demand,
     optimal_cost,
 )
 
@@ -147,8 +148,7 @@ class MultiPolicy:
 
 
 def _safety(obs: MultiObservation) -> bool:
-    o = obs.here
-    return o.time_left_hours - o.tick_hours < o.work_left_hours + o.restart_hours - EPS
+    return _must_go_on_demand(obs.here)
 
 
 def _cheapest_up(obs: MultiObservation, job: MultiZoneJob) -> int | None:
@@ -281,22 +281,17 @@ def simulate_multi(
         used = g_u if done + prog < P else (g_u - prog) + (P - done)
         z = job.zones[zone]
         price = z.spot_price if action is Action.SPOT else z.on_demand_price
-        res.cost += price * used * uh
-        if action is Action.SPOT:
-            res.spot_hours += used * uh
-        else:
-            res.on_demand_hours += used * uh
+        res.bill(action, price, used * uh)
         done = min(P, done + prog)
         if done >= P:
             res.finish_hours = t * tm.tick_hours + used * uh
             return res
-    res.missed = True
-    here = loc if loc is not None else 0
-    extra = (P - done) * uh + (0 if running is Action.ON_DEMAND else tm.restart_hours)
-    res.cost += job.zones[here].on_demand_price * extra
-    res.on_demand_hours += extra
-    res.finish_hours = tm.deadline_ticks * tm.tick_hours + extra
-    return res
+    return res.finish_late(
+        tm.deadline_ticks * tm.tick_hours,
+        (P - done) * uh,
+        0 if running is Action.ON_DEMAND else tm.restart_hours,
+        job.zones[loc if loc is not None else 0].on_demand_price,
+    )
 
 
 def multi_optimal_cost(avail: np.ndarray, job: MultiZoneJob, model: MultiModel) -> float:
@@ -368,22 +363,6 @@ def multi_optimal_cost(avail: np.ndarray, job: MultiZoneJob, model: MultiModel) 
     return float(min(v[0] for v in idle))
 
 
-@dataclass
-class MultiScore:
-    name: str
-    costs: list[float] = field(default_factory=list)  # normalised to on-demand only
-    gaps: list[float] = field(default_factory=list)
-    misses: int = 0
-
-    def as_dict(self) -> dict:
-        return {
-            "mean_cost_vs_on_demand": round(float(np.mean(self.costs)), 4),
-            "mean_gap_to_optimum": round(float(np.mean(self.gaps)), 4),
-            "deadline_misses": self.misses,
-            "windows": len(self.costs),
-        }
-
-
 UP_BEST_ZONE = "uniform_progress_best_zone"
 SINGLE_OPTIMUM = "optimum_best_zone"
 MULTI_OPTIMUM = "optimum_multi_zone"
@@ -392,7 +371,7 @@ MULTI_ROWS = (UP_BEST_ZONE, SINGLE_OPTIMUM, *MULTI_POLICIES, MULTI_OPTIMUM)
 
 def evaluate_multi(
     traces: Sequence[Trace], job: MultiZoneJob, windows: int = 10
-) -> dict[str, MultiScore]:
+) -> dict[str, PolicyScore]:
     """Every multi-zone row on `windows` windows of the aligned traces. The best-zone rows
     pick, per window and in hindsight, the zone where that row is cheapest (generous to
     the single-zone baselines)."""
@@ -410,7 +389,7 @@ def evaluate_multi(
         * (tm.work_units + tm.restart_units)
         * tm.unit_hours
     )
-    scores = {n: MultiScore(n) for n in MULTI_ROWS}
+    scores = {n: PolicyScore(n) for n in MULTI_ROWS}
     for s in starts:
         w = avail[s : s + tm.deadline_ticks]
         opt = multi_optimal_cost(w, job, model)

@@ -213,11 +213,10 @@ def _multi_zone(
     for col in ("policy", "cost vs on-demand", "gap to multi-zone optimum", "misses", "windows"):
         table.add_column(col, justify="left" if col == "policy" else "right")
     for name, s in scores.items():
-        d = s.as_dict()
         table.add_row(
             name,
-            f"{d['mean_cost_vs_on_demand']:.3f}",
-            "-" if name == MULTI_OPTIMUM else f"{d['mean_gap_to_optimum']:.1%}",
+            f"{s.mean_cost:.3f}",
+            "-" if name == MULTI_OPTIMUM else f"{s.mean_gap:.1%}",
             str(s.misses),
             str(len(s.costs)),
             style="bold" if name == "pioneer" else None,
