@@ -187,3 +187,19 @@ def test_cli_multi_zone_needs_matching_prices():
     )
     assert res.exit_code == 2
     assert "spot_price: give one price or one per trace (2); got 3" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--spot-trace", "nope"], "neither a file nor a shipped trace"),
+        (["--spot-trace", "us-west-2a_v100_1", "--time-scale", "0"], "--time-scale: must be > 0"),
+        (["--spot-trace", "us-west-2a_v100_1", "--spot-policy", "x"], "policy: 'x' is not one of"),
+    ],
+)
+def test_cli_train_spot_trace_bad_input_exits_2_before_any_run(args, message, tmp_path):
+    res = CliRunner().invoke(
+        app, ["train", "--backend", "local", "--output-dir", str(tmp_path), *args]
+    )
+    assert res.exit_code == 2 and message in res.output, res.output
+    assert not any(tmp_path.iterdir())  # nothing started, nothing half-created
