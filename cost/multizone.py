@@ -29,6 +29,7 @@ from cost.spot_policies import (
     EPS,
     Action,
     Observation,
+    PioneerPolicy,
     SpotJob,
     TickModel,
     UniformProgress,
@@ -188,8 +189,6 @@ class PioneerMulti(MultiPolicy):
 
     def reset(self, job: MultiZoneJob) -> None:
         super().reset(job)
-        from cost.spot_policies import PioneerPolicy
-
         self.single = PioneerPolicy()
         self.single.reset(job.zone_job(job.zones[0]))
 
@@ -208,7 +207,12 @@ class PioneerMulti(MultiPolicy):
             if a and (len(obs.history) < 2 or obs.history[-2, i])
         ]
         if confirmed and o.slack_hours >= (r + m) + 2 * r + g - EPS:
-            return Decision(Action.SPOT, min(confirmed, key=lambda i: self.job.zones[i].spot_price))
+            # Where spot has been up most of the window so far, per dollar: the zone most
+            # likely to keep it (the past only).
+            seen = obs.history.mean(axis=0)
+            zones = self.job.zones
+            dst = max(confirmed, key=lambda i: (seen[i] / zones[i].spot_price, -i))
+            return Decision(Action.SPOT, dst)
         return Decision(single, here)
 
 
