@@ -96,7 +96,7 @@ class VertexMlops(pulumi.ComponentResource):
         self.tensorboard_id = self.tensorboard.id if self.tensorboard else None
         self.register_outputs(
             {
-                "artifact_registry_url": self.repository_url,
+                "registry_url": self.repository_url,
                 "metadata_store_id": self.metadata_store_id,
                 "tensorboard_id": self.tensorboard_id,
             }
