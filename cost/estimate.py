@@ -17,7 +17,7 @@ from typing import Any
 
 from components.spec import PlatformSpec
 from cost.catalog import Catalog, CatalogError, get_catalog
-from cost.energy_lines import energy_totals, line_energy
+from cost.energy_lines import energy_totals, is_compute, line_energy
 from cost.pricing_rules import (
     RULES,
     Context,
@@ -240,6 +240,12 @@ def estimate_preview(
         comp["not_priced"] += line["status"] == "not_priced"
     dates = sorted({ch["price_date"] for ln in lines for ch in ln["charges"]})
     counts = Counter(ln["status"] for ln in lines)
+    # Machines are most of the bill: a total without them is not an estimate of the plan.
+    unpriced_compute = [
+        {"name": ln["name"], "type": ln["type"], "reason": ln["reason"]}
+        for ln in lines
+        if ln["status"] == "not_priced" and is_compute(ln["type"])
+    ]
     return {
         "currency": "USD",
         "cloud": cloud,
@@ -249,6 +255,8 @@ def estimate_preview(
         "lines": lines,
         "components": sorted(components.values(), key=lambda c: -c["monthly_usd"]),
         "counts": {k: counts.get(k, 0) for k in ("priced", "partly_priced", "free", "not_priced")},
+        "complete": not unpriced_compute,
+        "unpriced_compute": unpriced_compute,
         "catalog_dates": dates,
         "catalog_date": f"{dates[0]} .. {dates[-1]}"
         if len(dates) > 1

@@ -25,6 +25,15 @@ def short_source(src: str | None) -> str:
     return src.removeprefix("https://").split(" ")[0]
 
 
+def incomplete_note(est: Mapping[str, Any]) -> str:
+    """'' for a complete estimate, else what its total leaves out (said next to every total)."""
+    missing = est.get("unpriced_compute") or []
+    if not missing:
+        return ""
+    names = ", ".join(m["name"] for m in missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return f"INCOMPLETE: {len(missing)} compute resource(s) not priced ({names})"
+
+
 def _what(line: Mapping[str, Any]) -> str:
     if line["status"] == "free":
         return f"free: {line['reason']}"
@@ -78,8 +87,10 @@ def estimate_table(
             style=style,
         )
     free = est["counts"]["free"]
+    gap = incomplete_note(est)
     t.caption = (
-        f"total {_usd(est['monthly_usd'])}/month  ·  {est['counts']['priced']} priced, "
+        f"total {_usd(est['monthly_usd'])}/month{'  ·  ' + gap if gap else ''}  ·  "
+        f"{est['counts']['priced']} priced, "
         f"{est['counts']['partly_priced']} partly, {est['counts']['not_priced']} not "
         f"priced, {free} free{'' if show_free else ' (hidden; --show-free)'}  ·  "
         f"prices dated {est['catalog_date']}  ·  usage: {est['usage']['source']}"
@@ -279,6 +290,8 @@ def markdown(est: Mapping[str, Any], *, compare: Mapping[str, Any] | None = None
         f"prices dated {est['catalog_date']} · usage: `{est['usage']['source']}`",
         "",
     ]
+    if incomplete_note(est):
+        out += [f"**{incomplete_note(est)}**: the total leaves them out.", ""]
     if compare:
         pct = f" ({compare['diff_pct']:+.1f}%)" if compare["diff_pct"] is not None else ""
         out += [f"Change vs `{compare['a']}`: **{compare['diff_usd']:+,.2f} USD/month{pct}**", ""]

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.policy import evaluate, mandatory_rule_ids
+from cost.report import incomplete_note
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
 from stacks.config import list_stacks
@@ -98,6 +99,8 @@ def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Ta
         if cost.get("monthly_usd") is not None
         else ""
     )
+    if incomplete_note(cost):
+        money += f" [red]{escape(incomplete_note(cost))}[/]"
     head = (
         f"[bold]{stack}[/] policy: [{'red' if result['mandatory'] else 'green'}]"
         f"{result['mandatory']} mandatory[/], {result['advisory']} advisory "
