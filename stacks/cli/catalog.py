@@ -11,7 +11,7 @@ from cost.catalog import INTERRUPTION_RANGES, Offer, get_catalog
 from cost.refresh import RefreshError, refresh
 from cost.report import short_source
 from stacks.cli import app
-from stacks.cli.common import console, fail, print_json, user_errors
+from stacks.cli.common import console, fail, print_json, refuse_together, user_errors
 
 catalog_app = typer.Typer(help="The dated, sourced price catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
@@ -41,6 +41,12 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Offers from the shipped snapshot, cheapest first, each with its source and date."""
+    if services:  # service prices have no accelerator, count or spot price to filter by
+        refuse_together(
+            **{"--services": True, "--accelerator": accelerator is not None},
+        )
+        refuse_together(**{"--services": True, "--count": count is not None})
+        refuse_together(**{"--services": True, "--spot": spot})
     cat = get_catalog()
     if cloud is not None and cloud not in CLOUDS:
         fail(f"--cloud: {cloud!r} is not one of {', '.join(CLOUDS)}")

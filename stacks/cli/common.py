@@ -32,6 +32,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def refuse_together(**given: bool) -> None:
+    """Fail when more than one of these mutually exclusive inputs was given (none is ignored)."""
+    named = [name for name, on in given.items() if on]
+    if len(named) > 1:
+        fail(f"{' and '.join(named)} cannot be used together; give one of {', '.join(given)}")
+
+
 @contextmanager
 def user_errors(*extra: type[BaseException]) -> Iterator[None]:
     try:

@@ -27,7 +27,7 @@ from cost.report import (
 from cost.training_cost import TrainingCostError, estimate_training, load_job
 from cost.usage import UsageError, load_usage
 from stacks.cli import app
-from stacks.cli.common import console, print_json, user_errors
+from stacks.cli.common import console, print_json, refuse_together, user_errors
 
 ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
 
@@ -66,6 +66,16 @@ def cost(
 ) -> None:
     """Monthly cost estimate of a stack or plan: per resource, per component, total."""
     usage_file = str(usage) if usage else None
+    refuse_together(**{"--json": json_out, "--markdown": markdown_out})
+    refuse_together(
+        **{
+            "STACK": bool(stacks),
+            "--preview-json": preview_json is not None,
+            "--compare": bool(compare),
+            "--training": training is not None,
+        }
+    )
+    refuse_together(**{"--training": training is not None, "--usage": usage is not None})
     with user_errors(*ERRORS):
         if training is not None:
             est = estimate_training(load_job(training))
