@@ -18,6 +18,7 @@ from typing import Any
 from components.spec import PlatformSpec
 from cost.catalog import Catalog, CatalogError, get_catalog
 from cost.energy_lines import energy_totals, is_compute, line_energy
+from cost.input_file import read_input
 from cost.pricing_rules import (
     RULES,
     Context,
@@ -271,10 +272,9 @@ def load_preview(path: str | Path) -> dict[str, Any]:
     import json
 
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no preview file at {p}")
+    text = read_input(p, "preview file", kind="json")
     try:
-        doc = json.loads(p.read_text())
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise PreviewFormatError(f"{p}: not JSON ({e})") from None
     _states(doc)  # fail early, naming the step, if it is not a preview document
@@ -285,8 +285,9 @@ def estimate_stack(stack: str | Path, usage_file: str | Path | None = None) -> d
     """Plan a stack offline (`pioneer plan`) and price it, with its usage file if it has one."""
     from stacks.plan import preview_document, run_plan
 
+    given = load_usage(usage_file) if usage_file else None  # a bad file fails before the plan
     plan = run_plan(stack)
-    usage = load_usage(usage_file, stack=plan.stack, directory=plan.path.parent)
+    usage = given or load_usage(stack=plan.stack, directory=plan.path.parent)
     est = estimate_preview(preview_document(plan), usage)
     est["stack"] = plan.stack
     # the pools again from the spec: adds the cost if every pool ran at its maximum

@@ -29,6 +29,7 @@ import yaml
 from cost.accelerators import ACCELERATORS
 from cost.catalog import Catalog, CatalogError, Offer, get_catalog
 from cost.energy import estimate as estimate_energy
+from cost.input_file import read_input
 
 CLOUDS = ("aws", "gcp", "azure")
 BACKENDS = ("managed", "kubernetes", "sagemaker", "vertex", "azureml")
@@ -246,9 +247,8 @@ def estimate_training(
 
 def load_job(path: str | Path) -> dict[str, Any]:
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no training job file at {p}")
+    text = read_input(p, "training job file")
     try:
-        return yaml.safe_load(p.read_text()) or {}
+        return yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
         raise TrainingCostError(f"{p}: not valid YAML ({e})") from None

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from cost.input_file import read_input
 from stacks.config import STACKS_DIR
 
 # Usage keys per kind of resource, with the default used when the file says nothing.
@@ -132,10 +133,9 @@ def load_usage(
     if path is None:
         return Usage()
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no usage file at {path}")
+    text = read_input(path, "usage file")
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise UsageError(f"{path}: not valid YAML ({e})") from None
     return parse_usage(doc, _display(path))

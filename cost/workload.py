@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cost.accelerators import ACCELERATORS
+from cost.input_file import read_input
 from cost.scaling import PEAK_TFLOPS, ScalingInputs
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -189,10 +190,9 @@ def _describe(err: Mapping[str, Any]) -> str:
 
 def load_workload(path: str | Path) -> Workload:
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"workload file {p} not found")
+    text = read_input(p, "workload file")
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise WorkloadError([f"{p}: not valid YAML ({e})"]) from None
     return Workload.parse(data)

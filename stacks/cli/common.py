@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -13,6 +15,7 @@ from rich.console import Console
 
 from components.spec import SpecError
 from cost.catalog import CatalogError
+from cost.input_file import InputFileError
 from stacks.config import StackNotFound
 
 console = Console()
@@ -23,6 +26,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     SpecError,
     StackNotFound,
     CatalogError,
+    InputFileError,
     FileNotFoundError,
 )
 
@@ -37,6 +41,17 @@ def refuse_together(**given: bool) -> None:
     named = [name for name, on in given.items() if on]
     if len(named) > 1:
         fail(f"{' and '.join(named)} cannot be used together; give one of {', '.join(given)}")
+
+
+def check_output_path(path: Path, flag: str) -> None:
+    """Fail before any work when `path` cannot be written: its folder is missing or read-only."""
+    folder = path.parent
+    if path.is_dir():
+        fail(f"{flag}: {path} is a directory; give a file name")
+    if not folder.is_dir():
+        fail(f"{flag}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        fail(f"{flag}: folder {folder} is not writable")
 
 
 @contextmanager

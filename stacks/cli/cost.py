@@ -32,9 +32,9 @@ from stacks.cli.common import console, print_json, refuse_together, user_errors
 ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
 
 
-def _estimate_ref(ref: str, usage_file: str | None) -> dict[str, Any]:
-    """A stack name / stack file, or a `pulumi preview --json` file (*.json)."""
-    if ref.endswith(".json"):
+def _estimate_ref(ref: str, usage_file: str | None, preview: bool = False) -> dict[str, Any]:
+    """A stack name / stack file, or a `pulumi preview --json` file (*.json, or `preview`)."""
+    if preview or ref.endswith(".json"):
         est = estimate_preview(load_preview(ref), load_usage(usage_file))
         est["stack"] = Path(ref).name
         return est
@@ -112,7 +112,7 @@ def cost(
             else:
                 console.print(compare_table(cmp))
             return
-        refs = [str(preview_json)] if preview_json else list(stacks or [])
+        refs = [str(preview_json)] if preview_json is not None else list(stacks or [])
         if not refs:
             raise typer.BadParameter(
                 "give a stack (e.g. aws-dev), --preview-json FILE, "
@@ -120,7 +120,7 @@ def cost(
             )
         ests = {}
         for ref in refs:
-            est = _estimate_ref(ref, usage_file)
+            est = _estimate_ref(ref, usage_file, preview=preview_json is not None)
             ests[est["stack"]] = est
     if json_out:
         if len(ests) == 1:

@@ -1,0 +1,103 @@
+"""The command line's edges (#19): conflicting flags, unreadable inputs, names resolved first.
+
+Each case is one clear message and exit code 2, never a traceback or a silently ignored input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from stacks.cli import app
+
+FIXTURES = Path(__file__).parents[1] / "cost" / "fixtures"
+PREVIEW = str(FIXTURES / "gcp-preview.json")
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def refused(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    for w in words:
+        assert w in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (["cost", "--preview-json", PREVIEW, "--json", "--markdown"], ["--json", "--markdown"]),
+        (["cost", "aws-dev", "--preview-json", PREVIEW], ["STACK", "--preview-json"]),
+        (["cost", "aws-dev", "--compare", PREVIEW, PREVIEW], ["STACK", "--compare"]),
+        (["cost", "--training", "job.yaml", "aws-dev"], ["STACK", "--training"]),
+        (
+            ["catalog", "show", "--services", "--accelerator", "H100"],
+            ["--services", "--accelerator"],
+        ),
+    ],
+)
+def test_conflicting_flags_are_refused(args, names):
+    refused(run(*args), *names, "cannot be used together")
+
+
+# ---- unreadable inputs: one message naming the file, exit 2 ----------------------------------
+
+LATIN1 = "name: caf\xe9\n".encode("latin-1")  # not UTF-8
+
+
+@pytest.mark.parametrize(
+    "args, what",
+    [
+        (["plan", "{f}"], "stack config file"),
+        (["cost", "aws-dev", "--usage", "{f}"], "usage file"),
+        (["cost", "--preview-json", "{f}"], "preview file"),
+        (["cost", "--training", "{f}"], "training job file"),
+        (["optimize", "{f}"], "workload file"),
+    ],
+)
+def test_non_utf8_files_are_one_message(tmp_path, args, what):
+    f = tmp_path / ("Pulumi.bad.yaml" if args[0] == "plan" else "input.json")
+    f.write_bytes(LATIN1)
+    refused(run(*(a.format(f=f) for a in args)), what, "is not UTF-8")
+
+
+def test_unreadable_stack_file_is_one_message(tmp_path, monkeypatch):
+    f = tmp_path / "Pulumi.locked.yaml"
+    f.write_text("config: {}\n")
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self == f:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    refused(run("plan", str(f)), "cannot be read", "Permission denied")
+
+
+def test_oversized_input_is_refused_before_parsing(tmp_path):
+    f = tmp_path / "Pulumi.huge.yaml"
+    f.write_text("config:\n" + "  pioneer:x: " + "y" * (2 << 20) + "\n")
+    refused(run("plan", str(f)), "MiB", "at most 1 MiB")
+
+
+def test_preview_json_of_a_directory_says_so(tmp_path):
+    refused(run("cost", "--preview-json", str(tmp_path)), "is a directory")
+
+
+@pytest.mark.parametrize("where", ["missing/f.png", "ro/f.png"])
+def test_optimize_plot_into_a_bad_folder_fails_first(tmp_path, monkeypatch, where):
+    (tmp_path / "ro").mkdir()
+    real = __import__("os").access
+    monkeypatch.setattr(
+        "stacks.cli.common.os.access",
+        lambda p, mode: False if Path(p) == tmp_path / "ro" else real(p, mode),
+    )
+    workload = Path(__file__).parents[2] / "examples" / "reference-workload.yaml"
+    r = run("optimize", str(workload), "--plot", str(tmp_path / where))
+    refused(r, "--plot", "does not exist" if where.startswith("missing") else "not writable")
