@@ -13,9 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from cost.accelerators import ACCELERATORS, is_tpu
+from cost.accelerators import is_tpu, parse_accelerator
 from cost.catalog import get_catalog
 
 Cloud = Literal["aws", "gcp", "azure"]
@@ -73,12 +74,30 @@ class NodePool(_Model):
             )
         return v
 
-    @field_validator("accelerator")
+    @model_validator(mode="before")
     @classmethod
-    def _accelerator(cls, v: str | None) -> str | None:
-        if v is not None and v not in ACCELERATORS:
-            raise ValueError(f"{v!r} is not one of {', '.join(ACCELERATORS)}")
-        return v
+    def _accelerator(cls, v: Any) -> Any:
+        """`h100` is H100, and SkyPilot's `A100:8` sets accelerators_per_node too."""
+        if not isinstance(v, Mapping) or not isinstance(v.get("accelerator"), str):
+            return v
+        try:
+            name, count = parse_accelerator(v["accelerator"])
+        except ValueError as e:
+            raise PydanticCustomError("accelerator", "{msg}", {"msg": str(e)}) from None
+        out = {**v, "accelerator": name}
+        if count is not None:
+            given = v.get("accelerators_per_node")
+            if given not in (None, count):
+                raise PydanticCustomError(
+                    "accelerator",
+                    "{msg}",
+                    {
+                        "msg": f"{v['accelerator']!r} says {count} per node but "
+                        f"accelerators_per_node is {given}; give one"
+                    },
+                )
+            out["accelerators_per_node"] = count
+        return out
 
     @property
     def is_gpu(self) -> bool:
@@ -232,6 +251,8 @@ def _format(err: Mapping[str, Any]) -> str:
         parent = loc[:-1]
         allowed = _allowed_fields(parent)
         msg = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    elif kind == "accelerator":  # raised by NodePool._accelerator for the whole pool
+        loc = (*loc, "accelerator")
     elif kind == "missing":
         msg = "required field is missing"
     return f"{_path(loc)}: {msg}"

@@ -11,9 +11,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from cost.accelerators import ACCELERATORS
+from cost.accelerators import ACCELERATORS, canonical
 from cost.input_file import read_input
 from cost.scaling import PEAK_TFLOPS, ScalingInputs
 
@@ -101,6 +108,22 @@ class Workload(_Strict):
     interruption_trace: str | None = Field(
         None, description="a spot trace (file or shipped short name) to measure lambda from"
     )
+
+    @field_validator("accelerators", mode="before")
+    @classmethod
+    def _accelerator_case(cls, v: Any) -> Any:
+        """`h100` is H100: names are matched whatever their case, as everywhere in pioneer."""
+        return [canonical(a) or a for a in v] if isinstance(v, list) else v
+
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _quota_case(cls, v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            return v
+        return {
+            c: {canonical(a) or a: n for a, n in q.items()} if isinstance(q, Mapping) else q
+            for c, q in v.items()
+        }
 
     @model_validator(mode="after")
     def _known_names(self) -> Workload:

@@ -7,6 +7,7 @@ import os
 import typer
 from rich.table import Table
 
+from cost.accelerators import parse_accelerator
 from cost.catalog import INTERRUPTION_RANGES, Offer, get_catalog
 from cost.refresh import RefreshError, refresh
 from cost.report import short_source
@@ -50,6 +51,26 @@ def show(
     cat = get_catalog()
     if cloud is not None and cloud not in CLOUDS:
         fail(f"--cloud: {cloud!r} is not one of {', '.join(CLOUDS)}")
+    if limit < 0:
+        fail(f"--limit: {limit} is negative; give a number of rows, or 0 for all")
+    if region is not None:
+        known_regions = sorted(
+            {r for c in CLOUDS if cloud in (None, c) for r in cat.regions(c)}
+            | {sp.region for sp in cat.service_prices(cloud) if sp.region}
+        )
+        if region not in known_regions:
+            fail(
+                f"--region: the catalog has no {cloud + ' ' if cloud else ''}region {region!r}; "
+                f"regions: {', '.join(known_regions)}"
+            )
+    if accelerator is not None:
+        try:
+            accelerator, per_node = parse_accelerator(accelerator)
+        except ValueError as e:
+            fail(f"--accelerator: {e}")
+        if per_node is not None and count not in (None, per_node):
+            fail(f"--accelerator {per_node} per node and --count {count} disagree; give one")
+        count = per_node if per_node is not None else count
     if services:
         rows = [
             p for p in cat.service_prices(cloud) if region is None or p.region in (None, region)

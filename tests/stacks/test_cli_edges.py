@@ -101,3 +101,46 @@ def test_optimize_plot_into_a_bad_folder_fails_first(tmp_path, monkeypatch, wher
     workload = Path(__file__).parents[2] / "examples" / "reference-workload.yaml"
     r = run("optimize", str(workload), "--plot", str(tmp_path / where))
     refused(r, "--plot", "does not exist" if where.startswith("missing") else "not writable")
+
+
+# ---- accelerator names and catalog filters ----------------------------------------------------
+
+
+def test_catalog_show_refuses_negative_limit_and_unknown_region():
+    refused(run("catalog", "show", "--limit", "-5"), "--limit", "negative")
+    refused(run("catalog", "show", "--region", "nowhere"), "--region", "us-east-1")
+
+
+def test_accelerator_names_any_case_and_skypilot_form():
+    import json
+
+    lower = json.loads(run("catalog", "show", "--accelerator", "h100", "--json").stdout)
+    sky = json.loads(run("catalog", "show", "--accelerator", "H100:8", "--json").stdout)
+    assert lower["matched"] > 0 and {o["accelerator"] for o in lower["offers"]} == {"H100"}
+    assert {o["accelerator_count"] for o in sky["offers"]} == {8}
+    refused(run("catalog", "show", "--accelerator", "H1000"), "--accelerator", "H100")
+
+
+def test_spec_accepts_lower_case_and_count_form(base_config):
+    from components.spec import PlatformSpec, SpecError
+
+    config = base_config("aws")
+    gpu = next(p for p in config["node_pools"] if p.get("accelerator"))
+    gpu.pop("accelerators_per_node")
+    gpu["accelerator"] = "h100:8"
+    pool = next(p for p in PlatformSpec.parse(config).node_pools if p.accelerator)
+    assert (pool.accelerator, pool.accelerators_per_node) == ("H100", 8)
+    gpu["accelerators_per_node"] = 4
+    with pytest.raises(SpecError, match=r"node_pools\[\d\]\.accelerator: 'h100:8' says 8"):
+        PlatformSpec.parse(config)
+
+
+def test_training_job_reports_every_problem_at_once(tmp_path):
+    from cost.training_cost import TrainingCostError, parse_job
+
+    with pytest.raises(TrainingCostError) as e:
+        parse_job({"accelerator": "H1000", "nodes": 0, "capacity": "cheap", "hours": 1})
+    msg = str(e.value)
+    assert all(f in msg for f in ("accelerator:", "nodes:", "capacity:")), msg
+    job = parse_job({"accelerator": "a100-80gb:4", "hours": 2})
+    assert (job["accelerator"], job["accelerators_per_node"]) == ("A100-80GB", 4)
