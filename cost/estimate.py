@@ -213,6 +213,9 @@ def estimate_preview(
     default_region = _default_region(states, providers, cloud)
     by_id = {str(s["id"]): s.get("inputs") or {} for s in states if s.get("id")}
     ctx = Context(catalog, use, cloud, by_id)
+    use.check_names(
+        _name_of(s["urn"]) for s in states if s.get("custom", True) and s["type"] != STACK_TYPE
+    )
 
     lines: list[dict[str, Any]] = []
     for s in states:
@@ -314,6 +317,7 @@ def estimate_spec(
     """
     catalog = catalog or get_catalog()
     use = as_usage(usage)
+    use.check_pools(spec)
     pools: dict[str, dict[str, Any]] = {}
     for pool in spec.node_pools:
         entry = use.for_resource(pool.name)

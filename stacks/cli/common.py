@@ -16,6 +16,7 @@ from rich.console import Console
 from components.spec import SpecError
 from cost.catalog import CatalogError
 from cost.input_file import InputFileError
+from cost.usage import UsageError
 from stacks.config import StackNotFound
 
 console = Console()
@@ -27,6 +28,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     StackNotFound,
     CatalogError,
     InputFileError,
+    UsageError,
     FileNotFoundError,
 )
 

@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.policy import evaluate, mandatory_rule_ids
-from cost.report import incomplete_note
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
 from stacks.config import list_stacks
@@ -89,7 +88,9 @@ def estimate(plan: Plan, doc: dict[str, Any]) -> dict[str, Any] | None:
         from cost.usage import load_usage
     except ImportError:
         return None
-    return estimate_preview(doc, load_usage(stack=plan.stack, directory=plan.path.parent))
+    usage = load_usage(stack=plan.stack, directory=plan.path.parent)
+    usage.check_pools(plan.spec)
+    return estimate_preview(doc, usage)
 
 
 def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
@@ -99,7 +100,9 @@ def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Ta
         if cost.get("monthly_usd") is not None
         else ""
     )
-    if incomplete_note(cost):
+    if cost.get("unpriced_compute"):
+        from cost.report import incomplete_note
+
         money += f" [red]{escape(incomplete_note(cost))}[/]"
     head = (
         f"[bold]{stack}[/] policy: [{'red' if result['mandatory'] else 'green'}]"
