@@ -38,6 +38,11 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def progress(step: int, total: int, what: str) -> None:
+    """One line on stderr per slow step, so stdout stays one JSON document under --json."""
+    err_console.print(f"[dim]\\[{step}/{total}] {what} ...[/]", highlight=False)
+
+
 def refuse_together(**given: bool) -> None:
     """Fail when more than one of these mutually exclusive inputs was given (none is ignored)."""
     named = [name for name, on in given.items() if on]

@@ -27,7 +27,8 @@ from cost.report import (
 from cost.training_cost import TrainingCostError, estimate_training, load_job
 from cost.usage import UsageError, load_usage
 from stacks.cli import app
-from stacks.cli.common import console, print_json, refuse_together, user_errors
+from stacks.cli.common import console, print_json, progress, refuse_together, user_errors
+from stacks.config import spec_from_stack
 
 ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
 
@@ -118,8 +119,13 @@ def cost(
                 "give a stack (e.g. aws-dev), --preview-json FILE, "
                 "--compare A B or --training JOB.yaml"
             )
+        if preview_json is None:
+            for ref in refs:  # every stack is checked before the first (slow) plan runs
+                if not ref.endswith(".json"):
+                    spec_from_stack(ref)
         ests = {}
-        for ref in refs:
+        for i, ref in enumerate(refs, 1):
+            progress(i, len(refs), f"pricing {ref}")
             est = _estimate_ref(ref, usage_file, preview=preview_json is not None)
             ests[est["stack"]] = est
     if json_out:

@@ -12,8 +12,8 @@ from rich.tree import Tree
 
 from components.policy import evaluate, mandatory_rule_ids
 from stacks.cli import app
-from stacks.cli.common import console, err_console, print_json, user_errors
-from stacks.config import list_stacks
+from stacks.cli.common import console, err_console, print_json, progress, user_errors
+from stacks.config import list_stacks, spec_from_stack
 from stacks.plan import Plan, preview_document, run_plan
 
 # Inputs worth a glance in the tree, in the order they are shown.
@@ -141,11 +141,15 @@ def plan(
     ),
 ) -> None:
     """Preview a stack offline (no credentials, no Pulumi CLI): resources, policy findings, cost."""
-    refs = list_stacks() if all_stacks else list(stacks or [])
-    if not refs:
-        raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")
+    with user_errors():
+        refs = list_stacks() if all_stacks else list(stacks or [])
+        if not refs:
+            raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")
+        for ref in refs:  # every name and config is checked before the first (slow) plan runs
+            spec_from_stack(ref)
     docs: dict[str, dict[str, Any]] = {}
-    for ref in refs:
+    for i, ref in enumerate(refs, 1):
+        progress(i, len(refs), f"planning {ref}")
         with user_errors():
             p = run_plan(ref)
         doc = preview_document(p, show_secrets=show_secrets)

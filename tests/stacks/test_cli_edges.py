@@ -144,3 +144,41 @@ def test_training_job_reports_every_problem_at_once(tmp_path):
     assert all(f in msg for f in ("accelerator:", "nodes:", "capacity:")), msg
     job = parse_job({"accelerator": "a100-80gb:4", "hours": 2})
     assert (job["accelerator"], job["accelerators_per_node"]) == ("A100-80GB", 4)
+
+
+# ---- names resolve first, against the current project; progress on stderr ---------------------
+
+
+def test_every_stack_name_resolves_before_any_plan_runs():
+    r = run("plan", "aws-dev", "nosuch")
+    refused(r, "unknown stack 'nosuch'")
+    assert "planning aws-dev" not in r.output  # failed before the first plan
+
+
+def test_progress_goes_to_stderr_and_stdout_stays_one_json_document():
+    import json
+
+    r = run("cost", "--preview-json", PREVIEW, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["cloud"] == "gcp"
+    assert "[1/1] pricing" in r.stderr
+
+
+def test_stack_names_resolve_against_the_current_project(tmp_path, monkeypatch):
+    from stacks.config import STACKS_DIR, list_stacks, resolve_stack
+
+    (tmp_path / "Pulumi.yaml").write_text("name: mine\nruntime: python\nstackConfigDir: conf\n")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "Pulumi.own.yaml").write_text(
+        (STACKS_DIR / "Pulumi.aws-dev.yaml").read_text()
+    )
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "deep" / "er")  # searched upward, as the Pulumi CLI does
+    assert list_stacks() == ["own"]
+    assert resolve_stack("own") == ("own", tmp_path / "conf" / "Pulumi.own.yaml")
+    refused(run("plan", "aws-dev"), "unknown stack 'aws-dev' in", str(tmp_path / "conf"), "own")
+
+
+def test_outside_any_project_the_error_names_the_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    refused(run("plan", "aws-dev"), "no Pulumi.yaml in", str(tmp_path))
