@@ -79,12 +79,17 @@ def _provider_regions(states: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _default_region(
-    states: list[dict[str, Any]], providers: Mapping[str, str], cloud: str | None
+    states: list[dict[str, Any]],
+    providers: Mapping[str, str],
+    cloud: str | None,
+    fallback: str | None = None,
 ) -> str | None:
     package = {"azure": "azure-native"}.get(cloud or "", cloud)
     for urn, region in providers.items():
         if cloud and f"pulumi:providers:{package}::" in urn:
             return region
+    if fallback:  # the stack's provider config, when the preview omits an unchanged provider
+        return fallback
     seen: Counter[str] = Counter()
     for s in states:
         ins = s.get("inputs") or {}
@@ -195,8 +200,13 @@ def estimate_preview(
     usage: Usage | Mapping[str, Any] | None = None,
     *,
     catalog: Catalog | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Price every resource of a `pulumi preview --json` document; see the module doc.
+
+    `region` is used where the document names none: a real preview of an existing stack
+    omits the provider step when the provider is unchanged (Infracost reads the provider
+    block the same way). A provider's own region in the document wins.
 
     Returns ``{"monthly_usd", "hourly_usd", "lines", "components", "counts",
     "catalog_dates", "catalog_date", "usage", "cloud", "currency", "energy"}``; each line
@@ -210,7 +220,7 @@ def estimate_preview(
     clouds = Counter(c for s in states if s.get("custom", True) and (c := _cloud_of(s["type"])))
     cloud = clouds.most_common(1)[0][0] if clouds else None
     providers = _provider_regions(states)
-    default_region = _default_region(states, providers, cloud)
+    default_region = _default_region(states, providers, cloud, region)
     by_id = {str(s["id"]): s.get("inputs") or {} for s in states if s.get("id")}
     ctx = Context(catalog, use, cloud, by_id)
     use.check_names(
@@ -268,6 +278,15 @@ def estimate_preview(
         "usage": {"source": use.source, "hours_per_month": use.hours_per_month},
         "energy": energy_totals(lines),
     }
+
+
+def preview_stack(doc: Mapping[str, Any]) -> str | None:
+    """The stack a preview belongs to, from its URNs (`urn:pulumi:<stack>::<project>::...`)."""
+    for state in _states(doc):
+        head = str(state.get("urn", "")).split("::", 1)[0]
+        if head.startswith("urn:pulumi:") and head != "urn:pulumi:":
+            return head.removeprefix("urn:pulumi:")
+    return None
 
 
 def load_preview(path: str | Path) -> dict[str, Any]:

@@ -79,6 +79,18 @@ def load_stack_config(path: Path) -> dict[str, Any]:
     return dict(doc.get("config") or {})
 
 
+# The provider config keys that say where a stack's resources go (what `pulumi up` reads).
+PROVIDER_REGION_KEYS = ("aws:region", "gcp:region", "azure-native:location")
+
+
+def provider_region(config: Mapping[str, Any]) -> str | None:
+    """The stack's provider region/location from its config, else its `pioneer:region`."""
+    for key in (*PROVIDER_REGION_KEYS, f"{NAMESPACE}:region"):
+        if isinstance(config.get(key), str) and config[key]:
+            return str(config[key])
+    return None
+
+
 def platform_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The `pioneer:` keys without their namespace; other namespaces are left to their providers."""
     prefix = NAMESPACE + ":"

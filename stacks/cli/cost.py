@@ -13,6 +13,7 @@ from cost.estimate import (
     estimate_preview,
     estimate_stack,
     load_preview,
+    preview_stack,
 )
 from cost.report import (
     compare_table,
@@ -28,15 +29,36 @@ from cost.training_cost import TrainingCostError, estimate_training, load_job
 from cost.usage import UsageError, load_usage
 from stacks.cli import app
 from stacks.cli.common import console, print_json, progress, refuse_together, user_errors
-from stacks.config import spec_from_stack
+from stacks.config import (
+    StackNotFound,
+    load_stack_config,
+    provider_region,
+    resolve_stack,
+    spec_from_stack,
+)
 
 ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
 
 
-def _estimate_ref(ref: str, usage_file: str | None, preview: bool = False) -> dict[str, Any]:
+def _preview_region(doc: dict[str, Any], region: str | None) -> str | None:
+    """--region, else the provider config of the preview's stack in the current project."""
+    if region:
+        return region
+    stack = preview_stack(doc)
+    try:
+        _, path = resolve_stack(stack) if stack else ("", None)
+    except StackNotFound:
+        return None
+    return provider_region(load_stack_config(path)) if path else None
+
+
+def _estimate_ref(
+    ref: str, usage_file: str | None, preview: bool = False, region: str | None = None
+) -> dict[str, Any]:
     """A stack name / stack file, or a `pulumi preview --json` file (*.json, or `preview`)."""
     if preview or ref.endswith(".json"):
-        est = estimate_preview(load_preview(ref), load_usage(usage_file))
+        doc = load_preview(ref)
+        est = estimate_preview(doc, load_usage(usage_file), region=_preview_region(doc, region))
         est["stack"] = Path(ref).name
         return est
     return estimate_stack(ref, usage_file)
@@ -61,6 +83,12 @@ def cost(
         "--usage",
         help="Usage file (default: stacks/usage.<stack>.yaml if present, else the defaults).",
     ),
+    region: str = typer.Option(
+        None,
+        "--region",
+        help="Previews: the region of resources whose provider the document omits "
+        "(default: aws:region / gcp:region / azure-native:location of the preview's stack).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     markdown_out: bool = typer.Option(False, "--markdown", help="Print a pull-request comment."),
     show_free: bool = typer.Option(False, "--show-free", help="List free resources too."),
@@ -77,6 +105,7 @@ def cost(
         }
     )
     refuse_together(**{"--training": training is not None, "--usage": usage is not None})
+    refuse_together(**{"STACK": bool(stacks), "--region": region is not None})
     with user_errors(*ERRORS):
         if training is not None:
             est = estimate_training(load_job(training))
@@ -104,7 +133,7 @@ def cost(
                     console.print(f"[dim]{line}[/]", highlight=False)
             return
         if compare:
-            a, b = (_estimate_ref(ref, usage_file) for ref in compare)
+            a, b = (_estimate_ref(ref, usage_file, region=region) for ref in compare)
             cmp = compare_estimates(a, b, label_a=a["stack"], label_b=b["stack"])
             if json_out:
                 print_json({"compare": cmp, "a": a, "b": b})
@@ -126,7 +155,7 @@ def cost(
         ests = {}
         for i, ref in enumerate(refs, 1):
             progress(i, len(refs), f"pricing {ref}")
-            est = _estimate_ref(ref, usage_file, preview=preview_json is not None)
+            est = _estimate_ref(ref, usage_file, preview=preview_json is not None, region=region)
             ests[est["stack"]] = est
     if json_out:
         if len(ests) == 1:

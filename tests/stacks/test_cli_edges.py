@@ -182,3 +182,35 @@ def test_stack_names_resolve_against_the_current_project(tmp_path, monkeypatch):
 def test_outside_any_project_the_error_names_the_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     refused(run("plan", "aws-dev"), "no Pulumi.yaml in", str(tmp_path))
+
+
+# ---- a preview whose provider is unchanged (no provider step) ---------------------------------
+
+
+def _without_provider(tmp_path: Path) -> tuple[Path, float]:
+    import json
+
+    doc = json.loads((FIXTURES / "aws-preview.json").read_text())
+    full = json.loads(
+        run("cost", "--preview-json", str(FIXTURES / "aws-preview.json"), "--json").stdout
+    )
+    doc["steps"] = [s for s in doc["steps"] if "pulumi:providers:" not in s["newState"]["type"]]
+    path = tmp_path / "preview.json"
+    path.write_text(json.dumps(doc))
+    return path, full["monthly_usd"]
+
+
+def test_preview_without_provider_takes_region_flag_or_stack_config(tmp_path, monkeypatch):
+    import json
+
+    preview, full = _without_provider(tmp_path)
+    monkeypatch.chdir(tmp_path)  # no project: nothing says where the node groups run
+    bare = json.loads(run("cost", "--preview-json", str(preview), "--json").stdout)
+    assert bare["region"] is None and bare["monthly_usd"] < full
+    flag = run("cost", "--preview-json", str(preview), "--region", "us-east-1", "--json")
+    assert json.loads(flag.stdout)["monthly_usd"] == full
+    # the preview's URNs name stack `prod`: its Pulumi.prod.yaml says aws:region
+    (tmp_path / "Pulumi.yaml").write_text("name: ml\nruntime: python\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    from_config = json.loads(run("cost", "--preview-json", str(preview), "--json").stdout)
+    assert from_config["region"] == "us-east-1" and from_config["monthly_usd"] == full
