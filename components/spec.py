@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from components.tag_limits import tag_limit_errors
 from cost.accelerators import is_tpu, parse_accelerator
 from cost.catalog import get_catalog
 
@@ -363,6 +364,7 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"tags.{key}: tag keys must be 1-63 characters")
         if len(value) > 255:
             errs.append(f"tags.{key}: tag values must be at most 255 characters")
+    errs.extend(tag_limit_errors(spec))
     if spec.cloud == "azure":
         errs.extend(_azure_errors(spec))
     if spec.cloud == "gcp":

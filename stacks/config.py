@@ -94,6 +94,12 @@ def provider_region(config: Mapping[str, Any]) -> str | None:
 def platform_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The `pioneer:` keys without their namespace; other namespaces are left to their providers."""
     prefix = NAMESPACE + ":"
+    # Pulumi namespaces every key; a bare `cloud:` would otherwise be dropped without a word.
+    bare = [str(k) for k in config if ":" not in str(k)]
+    if bare:
+        raise SpecError(
+            [f"config.{k}: key lacks the project namespace; write {prefix}{k}" for k in bare]
+        )
     return {k[len(prefix) :]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
 
 

@@ -159,3 +159,23 @@ def test_pool_zones_are_gcp_zones_of_the_region(base_config):
     aws = base_config("aws")
     aws["node_pools"][1]["zones"] = ["us-east-1a"]
     assert errors_of(aws) == ["node_pools[1].zones: only used on gcp (cloud is 'aws')"]
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure"])
+def test_tag_count_over_the_cloud_limit_is_refused(base_config, cloud):
+    """51 tags planned clean on AWS (limit 50, and pioneer adds two of its own)."""
+    config = base_config(cloud)
+    config["tags"] = {f"t{i}": "v" for i in range(49)}
+    with pytest.raises(SpecError, match=r"tags: 49 tags; .* so at most 48"):
+        PlatformSpec.parse(config)
+    config["tags"] = {f"t{i}": "v" for i in range(48)}
+    assert len(PlatformSpec.parse(config).tags) == 48
+
+
+def test_aws_tag_alphabet_and_reserved_prefix(base_config):
+    config = base_config("aws")
+    config["tags"] = {"aws:owner": "me", "team": "ml#1"}
+    with pytest.raises(SpecError) as e:
+        PlatformSpec.parse(config)
+    assert "tags.aws:owner: the aws: prefix is reserved" in str(e.value)
+    assert "tags.team: aws tags allow letters" in str(e.value)

@@ -214,3 +214,11 @@ def test_preview_without_provider_takes_region_flag_or_stack_config(tmp_path, mo
     (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  aws:region: us-east-1\n")
     from_config = json.loads(run("cost", "--preview-json", str(preview), "--json").stdout)
     assert from_config["region"] == "us-east-1" and from_config["monthly_usd"] == full
+
+
+def test_config_keys_without_the_pioneer_prefix_are_named(tmp_path):
+    f = tmp_path / "Pulumi.bare.yaml"
+    f.write_text("config:\n  aws:region: us-east-1\n  cloud: aws\n  region: us-east-1\n")
+    refused(
+        run("plan", str(f)), "config.cloud: key lacks the project namespace; write pioneer:cloud"
+    )
