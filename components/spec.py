@@ -208,7 +208,7 @@ class PlatformSpec(_Model):
         if not isinstance(config, Mapping):
             raise SpecError([f"config: expected a mapping, got {type(config).__name__}"])
         try:
-            spec = cls.model_validate(dict(config))
+            spec = cls.model_validate(_accelerators_from_instance_types(config))
         except ValidationError as e:
             raise SpecError([_format(err) for err in e.errors()]) from None
         except (TypeError, ValueError) as e:  # pydantic may raise these on exotic input
@@ -229,6 +229,31 @@ class PlatformSpec(_Model):
     @property
     def cpu_pools(self) -> list[NodePool]:
         return [p for p in self.node_pools if p.accelerator is None]
+
+
+def _accelerators_from_instance_types(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A pool given only by a GPU/TPU instance type (`p4d.24xlarge`) gets that type's
+    accelerator from the catalog, so it is built, tainted and checked as the GPU pool it is."""
+    out = dict(config)
+    pools = out.get("node_pools")
+    if not isinstance(pools, list):
+        return out
+    offers = {(o.cloud, o.instance_type): o for o in get_catalog().offers}
+    filled = []
+    for pool in pools:
+        offer = (
+            offers.get((str(out.get("cloud")), pool["instance_type"]))
+            if isinstance(pool, Mapping)
+            and isinstance(pool.get("instance_type"), str)
+            and not pool.get("accelerator")
+            else None
+        )
+        if offer is not None:
+            pool = {**pool, "accelerator": offer.accelerator}
+            pool.setdefault("accelerators_per_node", offer.accelerator_count)
+        filled.append(pool)
+    out["node_pools"] = filled
+    return out
 
 
 def _path(loc: tuple[Any, ...]) -> str:

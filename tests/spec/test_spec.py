@@ -179,3 +179,22 @@ def test_aws_tag_alphabet_and_reserved_prefix(base_config):
         PlatformSpec.parse(config)
     assert "tags.aws:owner: the aws: prefix is reserved" in str(e.value)
     assert "tags.team: aws tags allow letters" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "cloud, itype, accel",
+    [
+        ("aws", "p4d.24xlarge", "A100"),
+        ("gcp", "a2-highgpu-8g", "A100"),
+        ("azure", "Standard_ND96asr_v4", "A100"),
+    ],
+)
+def test_pool_given_by_gpu_instance_type_is_a_gpu_pool(base_config, cloud, itype, accel):
+    """It used to become a CPU pool: no GPU image, no taint, no on-demand opt-in check."""
+    config = base_config(cloud)
+    config["region"] = {"aws": "us-east-1", "gcp": "us-central1", "azure": "eastus"}[cloud]
+    config["node_pools"].append(
+        {"name": "by-type", "instance_type": itype, "capacity": "spot", "max_nodes": 2}
+    )
+    pool = PlatformSpec.parse(config).node_pools[-1]
+    assert (pool.accelerator, pool.accelerators_per_node, pool.is_gpu) == (accel, 8, True)
