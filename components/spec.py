@@ -361,8 +361,8 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
         counts = catalog.accelerator_counts(spec.cloud, pool.accelerator)
         if not counts:
             errs.append(
-                f"{at}.accelerator: {spec.cloud} offers no {pool.accelerator}; "
-                f"clouds that do: {', '.join(c for c in CLOUDS if catalog.accelerator_counts(c, pool.accelerator)) or 'none'}"
+                f"{at}.accelerator: the catalog has no {spec.cloud} offer with "
+                f"{pool.accelerator}; clouds it has one for: {', '.join(c for c in CLOUDS if catalog.accelerator_counts(c, pool.accelerator)) or 'none'}"
             )
             continue
         if pool.accelerators_per_node not in counts:
@@ -374,8 +374,9 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
         regions = catalog.regions_offering(spec.cloud, pool.accelerator, pool.accelerators_per_node)
         if spec.region not in regions:
             errs.append(
-                f"{at}.accelerator: {spec.cloud} offers no {pool.accelerators_per_node}x"
-                f"{pool.accelerator} in {spec.region}; regions that do: {', '.join(regions)}"
+                f"{at}.accelerator: the catalog has no price for {pool.accelerators_per_node}x"
+                f"{pool.accelerator} on {spec.cloud} in {spec.region} (a gap in the catalog, "
+                f"not necessarily in the cloud); the catalog's regions for it: {', '.join(regions)}"
             )
         if pool.instance_type and pool.instance_type not in {
             o.instance_type for o in catalog.offers_for(spec.cloud, spec.region, pool.accelerator)

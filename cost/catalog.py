@@ -231,8 +231,8 @@ class Catalog:
         if not found:
             regions = self.regions_offering(cloud, accelerator, count)
             raise CatalogError(
-                f"{cloud} offers no {count}x{accelerator} instance in {region}; "
-                f"regions that do: {', '.join(regions) or 'none'}"
+                f"the catalog has no price for a {count}x{accelerator} {cloud} instance in "
+                f"{region}; the catalog's regions for it: {', '.join(regions) or 'none'}"
             )
         found.sort(key=lambda o: (o.on_demand_usd_per_hour or float("inf"), o.instance_type))
         return [o.instance_type for o in found]

@@ -94,7 +94,9 @@ def test_accelerator_not_offered_in_region_names_regions_that_offer_it(base_conf
     errs = errors_of(cfg)
     tpu = next(e for e in errs if e.startswith("node_pools[2].accelerator:"))
     assert tpu.startswith(
-        "node_pools[2].accelerator: gcp offers no 4xTPU-v5e in europe-north1; regions that do: "
+        "node_pools[2].accelerator: the catalog has no price for 4xTPU-v5e on gcp in "
+        "europe-north1 (a gap in the catalog, not necessarily in the cloud); "
+        "the catalog's regions for it: "
     )
     assert "us-central1" in tpu and "europe-west4" in tpu
 
