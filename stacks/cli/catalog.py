@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 import typer
 from rich.table import Table
@@ -110,7 +111,7 @@ def show(
     if json_out:
         print_json(
             {
-                "offers": shown,
+                "offers": [{**asdict(o), "spot_suspect": o.spot_suspect} for o in shown],
                 "matched": len(offers),
                 "sorted_by": "spot" if spot else "on_demand",
                 "catalog_dates": cat.dates(),
@@ -145,10 +146,14 @@ def show(
             o.instance_type,
             f"{o.accelerator_count}x{o.accelerator}",
             _usd(o.on_demand_usd_per_hour),
-            _usd(o.spot_usd_per_hour),
+            _usd(o.spot_usd_per_hour) + (" ?" if o.spot_suspect else ""),
             per,
             interrupt,
             f"{o.source.split(' ')[0]} ({o.date})",
+        )
+    if any(o.spot_suspect for o in shown):
+        t.caption = (
+            "? = suspect spot price: below a plausible fraction of on-demand (--json: spot_suspect)"
         )
     console.print(t)
 
