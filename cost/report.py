@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
+
+
+def fit(table: Table, width: int, keep: Sequence[str], drop: Sequence[str]) -> Table:
+    """The table narrowed to `width` columns of terminal: `keep` columns (money, names) never
+    wrap or truncate; `drop` columns (low value first) are removed until the rest fits."""
+
+    def need(col: Column) -> int:
+        cells = [col.header, *col.cells]
+        return max(
+            (Text.from_markup(c) if isinstance(c, str) else c).cell_len
+            for c in cells
+            if isinstance(c, (str, Text))
+        )
+
+    def total() -> int:  # cell padding (1 each side) and one border per column, plus one;
+        # columns that may fold count at a readable minimum, not their longest cell
+        return (
+            sum((need(c) if c.header in keep else min(need(c), 12)) + 3 for c in table.columns) + 1
+        )
+
+    for name in drop:
+        if total() <= width:
+            break
+        table.columns[:] = [c for c in table.columns if c.header != name]
+    for col in table.columns:
+        if col.header in keep:
+            col.no_wrap, col.min_width = True, need(col)
+        else:
+            col.overflow = "fold"
+    return table
 
 
 def _usd(v: float | None, digits: int = 2) -> str:

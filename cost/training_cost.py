@@ -207,6 +207,8 @@ def estimate_training(
         node_hours = job["nodes"] * job["hours"]
         compute = node_hours * price
         notes = [note] if note else []
+        if spot and note is None and offer.spot_warning():
+            notes.append(str(offer.spot_warning()))
         premium, premium_info = 0.0, None
         if job["backend"] != "kubernetes":
             mp = catalog.managed_premium(cloud, offer.instance_type)

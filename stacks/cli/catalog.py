@@ -11,7 +11,7 @@ from rich.table import Table
 from cost.accelerators import parse_accelerator
 from cost.catalog import INTERRUPTION_RANGES, Offer, get_catalog
 from cost.refresh import RefreshError, refresh
-from cost.report import short_source
+from cost.report import fit, short_source
 from stacks.cli import app
 from stacks.cli.common import console, fail, print_json, refuse_together, user_errors
 
@@ -155,7 +155,9 @@ def show(
         t.caption = (
             "? = suspect spot price: below a plausible fraction of on-demand (--json: spot_suspect)"
         )
-    console.print(t)
+    keep = ("cloud", "region", "instance type", "on-demand $/h", "spot $/h", "$/accel-h")
+    drop = ("source (date)", "interrupt", "accel", "$/accel-h")
+    console.print(fit(t, console.width, keep=keep, drop=drop))
 
 
 @catalog_app.command("refresh")

@@ -20,6 +20,7 @@ from cost.report import (
     components_table,
     energy_footnote,
     estimate_table,
+    fit,
     markdown,
     side_by_side,
     side_by_side_table,
@@ -38,6 +39,18 @@ from stacks.config import (
 )
 
 ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
+# Columns given up first when the terminal is narrow (money and names are never cut).
+ESTIMATE_DROP = ("kgCO2e/mo", "kWh/mo", "price source (date)", "quantity", "hourly", "type")
+TRAINING_DROP = (
+    "price source (date)",
+    "kgCO2e",
+    "kWh",
+    "egress",
+    "storage",
+    "managed premium",
+    "$/node-h",
+    "compute",
+)
 
 
 def _preview_region(doc: dict[str, Any], region: str | None) -> str | None:
@@ -112,7 +125,14 @@ def cost(
             if json_out:
                 print_json(est)
             else:
-                console.print(training_table(est))
+                console.print(
+                    fit(
+                        training_table(est),
+                        console.width,
+                        keep=("cloud", "region", "instance type", "compute", "total"),
+                        drop=TRAINING_DROP,
+                    )
+                )
                 for r in est["clouds"]:
                     for note in r.get("notes", []):
                         console.print(f"[dim]{r['cloud']}: {note}[/]")
@@ -167,11 +187,18 @@ def cost(
         typer.echo("\n".join(markdown(e) for e in ests.values()))
         return
     if len(ests) > 1:
-        console.print(side_by_side_table(ests))
+        console.print(fit(side_by_side_table(ests), console.width, keep=["", *ests], drop=()))
         return
     est = next(iter(ests.values()))
-    console.print(estimate_table(est, show_free=show_free))
-    console.print(components_table(est))
+    console.print(
+        fit(
+            estimate_table(est, show_free=show_free),
+            console.width,
+            keep=("resource", "monthly"),
+            drop=ESTIMATE_DROP,
+        )
+    )
+    console.print(fit(components_table(est), console.width, keep=("component", "monthly"), drop=()))
     for line in energy_footnote(est):
         console.print(f"[dim]{line}[/]", highlight=False)
     pools = est.get("node_pools")

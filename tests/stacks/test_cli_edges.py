@@ -222,3 +222,54 @@ def test_config_keys_without_the_pioneer_prefix_are_named(tmp_path):
     refused(
         run("plan", str(f)), "config.cloud: key lacks the project namespace; write pioneer:cloud"
     )
+
+
+# ---- suspect spot prices; narrow terminals ---------------------------------------------------
+
+
+def test_outlier_spot_prices_are_flagged():
+    from cost.catalog import get_catalog
+
+    cat = get_catalog()
+    outlier = cat.offer("gcp", "northamerica-northeast1", "a3-highgpu-8g")
+    normal = cat.offer("gcp", "us-central1", "a3-highgpu-8g")
+    assert outlier.spot_suspect and not normal.spot_suspect
+    assert "suspect spot price" in (outlier.spot_warning() or "")
+    import json
+
+    shown = json.loads(
+        run(
+            "catalog", "show", "--accelerator", "H100:8", "--cloud", "gcp", "--spot", "--json"
+        ).stdout
+    )
+    assert shown["offers"][0]["spot_suspect"] is True
+
+
+def test_money_and_names_never_truncate_at_80_columns():
+    r = runner.invoke(
+        app,
+        ["cost", "--training", str(Path(__file__).parents[2] / "examples" / "training-cost.yaml")],
+        env={"COLUMNS": "80"},
+    )
+    assert r.exit_code == 0, r.output
+    assert "…" not in r.stdout.split("\n\n")[0], r.stdout
+    assert "Standard_ND96isr_H100_v5" in r.stdout and "azure" in r.stdout
+    assert "suspect spot price" in r.stdout  # the outlier the cheapest row rests on
+    cat = runner.invoke(
+        app, ["catalog", "show", "--accelerator", "H100", "--limit", "5"], env={"COLUMNS": "80"}
+    )
+    table = cat.stdout.split("\n")
+    assert not any("…" in line for line in table), cat.stdout
+
+
+def test_estimate_table_keeps_resource_names_and_money_whole_at_80_columns():
+    import json
+    import re
+
+    est = json.loads(run("cost", "--preview-json", PREVIEW, "--json").stdout)
+    r = runner.invoke(app, ["cost", "--preview-json", PREVIEW], env={"COLUMNS": "80"})
+    priced = [ln for ln in est["lines"] if ln["monthly_usd"]]
+    for ln in priced:
+        assert f"${ln['monthly_usd']:,.2f}" in r.stdout, r.stdout
+        assert ln["name"] in r.stdout
+    assert not re.search(r"\$[\d,.]*…", r.stdout)
