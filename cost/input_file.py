@@ -9,9 +9,21 @@ parsed: a YAML parser on tens of MB runs for minutes and takes gigabytes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 # Hand-written configs are kilobytes; previews of large stacks are a few MB of JSON.
 MAX_BYTES = {"yaml": 1 << 20, "json": 64 << 20}
+
+
+# libyaml's safe loader when built in: six times faster than the pure-Python one on big files.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """`yaml.safe_load`, through libyaml when available; raises `yaml.YAMLError`."""
+    return yaml.load(text, Loader=_YAML_LOADER)
 
 
 class InputFileError(ValueError):

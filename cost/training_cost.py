@@ -29,7 +29,7 @@ import yaml
 from cost.accelerators import parse_accelerator
 from cost.catalog import Catalog, CatalogError, Offer, get_catalog
 from cost.energy import estimate as estimate_energy
-from cost.input_file import read_input
+from cost.input_file import parse_yaml, read_input
 
 CLOUDS = ("aws", "gcp", "azure")
 BACKENDS = ("managed", "kubernetes", "sagemaker", "vertex", "azureml")
@@ -274,6 +274,6 @@ def load_job(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     text = read_input(p, "training job file")
     try:
-        return yaml.safe_load(text) or {}
+        return parse_yaml(text) or {}
     except yaml.YAMLError as e:
         raise TrainingCostError(f"{p}: not valid YAML ({e})") from None

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from cost.input_file import read_input
+from cost.input_file import parse_yaml, read_input
 from stacks.config import STACKS_DIR
 
 # Usage keys per kind of resource, with the default used when the file says nothing.
@@ -163,7 +163,7 @@ def load_usage(
     path = Path(path)
     text = read_input(path, "usage file")
     try:
-        doc = yaml.safe_load(text)
+        doc = parse_yaml(text)
     except yaml.YAMLError as e:
         raise UsageError(f"{path}: not valid YAML ({e})") from None
     return parse_usage(doc, _display(path))

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from cost.accelerators import ACCELERATORS, canonical
-from cost.input_file import read_input
+from cost.input_file import parse_yaml, read_input
 from cost.scaling import PEAK_TFLOPS, ScalingInputs
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -215,7 +215,7 @@ def load_workload(path: str | Path) -> Workload:
     p = Path(path)
     text = read_input(p, "workload file")
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as e:
         raise WorkloadError([f"{p}: not valid YAML ({e})"]) from None
     return Workload.parse(data)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from components.spec import PlatformSpec, SpecError
-from cost.input_file import read_input
+from cost.input_file import parse_yaml, read_input
 
 STACKS_DIR = Path(__file__).parent
 """The stacks shipped with pioneer (the examples); names resolve against the current project."""
@@ -71,7 +71,7 @@ def resolve_stack(ref: str | Path) -> tuple[str, Path]:
 def load_stack_config(path: Path) -> dict[str, Any]:
     """The `config:` map of a stack file, with full Pulumi keys (`pioneer:cloud`)."""
     try:
-        doc = yaml.safe_load(read_input(path, "stack config file")) or {}
+        doc = parse_yaml(read_input(path, "stack config file")) or {}
     except yaml.YAMLError as e:
         raise SpecError([f"{path}: not valid YAML ({e.__class__.__name__}: {e})"]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
