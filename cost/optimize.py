@@ -656,6 +656,16 @@ def _explain(
         f"({w.stored_gib:g} GiB kept, {w.egress_gib:g} GiB out)"
     )
     lines.append(_energy_line(p))
+    chosen = next(
+        (
+            o
+            for o in offers
+            if (o.cloud, o.region, o.instance_type) == (p.cloud, p.region, p.instance_type)
+        ),
+        None,
+    )
+    if p.mode != "on_demand" and chosen is not None and chosen.spot_warning():
+        lines.append(str(chosen.spot_warning()))
     if p.mode != "on_demand":
         lines.append(
             f"interruption risk: {p.interruptions_per_hour:.4f}/h for the job "

@@ -1,4 +1,4 @@
-"""AWS's own rules on a spec: the tag alphabet, the reserved ``aws:`` prefix, 50 tags at most.
+"""AWS's own rules on a spec: the tag alphabet and the reserved ``aws:`` prefix.
 
 `spec_errors` is what `PlatformSpec.parse` calls for ``cloud: aws``. Every
 resource carries the spec's tags plus ``pioneer:stack`` (the stack name) and
@@ -12,7 +12,6 @@ from __future__ import annotations
 from components.spec import PlatformSpec
 
 TAG_PUNCTUATION = frozenset("_.:/=+-@")
-MAX_TAGS = 50
 PIONEER_TAGS = ("pioneer:stack", "pioneer:component")
 
 
@@ -33,11 +32,7 @@ def spec_errors(spec: PlatformSpec, stack: str | None = None) -> list[str]:
             errs.append(f"tags.{key}: AWS tag keys allow only {allowed} (not {' '.join(bad)})")
         if bad := _bad_chars(value):
             errs.append(f"tags.{key}: AWS tag values allow only {allowed} (not {' '.join(bad)})")
-    if len(spec.tags) + len(PIONEER_TAGS) > MAX_TAGS:
-        errs.append(
-            f"tags: {len(spec.tags)} tags plus pioneer's {len(PIONEER_TAGS)}; "
-            f"AWS allows at most {MAX_TAGS} per resource"
-        )
+    # The count and length limits: components/tag_limits.py (every cloud).
     if stack is not None and (bad := _bad_chars(stack)):
         errs.append(f"stack: {stack!r} becomes the pioneer:stack tag, which allows only {allowed}")
     return errs
