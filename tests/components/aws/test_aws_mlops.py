@@ -48,8 +48,9 @@ def test_no_identity_policy_has_wildcard_actions_or_unlisted_wildcard_resources(
     cfg["mlops"].update(sagemaker_domain=True, mlflow_server=True)
     run = run_spec(cfg)
     docs = [json.loads(p.inputs["policy"]) for p in run.of_type(ROLE_POLICY)]
-    # EKS cluster role (key use), the SageMaker execution role, the training pods' role
-    assert len(docs) == 3
+    # EKS cluster role (key use), the SageMaker execution role, the training pods' role,
+    # the cluster autoscaler's role
+    assert len(docs) == 4
     for doc in docs:
         for st in doc["Statement"]:
             assert st["Effect"] == "Allow"
