@@ -205,7 +205,9 @@ class NodePoolGroup(pulumi.ComponentResource):
         tags = node_template_tags(plan, gpus=plan.gpus_per_node, efa=plan.efa_interfaces)
         if args.cluster_name_literal:
             tags.update(discovery_tags(args.cluster_name_literal))
-        asg = self.node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
+        asg = self.node_group.resources.apply(
+            lambda r: r[0].autoscaling_groups[0].name  # type: ignore[index]  # EKS creates one ASG
+        )
         for i, (key, value) in enumerate(sorted(tags.items())):
             aws.autoscaling.Tag(
                 f"{name}-asg-tag-{i}",
