@@ -15,7 +15,9 @@ import warnings
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.aws.cluster import EksCluster, EksClusterArgs
+from components.aws.interconnect import efa_device_plugin
 from components.aws.keys import PlatformKey, PlatformKeyArgs
 from components.aws.mlops import SageMakerPlatform, SageMakerPlatformArgs
 from components.aws.naming import physical_name
@@ -110,6 +112,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
             private_endpoint=spec.cluster.private_endpoint,
             authorized_cidrs=spec.cluster.authorized_cidrs,
             deletion_protection=spec.cluster.deletion_protection,
+            workload_security_group_id=network.security_group_id,
             tags=component_tags("EksCluster"),
             instance_tags=platform_tags(spec, "EksCluster"),
         ),
@@ -127,6 +130,22 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         provider=provider,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
     )
+    # EKS has no autoscaler of its own: without one the 0..N GPU groups never get a node.
+    ClusterAutoscaler(
+        f"{name}-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=cluster.cluster_name,
+            cluster_name_literal=cluster_name,
+            kubeconfig=cluster.kubeconfig,
+            region=spec.region,
+            kubernetes_version=cluster.cluster.version,
+            tags=component_tags("ClusterAutoscaler"),
+        ),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
+    )
+    plans = [plan_node_group(p, spec.region) for p in spec.node_pools]
+    if any(p.efa_interfaces for p in plans if p):
+        efa_device_plugin(f"{name}-efa", cluster.kubeconfig, parent, depends_on=[cluster])
     ClusterAddons(
         f"{name}-addons",
         ClusterAddonsArgs(

@@ -386,6 +386,80 @@ VPC_FLOW_LOGS = Rule(
     check_stack=_vpc_flow_logs,
 )
 
+# ---- compute-multi-node-interconnect --------------------------------------------------------
+
+# EFA-capable GPU families (components/aws/interconnect.py EFA_INTERFACES; repeated as a
+# pattern here because the policy pack's venv cannot import the AWS components).
+EFA_INSTANCE = re.compile(r"^(p4d|p4de|p5|p5e|p5en)\.")
+# Fabrics pioneer does not provision (cost/scaling.py NOT_PROVISIONED): reported, not failed.
+UNPROVISIONED_FABRIC = re.compile(r"^(a3-(high|mega|ultra)gpu|Standard_ND96)")
+
+
+def _max_nodes(r: Resource) -> int:
+    for path in ("scalingConfig.maxSize", "autoscaling.totalMaxNodeCount",
+                 "autoscaling.maxNodeCount", "maxCount", "count"):  # fmt: skip
+        value = get(r.inputs, path)
+        if isinstance(value, int | float):
+            return int(value)
+    return 1
+
+
+def _efa_missing(stack: Stack) -> Iterator[Finding]:
+    """An EKS group of EFA instance types that can hold 2+ nodes launches with EFA interfaces."""
+    templates = {t.id: t for t in stack.of_type(AWS_LAUNCH_TEMPLATE) if t.id}
+    for group in stack.of_type(EKS_NODE_GROUP):
+        types = [t for t in as_list(group.get("instanceTypes")) if isinstance(t, str)]
+        if not types or not all(EFA_INSTANCE.match(t) for t in types) or _max_nodes(group) < 2:
+            continue
+        lt_id = get(group.inputs, "launchTemplate.id")
+        if is_unknown(lt_id):
+            continue
+        lt = templates.get(lt_id)
+        if lt is None:  # the template's id is not in this view of the plan: cannot decide
+            continue
+        nics = each(as_list(lt.get("networkInterfaces")))
+        if not any(n.get("interfaceType") == "efa" for n in nics):
+            yield Finding(
+                group.urn,
+                f"{short(group)} runs {', '.join(types)} across up to {_max_nodes(group)} nodes "
+                "without EFA interfaces: all-reduce would use the ENA network at a fraction of "
+                "the modelled bandwidth",
+            )
+
+
+def _fabric_not_provisioned(r: Resource) -> Iterator[str]:
+    machine = get(r.inputs, "nodeConfig.machineType") or r.get("vmSize") or ""
+    if isinstance(machine, str) and UNPROVISIONED_FABRIC.match(machine) and _max_nodes(r) > 1:
+        yield (
+            f"{short(r)} ({machine}) can hold several nodes but its RDMA fabric (GPUDirect-TCPX/"
+            "RDMA on GCP, InfiniBand on Azure) is not provisioned: multi-node jobs use the host "
+            "NIC, and `pioneer optimize` prices them at that bandwidth"
+        )
+
+
+MULTI_NODE_EFA = Rule(
+    id="compute-multi-node-efa",
+    severity="mandatory",
+    area="compute",
+    description="EKS node groups of EFA instance types (p4d, p5) that can hold two or more nodes "
+    "attach EFA on every network card (the bandwidth the scaling model prices).",
+    fix="Launch template network_interfaces with interface_type='efa' (card 0) and 'efa-only' "
+    "on the other cards, a cluster placement group, the EFA device plugin.",
+    check_stack=_efa_missing,
+)
+FABRIC_NOT_PROVISIONED = Rule(
+    id="compute-fabric-not-provisioned",
+    severity="advisory",
+    area="compute",
+    description="Multi-node GKE A3 and AKS ND96 pools: the RDMA fabric is not provisioned, so "
+    "multi-node jobs run at host-NIC bandwidth.",
+    fix="Keep such jobs on one node, or provision GPUDirect-TCPX/RDMA networks (GKE) or the "
+    "NVIDIA Network Operator (AKS) outside pioneer; the optimizer already prices the slower link.",
+    types=frozenset({GKE_NODE_POOL, AKS_AGENT_POOL}),
+    check_resource=_fabric_not_provisioned,
+)
+
+
 RULES: tuple[Rule, ...] = (
     NO_PUBLIC_NODE_IPS,
     GKE_PRIVATE_NODES,
@@ -398,4 +472,6 @@ RULES: tuple[Rule, ...] = (
     IMDS_HOP_LIMIT,
     GKE_HARDENING,
     VPC_FLOW_LOGS,
+    MULTI_NODE_EFA,
+    FABRIC_NOT_PROVISIONED,
 )

@@ -362,7 +362,9 @@ def test_cli_dry_run_prints_a_multi_node_spot_job_for_each_stack(stack, storage)
     pod = spec["template"]["spec"]
     container = pod["containers"][0]
     assert spec["parallelism"] == 2 and "--nnodes=2" in container["command"]
-    assert container["resources"]["limits"] == {"nvidia.com/gpu": "8"}
+    # aws-dev's p5 pool has EFA: the multi-node pod asks for all 32 interfaces of its node.
+    efa = {"vpc.amazonaws.com/efa": "32"} if stack == "aws-dev" else {}
+    assert container["resources"]["limits"] == {"nvidia.com/gpu": "8", **efa}
     assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
     assert pod["nodeSelector"]["pioneer.dev/pool"].startswith("train-")
     env = {e["name"]: e.get("value") for e in container["env"]}

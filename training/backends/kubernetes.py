@@ -31,6 +31,7 @@ from training.backends.common import (
     script_args,
     validate_job,
 )
+from training.backends.fabric import EFA_ENV, EFA_RESOURCE
 from training.job import TrainingJob
 
 MASTER_PORT = 29500
@@ -249,6 +250,11 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
         command += ["--ckpt-sync", f"{storage_uri}/{job.name}"]
     resource = "google.com/tpu" if accelerator and is_tpu(accelerator) else "nvidia.com/gpu"
     limits = {resource: str(per_node)} if accelerator else {}
+    fabric_env: dict[str, str] = {}
+    if job.nodes > 1 and pool.get("efa_interfaces"):
+        # All of the node's EFA interfaces (one pod per node) and NCCL pointed at them.
+        limits[EFA_RESOURCE] = str(pool["efa_interfaces"])
+        fabric_env = EFA_ENV
     env = [
         {
             "name": "NODE_RANK",
@@ -259,7 +265,7 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
             },
         },
         {"name": "PIONEER_CHECKPOINT_URI", "value": f"{storage_uri}/{job.name}"},
-        *({"name": k, "value": v} for k, v in sorted(job.environment.items())),
+        *({"name": k, "value": v} for k, v in sorted({**fabric_env, **job.environment}.items())),
     ]
     labels = {"app.kubernetes.io/name": "pioneer-train", "app.kubernetes.io/instance": job.name}
     if cloud == "azure":

@@ -49,8 +49,8 @@ def test_no_identity_policy_has_wildcard_actions_or_unlisted_wildcard_resources(
     run = run_spec(cfg)
     docs = [json.loads(p.inputs["policy"]) for p in run.of_type(ROLE_POLICY)]
     # EKS cluster role (key use), the SageMaker execution role, the training pods' role,
-    # the VPC flow-log delivery role
-    assert len(docs) == 4
+    # the VPC flow-log delivery role, the cluster autoscaler's role
+    assert len(docs) == 5
     for doc in docs:
         for st in doc["Statement"]:
             assert st["Effect"] == "Allow"

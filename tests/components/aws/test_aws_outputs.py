@@ -45,8 +45,10 @@ def test_outputs_have_the_documented_keys_and_real_values(run_spec, base_config)
         "min_nodes": 0,
         "max_nodes": 4,
         "enabled": True,
+        "efa_interfaces": 32,
     }
     assert pools["system"]["capacity_type"] == "ON_DEMAND"
+    assert pools["system"]["efa_interfaces"] == 0
 
 
 def test_kubeconfig_is_a_secret_using_aws_eks_get_token(run_spec, base_config):
@@ -98,6 +100,7 @@ def test_components_use_pioneer_aws_type_tokens_and_nest_under_the_platform(run_
         "pioneer:aws:DataBucket",
         "pioneer:aws:ImageRepository",
         "pioneer:aws:EksCluster",
+        "pioneer:aws:ClusterAutoscaler",
         "pioneer:aws:SageMakerPlatform",
     }
     urns = {r.urn: r for r in run.resources}
@@ -140,7 +143,8 @@ def test_offline_plan_of_aws_dev_shows_what_the_issue_requires():
     assert sorted(roles) == [
         "ec2.amazonaws.com",
         "eks.amazonaws.com",
-        "pods.eks.amazonaws.com",
+        "pods.eks.amazonaws.com",  # the cluster autoscaler
+        "pods.eks.amazonaws.com",  # the training pods
         "sagemaker.amazonaws.com",
         "vpc-flow-logs.amazonaws.com",
     ]
