@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 
 
-def load_trained(train_dir: Path, config: dict[str, Any]) -> Any:
+def load_trained(train_dir: Path, config: dict[str, Any], ckpt_subdir: str = "checkpoints") -> Any:
     """The model in the train step's newest complete checkpoint."""
     from training import checkpoint
     from training.models import build_model
 
-    ckpt = checkpoint.latest(train_dir / "checkpoints")
+    ckpt = checkpoint.latest(train_dir / ckpt_subdir)
     if ckpt is None:
-        raise RuntimeError(f"no complete checkpoint under {train_dir / 'checkpoints'}")
+        raise RuntimeError(f"no complete checkpoint under {train_dir / ckpt_subdir}")
     model = build_model(config["model"], arch=config["arch"])
     model.load_state_dict(checkpoint.load(ckpt)["model"])
     model.eval()

@@ -86,6 +86,9 @@ class TrainingSpec(_Model):
     nodes: int = Field(default=1, ge=1)
     capacity: Literal["spot", "on_demand"] = "on_demand"
     max_run_hours: float = Field(default=1.0, gt=0)
+    pool: str | None = Field(
+        default=None, description="node pool (Kubernetes, Azure ML cluster) or 'serverless'"
+    )
     local_processes: int = Field(
         default=1, ge=1, le=8, description="torchrun processes on this machine"
     )
@@ -100,6 +103,7 @@ class TrainingSpec(_Model):
             capacity=self.capacity,
             max_run_hours=self.max_run_hours,
             max_wait_hours=max(self.max_run_hours, 48.0),
+            pool=self.pool,
         )
 
 

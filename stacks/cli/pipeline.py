@@ -202,3 +202,74 @@ def audit_verify(store: Path | None = STORE_OPT, json_out: bool = JSON_OPT) -> N
             err_console.print(f"[red]✗[/] {p}", highlight=False)
     if not v.ok:
         raise typer.Exit(1)
+
+
+def _compiled(spec_file: Path, target: str, stack: str | None, outputs: Path | None) -> Any:
+    from lifecycle.pipeline.compile import TARGET_CLOUD, CompileError, compile_pipeline
+    from lifecycle.pipeline.spec import PipelineSpec
+    from training.backends.common import BackendError
+    from training.outputs import OutputsError, load_stack_outputs
+
+    with user_errors(CompileError, BackendError, OutputsError):
+        spec = PipelineSpec.load(spec_file)
+        if target not in TARGET_CLOUD:
+            raise CompileError(f"--target: {target!r} is not one of {', '.join(TARGET_CLOUD)}")
+        outs = load_stack_outputs(stack or f"{TARGET_CLOUD[target]}-dev", outputs, dry_run=True)
+        return compile_pipeline(spec, spec_file.read_text(encoding="utf-8"), target, outs), outs
+
+
+TARGET_OPT = typer.Option(..., "--target", help="sagemaker | vertex | azureml")
+STACK_OPT = typer.Option(
+    None, "--stack", help="Stack whose outputs the pipeline uses (<cloud>-dev)."
+)
+OUTPUTS_OPT = typer.Option(
+    None, "--outputs", help="JSON file of stack outputs (else the offline plan)."
+)
+
+
+@pipeline_app.command("compile")
+def compile_cmd(
+    spec_file: Path = typer.Argument(..., help="Pipeline spec, e.g. pipelines/digits.yaml."),
+    target: str = TARGET_OPT,
+    stack: str | None = STACK_OPT,
+    outputs: Path | None = OUTPUTS_OPT,
+    out: Path | None = typer.Option(None, "--out", help="Also write the definition to this file."),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """What the cloud's pipeline engine would run, built and validated with its own SDK."""
+    import json
+
+    compiled, _ = _compiled(spec_file, target, stack, outputs)
+    if out is not None:
+        out.write_text(json.dumps(compiled["definition"], indent=2, default=str), encoding="utf-8")
+    if json_out:
+        print_json(compiled)
+        return
+    table = Table(title=f"{compiled['format']}: {compiled['name']}")
+    table.add_column("step")
+    for s in compiled["steps"]:
+        table.add_row(s)
+    console.print(table)
+    if out is not None:
+        console.print(f"definition written to {out}")
+
+
+@pipeline_app.command("submit")
+def submit_cmd(
+    spec_file: Path = typer.Argument(..., help="Pipeline spec, e.g. pipelines/digits.yaml."),
+    target: str = TARGET_OPT,
+    stack: str | None = STACK_OPT,
+    outputs: Path | None = OUTPUTS_OPT,
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Create or update the compiled pipeline in the cloud (SageMaker: UpsertPipeline)."""
+    from lifecycle.pipeline.compile.submit import SubmitError, submit
+    from training.backends.common import BackendError
+
+    compiled, outs = _compiled(spec_file, target, stack, outputs)
+    with user_errors(SubmitError, BackendError):
+        result = submit(compiled, outs)
+    if json_out:
+        print_json(result)
+    else:
+        console.print(f"{result['target']}: {result['name']} → {result['arn']}")
