@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.iam_documents import kms_use_policy
 from components.aws.identity import (
     EKS_CLUSTER_POLICIES,
     EKS_NODE_POLICIES,
@@ -15,8 +16,7 @@ from components.aws.identity import (
     ServiceRoleArgs,
 )
 from components.aws.kubeconfig import kubeconfig
-from components.aws.nodegroups import NodePoolGroup, NodePoolGroupArgs, plan_node_group
-from components.aws.policies import kms_use_policy
+from components.aws.node_pools import NodePoolGroup, NodePoolGroupArgs, plan_node_group
 from components.spec import NodePool
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]

@@ -51,17 +51,13 @@ _REQUIRED = {
     "gcp": ("cloud", "region", "bucket_name", "node_pools", "kubeconfig"),
     "azure": (
         "cloud",
+        "region",
         "storage_account",
-        "storage_container",
+        "bucket_name",
         "resource_group",
         "node_pools",
         "kubeconfig",
     ),
-}
-_REGISTRY = {
-    "aws": "ecr_repository_url",
-    "gcp": "artifact_registry_url",
-    "azure": "acr_login_server",
 }
 
 
@@ -90,11 +86,9 @@ def _pool(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
 def _image(job: TrainingJob, outputs: Mapping[str, Any], cloud: str) -> str:
     if job.image:
         return job.image
-    registry = outputs.get(_REGISTRY[cloud])
+    registry = outputs.get("registry_url")
     if not registry:
-        raise BackendError(
-            f"kubernetes: give --image (the stack outputs have no {_REGISTRY[cloud]})"
-        )
+        raise BackendError("kubernetes: give --image (the stack outputs have no registry_url)")
     suffix = "" if cloud == "aws" else "/pioneer-train"  # the ECR output is already a repository
     return f"{registry}{suffix}:latest"
 
@@ -174,7 +168,7 @@ def _checkpoint_volume(
     # azure
     attrs = {
         "storageAccount": outputs["storage_account"],
-        "containerName": outputs["storage_container"],
+        "containerName": outputs["bucket_name"],
         "resourceGroup": outputs["resource_group"],
         "protocol": "fuse2",
     }
@@ -182,13 +176,13 @@ def _checkpoint_volume(
         attrs["clientID"] = outputs["workload_identity_client_id"]
     csi = {
         "driver": "blob.csi.azure.com",
-        "volumeHandle": f"{outputs['storage_account']}-{outputs['storage_container']}-{job.name}",
+        "volumeHandle": f"{outputs['storage_account']}-{outputs['bucket_name']}-{job.name}",
         "volumeAttributes": attrs,
     }
     options = ["-o allow_other", "--file-cache-timeout-in-seconds=0"]
     uri = (
         f"https://{outputs['storage_account']}.blob.core.windows.net/"
-        f"{outputs['storage_container']}/checkpoints"
+        f"{outputs['bucket_name']}/checkpoints"
     )
     pv = {
         "apiVersion": "v1",

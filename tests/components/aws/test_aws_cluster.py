@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.aws.nodegroups import plan_node_group
+from components.aws.node_pools import plan_node_group
 from components.spec import PlatformSpec
 from cost.catalog import get_catalog
 
@@ -212,6 +212,8 @@ def test_launch_template_requires_imdsv2_and_encrypts_the_root_disk(run_spec, ba
     )
     assert ng.inputs["launchTemplate"]["version"] == "1"
     assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+    # Pods use EKS Pod Identity: no container may reach the node role through IMDS.
+    assert lt.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
     (disk,) = lt.inputs["blockDeviceMappings"]
     assert disk["ebs"]["encrypted"] == "true"
     assert disk["ebs"]["volumeSize"] == 500  # the pool's disk_size_gb

@@ -27,7 +27,7 @@ def test_outputs_have_the_documented_keys_and_real_values(run_spec, base_config)
     assert out["cluster_name"] == run.one("aws:eks/cluster:Cluster").inputs["name"]
     assert out["cluster_endpoint"].startswith("https://")
     assert out["sagemaker_role_arn"].startswith("arn:aws:iam::123456789012:role/")
-    assert out["ecr_repository_url"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+    assert out["registry_url"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
     assert out["vpc_id"] == run.one("aws:ec2/vpc:Vpc").id
     assert len(out["private_subnet_ids"]) == 2 and all(
         s.startswith("subnet-") for s in out["private_subnet_ids"]
@@ -142,6 +142,7 @@ def test_offline_plan_of_aws_dev_shows_what_the_issue_requires():
         "eks.amazonaws.com",
         "pods.eks.amazonaws.com",
         "sagemaker.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
     ]
     assert of("aws:sagemaker/modelPackageGroup:ModelPackageGroup")
     assert of("aws:ecr/repository:Repository")
@@ -152,5 +153,5 @@ def test_physical_names_are_derived_from_platform_and_a_sanitised_stack(run_spec
     run = run_spec(base_config("aws"), stack="Team_A.Prod")
     assert run.outputs["cluster_name"] == "mlp-aws-team-a-prod"
     assert run.outputs["model_package_group_name"] == "mlp-aws-team-a-prod-models"
-    assert run.outputs["ecr_repository_url"].endswith("/mlp-aws-team-a-prod/training")
+    assert run.outputs["registry_url"].endswith("/mlp-aws-team-a-prod/training")
     assert run.one("aws:kms/alias:Alias").inputs["name"] == "alias/pioneer/mlp-aws-team-a-prod"

@@ -12,6 +12,9 @@ import pulumi_aws as aws
 from components.spec import NodePool
 from cost.catalog import get_catalog
 
+IMDS_HOP_LIMIT = 1
+"""Instance metadata reachable from the node itself only (a pod is a second hop)."""
+
 DEFAULT_CPU_INSTANCE_TYPE = "m6i.xlarge"
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 CPU_AMI_TYPE = "AL2023_x86_64_STANDARD"
@@ -110,9 +113,12 @@ class NodePoolGroup(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"pioneer node pool {plan.pool}",
-            # IMDSv2 only; hop limit 2 so pods on the VPC CNI can still reach it.
+            # IMDSv2 only, hop limit 1: pods get credentials from EKS Pod Identity, so none
+            # needs the node's instance role (a container is one hop further away).
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=IMDS_HOP_LIMIT,
             ),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
