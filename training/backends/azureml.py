@@ -132,8 +132,11 @@ def command_line(job: TrainingJob) -> str:
     return run
 
 
-def build_job(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any:
-    """The `command()` job for one submission named `run`."""
+def build_job(
+    job: TrainingJob, outputs: Mapping[str, Any], run: str, inputs: dict[str, Any] | None = None
+) -> Any:
+    """The `command()` job for one submission named `run` (`inputs`: extra bindings, e.g. an
+    upstream pipeline step's output the job must wait for)."""
     from azure.ai.ml import Output, PyTorchDistribution, command
     from azure.ai.ml.entities import ManagedIdentityConfiguration
 
@@ -176,6 +179,7 @@ def build_job(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any:
                 else job.output_uri,
             ),
         },
+        inputs=inputs or {},
         tags={"pioneer-job": job.name, "capacity": job.capacity},
         **extra,
     )
