@@ -51,7 +51,7 @@ class Deployment:
 
 
 def variant(version: int) -> str:
-    return f"v{version}"
+    return f"version-{version}"  # Azure ML deployment names need 3-32 characters
 
 
 def build(target: str, d: Deployment) -> dict[str, Any]:
@@ -98,7 +98,7 @@ def sagemaker_calls(d: Deployment) -> list[tuple[str, str, dict[str, Any]]]:
             "ExecutionRoleArn": o["sagemaker_role_arn"],
             "PrimaryContainer": {
                 "Image": image,
-                "ModelDataUrl": f"s3://{o['bucket_name']}/models/{spec.name}/{version}/model.tar.gz",
+                "ModelDataUrl": f"s3://{o['bucket_name']}/models/{d.model}/{version}/model.tar.gz",
                 "Environment": {"MLFLOW_MODEL": f"{d.model}:{version}"},
             },
             "EnableNetworkIsolation": True,
@@ -278,7 +278,7 @@ def vertex(d: Deployment) -> dict[str, Any]:
             v1.DeployModelRequest(
                 endpoint=f"{parent}/endpoints/{d.endpoint}",
                 deployed_model=v1.DeployedModel(
-                    model=f"{parent}/models/{spec.name}@{version}",
+                    model=f"{parent}/models/{d.model}@{version}",
                     display_name=variant(version),
                     dedicated_resources=resources,
                     service_account=o.get("training_service_account", ""),
@@ -334,7 +334,7 @@ def azureml_entities(d: Deployment) -> tuple[Any, list[Any]]:
         ManagedOnlineDeployment(
             name=variant(v),
             endpoint_name=d.endpoint,
-            model=f"azureml:{spec.name}:{v}",
+            model=f"azureml:{d.model}:{v}",
             instance_type=vm,
             instance_count=spec.autoscaling.min_replicas,
             egress_public_network_access="disabled" if spec.private else "enabled",
@@ -355,9 +355,27 @@ def azureml_entities(d: Deployment) -> tuple[Any, list[Any]]:
 
 
 def azureml(d: Deployment) -> dict[str, Any]:
+    from azure.ai.ml.exceptions import ValidationException
+
     endpoint, deployments = azureml_entities(d)
     location = d.outputs["location"]
-    calls = [
+    try:
+        calls = _azureml_bodies(endpoint, deployments, location)
+    except ValidationException as e:  # the SDK's own checks (names, instance counts, ...)
+        raise DeployError(f"azure-ai-ml: {e.message}") from None
+    # Autoscale on Azure ML is an Azure Monitor autoscale setting on the deployment
+    # (min..max instances); the body above starts at min.
+    vm = d.spec.instance_type("azure", location)
+    return {
+        "target": "azureml",
+        "endpoint": d.endpoint,
+        "calls": calls,
+        "price": _price("azureml", d, "azure", location, vm),
+    }
+
+
+def _azureml_bodies(endpoint: Any, deployments: list[Any], location: str) -> list[dict[str, Any]]:
+    return [
         {
             "operation": "MLClient.online_endpoints.begin_create_or_update",
             "body": endpoint._to_rest_online_endpoint(location).as_dict(),
@@ -369,15 +387,6 @@ def azureml(d: Deployment) -> dict[str, Any]:
         }
         for dep in deployments
     ]
-    # Autoscale on Azure ML is an Azure Monitor autoscale setting on the deployment
-    # (min..max instances); the body above starts at min.
-    vm = d.spec.instance_type("azure", location)
-    return {
-        "target": "azureml",
-        "endpoint": d.endpoint,
-        "calls": calls,
-        "price": _price("azureml", d, "azure", location, vm),
-    }
 
 
 # ---------------------------------------------------------------- KServe
@@ -404,7 +413,7 @@ def kubernetes(d: Deployment) -> dict[str, Any]:
         "model": {
             "modelFormat": {"name": "mlflow"},
             "protocolVersion": "v2",
-            "storageUri": f"{bucket}/models/{spec.name}/{newest}",
+            "storageUri": f"{bucket}/models/{d.model}/{newest}",
             "resources": {
                 "requests": {"cpu": "1", "memory": "2Gi"},
                 "limits": {"cpu": "2", "memory": "4Gi"},
@@ -441,16 +450,24 @@ def kubernetes(d: Deployment) -> dict[str, Any]:
             f"InferenceService {'.'.join(map(str, e.absolute_path))}: {e.message}"
         ) from None
     price = None
-    pools = o.get("node_pools") or []
-    cpu_pool = next((p for p in pools if isinstance(p, dict) and not p.get("accelerator")), None)
-    if cpu_pool and cpu_pool.get("instance_type") and region:
-        price = _price("kubernetes", d, cloud, region, cpu_pool["instance_type"])
+    pool = next(
+        (p for p in o.get("node_pools") or [] if p.get("accelerator") == spec.accelerator), None
+    )
+    node_type = pool and _node_type(pool)
+    if node_type and region:
+        price = _price("kubernetes", d, cloud, region, node_type)
     return {
         "target": "kubernetes",
         "endpoint": d.endpoint,
         "calls": [{"operation": "kubectl apply", "manifest": manifest}],
         "price": price,
     }
+
+
+def _node_type(pool: Mapping[str, Any]) -> str | None:
+    """The node type in a stack's `node_pools` output (each cloud names the field its way)."""
+    types = pool.get("instance_types") or [None]
+    return pool.get("instance_type") or types[0] or pool.get("machine_type") or pool.get("vm_size")
 
 
 # ---------------------------------------------------------------- local

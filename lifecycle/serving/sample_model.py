@@ -7,11 +7,12 @@ without a torchrun job. Same model class and data split as `training/`.
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
+
+from lifecycle.store import Store
 
 
 def register_digits(
-    store: Path, name: str = "pioneer-digits", steps: int = 300, seed: int = 0
+    store: Store, name: str = "pioneer-digits", steps: int = 300, seed: int = 0
 ) -> tuple[str, int]:
     """Train `DigitsMLP` on the training split, log and register it; (tracking_uri, version)."""
     import mlflow
@@ -21,9 +22,7 @@ def register_digits(
     from training.data import digits
     from training.models import DigitsMLP
 
-    store = Path(store).resolve()
-    store.mkdir(parents=True, exist_ok=True)
-    uri = f"sqlite:///{store}/mlflow.db"
+    uri = store.ensure().tracking_uri
     torch.set_num_threads(1)  # tiny tensors: more threads only contend on a busy machine
     torch.manual_seed(seed)
     x, y = digits().train.tensors  # type: ignore[attr-defined]
@@ -39,7 +38,7 @@ def register_digits(
     exp_id = (
         exp.experiment_id
         if exp
-        else client.create_experiment("serving", artifact_location=(store / "art").as_uri())
+        else client.create_experiment("serving", artifact_location=store.artifacts_dir.as_uri())
     )
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)

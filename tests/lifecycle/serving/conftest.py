@@ -6,20 +6,20 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from lifecycle.registry import Registry
+from lifecycle.store import Store
 
 
 @pytest.fixture(scope="session")
-def registry_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+def registry_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Store]:
     """A store with pioneer-digits v1 (production) and v2 (candidate)."""
     from lifecycle.serving.sample_model import register_digits
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
-    store = tmp_path_factory.mktemp("lifecycle")
+    store = Store(tmp_path_factory.mktemp("lifecycle"))
     uri, v1 = register_digits(store, steps=300, seed=0)
     _, v2 = register_digits(store, steps=300, seed=1)
     reg = Registry(uri)
