@@ -171,7 +171,7 @@ def rollout(
                     "restored": stable,
                     "at_weights": weights,
                     "window": asdict(stats),
-                    "rule": asdict(rule),
+                    "rule": rule.model_dump(),
                 },
             )
             return RolloutResult("rolled_back", done, why, entry["seq"])
@@ -191,14 +191,18 @@ def rollback(
     save: Callable[[DeploymentState], None],
     reason: str,
 ) -> tuple[Weights, dict[str, Any]]:
-    """Restore the split before the current one (a manual `pioneer rollback`)."""
-    if not state.history:
+    """Restore the version deployed before the current one (a manual `pioneer rollback`)."""
+    removed = state.serving
+    # The last full deployment of another version; canary steps in between are skipped.
+    while state.history:
+        previous = state.history.pop()
+        if len(previous) == 1 and removed not in previous:
+            break
+    else:
         raise ValueError(
             f"endpoint {state.endpoint} ({state.target}): nothing to roll back to "
-            "(no earlier deployment recorded)"
+            "(no earlier version fully deployed)"
         )
-    previous = state.history.pop()
-    removed = state.serving
     apply(previous)
     state.weights = previous
     save(state)

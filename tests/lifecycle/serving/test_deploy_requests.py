@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from lifecycle.serving import requests
-from lifecycle.serving.requests import Deployment, DeployError, build
+from lifecycle.serving.requests import DeployError, Deployment, build
 from lifecycle.serving.spec import ServingSpec
 
 OUTPUTS = json.loads((Path(__file__).with_name("stack_outputs.json")).read_text())
