@@ -48,20 +48,23 @@ def start_server(store: Path, model: str, quantize: bool) -> tuple[subprocess.Po
     cmd += ["--port", str(port), "--store", str(store)] + (["--quantize"] if quantize else [])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(proc: subprocess.Popen[bytes], url: str, timeout: float = 900) -> None:
     import httpx
 
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
         try:
             if httpx.get(f"{url}/ping", timeout=1).status_code == 200:
-                return proc, url
+                return
         except httpx.HTTPError:
-            time.sleep(0.2)
+            time.sleep(0.5)
     proc.kill()
-    raise SystemExit("server did not start in 300 s")
+    raise SystemExit(f"server did not start in {timeout:g} s")
 
 
 def load(
@@ -165,17 +168,19 @@ def main() -> None:
         Registry(uri).set_alias("pioneer-digits", "production", version)
     rows = digits().test.tensors[0].tolist()  # type: ignore[attr-defined]
     runs = {}
-    for quantize in (False, True):
-        name = "int8" if quantize else "fp32"
-        log(f"starting the {name} server ...")
-        proc, url = start_server(store, args.model, quantize)
-        try:
+    log("starting the fp32 and int8 servers ...")  # together: start-up is mostly imports
+    servers = {name: start_server(store, args.model, name == "int8") for name in ("fp32", "int8")}
+    try:
+        for name, (proc, url) in servers.items():
+            wait_ready(proc, url)
             load(url, rows, min(100, args.requests), 10, 2, args.batch)  # warm-up
-            log(f"load: {args.requests} requests or {args.seconds:g} s, {args.clients} clients")
+            log(f"{name}: {args.requests} requests or {args.seconds:g} s, {args.clients} clients")
             runs[name] = load(url, rows, args.requests, args.seconds, args.clients, args.batch)
-        finally:
+            log(json.dumps(runs[name]))
+    finally:
+        for proc, _ in servers.values():
             proc.terminate()  # SIGTERM: uvicorn's graceful shutdown
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
     acc = accuracy(store, args.model)
     from cost.serving import endpoint_cost, per_thousand
     from lifecycle.serving.spec import ServingSpec

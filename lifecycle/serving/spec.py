@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from components.spec import SpecError, _format
+from components.spec import _NAME, SpecError, _format
 from cost.accelerators import ACCELERATORS
 from lifecycle.registry import RefError, parse_ref
 
@@ -24,7 +24,6 @@ TARGETS = ("sagemaker", "vertex", "azureml", "kubernetes", "local")
 TARGET_CLOUD = {"sagemaker": "aws", "vertex": "gcp", "azureml": "azure"}
 # CPU defaults: types the price catalog carries in every default region.
 DEFAULT_INSTANCE = {"aws": "m6i.xlarge", "gcp": "n2-standard-4", "azure": "Standard_D4s_v5"}
-_NAME = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 
 
 class ServingSpecError(SpecError):
@@ -107,15 +106,6 @@ class ServingSpec(_Model):
     private: bool = True
     """Endpoint reachable only inside the stack's network (public access off)."""
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not _NAME.match(v):
-            raise ValueError(
-                f"{v!r} must be 3-32 lower-case letters, digits or '-', starting with a letter"
-            )
-        return v
-
     @field_validator("model")
     @classmethod
     def _model(cls, v: str) -> str:
@@ -123,13 +113,6 @@ class ServingSpec(_Model):
             parse_ref(v)
         except RefError as e:
             raise ValueError(str(e)) from None
-        return v
-
-    @field_validator("accelerator")
-    @classmethod
-    def _accelerator(cls, v: str | None) -> str | None:
-        if v is not None and v not in ACCELERATORS:
-            raise ValueError(f"{v!r} is not one of {', '.join(ACCELERATORS)}")
         return v
 
     @classmethod
@@ -185,6 +168,15 @@ def _error(err: Any) -> str:
 
 def _semantic_errors(spec: ServingSpec) -> list[str]:
     errs = []
+    if not _NAME.match(spec.name):
+        errs.append(
+            f"serving.name: {spec.name!r} must be 3-32 lower-case letters, digits or '-', "
+            "starting with a letter (it names the endpoint)"
+        )
+    if spec.accelerator is not None and spec.accelerator not in ACCELERATORS:
+        errs.append(
+            f"serving.accelerator: {spec.accelerator!r} is not one of {', '.join(ACCELERATORS)}"
+        )
     a = spec.autoscaling
     if a.min_replicas > a.max_replicas:
         errs.append(
