@@ -90,3 +90,56 @@ def per_thousand(cost: EndpointCost, predictions_per_second: float) -> dict[str,
         "kg_co2e": energy.kg_co2e,
         "energy_not_estimated": energy.not_estimated,
     }
+
+
+@dataclass(frozen=True)
+class EndpointOption:
+    target: str
+    region: str
+    instance_type: str
+    replicas: int
+    usd_per_hour: float
+    replica_rps: float
+
+
+def cheapest_endpoints(
+    target_rps: float,
+    p99_ms: float,
+    rps_per_vcpu: float,
+    measured_p99_ms: float,
+    targets: tuple[str, ...] = ("sagemaker", "vertex", "azureml"),
+) -> list[EndpointOption]:
+    """Every CPU instance/region that serves `target_rps` within `p99_ms`, cheapest first.
+
+    Throughput per replica = `rps_per_vcpu` (measured by benchmarks/serving.py on one
+    single-threaded server process) × the type's vCPUs, i.e. one server process per vCPU.
+    Latency does not improve with more replicas of the same speed, so a measured p99 over
+    the target rules every option out (the answer is then an empty list).
+    """
+    if target_rps <= 0 or rps_per_vcpu <= 0:
+        raise ValueError("target_rps and rps_per_vcpu must be positive")
+    if measured_p99_ms > p99_ms:
+        return []
+    import math
+
+    catalog = get_catalog()
+    options = []
+    for target in targets:
+        cloud = TARGET_CLOUD[target]
+        for offer in catalog.cpu_offers:
+            if offer.cloud != cloud or offer.on_demand_usd_per_hour is None:
+                continue
+            per_replica = rps_per_vcpu * offer.vcpus
+            replicas = max(1, math.ceil(target_rps / per_replica))
+            c = endpoint_cost(target, cloud, offer.region, offer.instance_type, replicas, replicas)
+            options.append(
+                EndpointOption(
+                    target,
+                    offer.region,
+                    offer.instance_type,
+                    replicas,
+                    round(c.replica_usd_per_hour * replicas, 6),
+                    per_replica,
+                )
+            )
+    return sorted(options, key=lambda o: (o.usd_per_hour, o.target, o.region, o.instance_type))

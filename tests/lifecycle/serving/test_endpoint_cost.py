@@ -38,3 +38,23 @@ def test_cost_per_thousand_predictions_follows_throughput():
     assert per_thousand(c, 100)["usd"] == pytest.approx(0.192 / 360)
     assert per_thousand(c, 200)["usd"] == pytest.approx(0.192 / 720)
     assert per_thousand(c, 100)["kwh"] > 0
+
+
+def test_the_cheapest_endpoint_for_a_request_rate():
+    from cost.serving import cheapest_endpoints
+
+    # 100 rps per vCPU: 1,000 rps needs 3 x 4-vCPU replicas (400 rps each) or 2 x 8-vCPU.
+    options = cheapest_endpoints(1000, p99_ms=50, rps_per_vcpu=100, measured_p99_ms=10)
+    best = options[0]
+    d4 = next(o for o in options if o.target == "azureml" and o.instance_type == "Standard_D4s_v5")
+    assert d4.replicas == 3 and d4.usd_per_hour == pytest.approx(3 * 0.192)
+    n2_8 = next(
+        o for o in options if o.instance_type == "n2-standard-8" and o.region == "us-central1"
+    )
+    assert n2_8.replicas == 2 and n2_8.usd_per_hour == pytest.approx(2 * 0.388472 * 1.15)
+    # e2-standard-2 (2 vCPU, 200 rps): 5 x $0.067011 x 1.15 = $0.3853/h beats 3 x D4s_v5 $0.576
+    assert (best.target, best.instance_type, best.region, best.replicas) == (
+        "vertex", "e2-standard-2", "us-central1", 5,
+    )  # fmt: skip
+    assert best.usd_per_hour == pytest.approx(5 * 0.067011 * 1.15, abs=1e-5)
+    assert cheapest_endpoints(1000, p99_ms=5, rps_per_vcpu=100, measured_p99_ms=10) == []
