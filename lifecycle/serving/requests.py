@@ -43,11 +43,15 @@ class Deployment:
 
     @property
     def endpoint(self) -> str:
-        return f"{self.spec.name}-{self.stack}"[:63]
+        return endpoint_name(self.spec, self.stack)
 
     @property
     def newest(self) -> int:
         return max(self.weights)
+
+
+def endpoint_name(spec: ServingSpec, stack: str) -> str:
+    return f"{spec.name}-{stack}"[:63]
 
 
 def variant(version: int) -> str:

@@ -13,6 +13,22 @@ from stacks.cli.common import console, err_console, fail, print_json, user_error
 
 TARGETS = ("sagemaker", "vertex", "azureml", "kubernetes", "local")
 DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "examples" / "serving" / "digits.yaml"
+# The options deploy and rollback share.
+TARGET_OPT = typer.Option(..., "--target", help=f"One of: {', '.join(TARGETS)}.")
+SPEC_OPT = typer.Option(DEFAULT_SPEC, "--spec", help="Serving spec YAML.")
+STORE_OPT = typer.Option(None, "--store", help="Lifecycle store (.pioneer/lifecycle).")
+JSON_OPT = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+
+def _open(target: str, store: Path | None, spec_file: Path) -> tuple[Any, Any]:
+    """The checked target's lifecycle store and the validated serving spec."""
+    if target not in TARGETS:
+        fail(f"--target: {target!r} is not one of {', '.join(TARGETS)}")
+    from lifecycle.serving.spec import ServingSpec
+    from lifecycle.store import Store
+
+    with user_errors(*_errors()):
+        return Store.default(store), ServingSpec.load(spec_file)
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -33,7 +49,7 @@ def serve(
     ),
     spec_file: Path = typer.Option(DEFAULT_SPEC, "--spec", help="Serving spec YAML (capture)."),
     quantize: bool = typer.Option(False, "--quantize", help="int8 dynamic quantization."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Serve a registered model over HTTP here (health, validation, capture, graceful stop)."""
     if not local:
@@ -74,6 +90,7 @@ def _deployment(
     target: str, stack: str, spec: Any, ref: str | None, outputs: Path | None, dry_run: bool, s: Any
 ) -> tuple[Any, Any, int]:
     from lifecycle.registry import Registry
+    from lifecycle.serving import requests
     from lifecycle.serving.paths import deployment_file
     from lifecycle.serving.rollout import DeploymentState
 
@@ -83,7 +100,7 @@ def _deployment(
         from training.outputs import load_stack_outputs
 
         stack_outputs = load_stack_outputs(stack, outputs, dry_run)
-    endpoint = f"{spec.name}-{stack}"[:63]
+    endpoint = requests.endpoint_name(spec, stack)
     state = DeploymentState.load(
         deployment_file(s, endpoint, target), endpoint, target, resolved.name
     )
@@ -92,30 +109,25 @@ def _deployment(
 
 @app.command()
 def deploy(
-    target: str = typer.Option(..., "--target", help=f"One of: {', '.join(TARGETS)}."),
+    target: str = TARGET_OPT,
     stack: str = typer.Option(..., "--stack", help="Stack whose outputs the endpoint uses."),
     model: str | None = typer.Option(None, "--model", help="Override the spec's model ref."),
-    spec_file: Path = typer.Option(DEFAULT_SPEC, "--spec", help="Serving spec YAML."),
+    spec_file: Path = SPEC_OPT,
     canary: int | None = typer.Option(
         None, "--canary", min=1, max=50, help="First traffic share for the new version (%)."
     ),
     outputs: Path | None = typer.Option(None, "--outputs", help="Stack outputs JSON file."),
-    store: Path | None = typer.Option(None, "--store", help="Lifecycle store."),
+    store: Path | None = STORE_OPT,
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests; send nothing."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Deploy a registered model to a target, with a canary and automatic rollback."""
-    if target not in TARGETS:
-        fail(f"--target: {target!r} is not one of {', '.join(TARGETS)}")
+    s, spec = _open(target, store, spec_file)
     from lifecycle.serving import requests
     from lifecycle.serving.paths import capture_file, deployment_file
     from lifecycle.serving.rollout import rollout, splits, window_stats
-    from lifecycle.serving.spec import ServingSpec
-    from lifecycle.store import Store
 
-    s = Store.default(store)
     with user_errors(*_errors()):
-        spec = ServingSpec.load(spec_file)
         if canary is not None:
             steps = sorted({canary, *(p for p in spec.canary.steps if p > canary), 100})
             spec = spec.model_copy(
@@ -198,25 +210,21 @@ def deploy(
 
 @app.command("rollback")
 def rollback_cmd(
-    target: str = typer.Option(..., "--target", help=f"One of: {', '.join(TARGETS)}."),
+    target: str = TARGET_OPT,
     stack: str = typer.Option(..., "--stack"),
-    spec_file: Path = typer.Option(DEFAULT_SPEC, "--spec", help="Serving spec YAML."),
+    spec_file: Path = SPEC_OPT,
     reason: str = typer.Option("manual rollback", "--reason", help="Recorded in the audit log."),
-    store: Path | None = typer.Option(None, "--store", help="Lifecycle store."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    store: Path | None = STORE_OPT,
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Restore the deployment before the current one at an endpoint (audited)."""
-    if target not in TARGETS:
-        fail(f"--target: {target!r} is not one of {', '.join(TARGETS)}")
+    s, spec = _open(target, store, spec_file)
     from lifecycle.serving.paths import deployment_file
+    from lifecycle.serving.requests import endpoint_name
     from lifecycle.serving.rollout import DeploymentState, rollback
-    from lifecycle.serving.spec import ServingSpec
-    from lifecycle.store import Store
 
-    s = Store.default(store)
     with user_errors(*_errors()):
-        spec = ServingSpec.load(spec_file)
-        endpoint = f"{spec.name}-{stack}"[:63]
+        endpoint = endpoint_name(spec, stack)
         path = deployment_file(s, endpoint, target)
         if not path.exists():
             raise ValueError(f"no deployment of {endpoint} on {target} recorded in {s.root}")
