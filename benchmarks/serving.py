@@ -131,7 +131,7 @@ def accuracy(store: Path, model: str) -> dict[str, float]:
     from lifecycle.store import Store
     from training.data import digits
 
-    x, y = digits().test.tensors  # type: ignore[attr-defined]
+    x, y = digits().test.tensors  # type: ignore[union-attr]
     out = {}
     for q in (False, True):
         p = load_predictor(Store(store).tracking_uri, model, quantize=q)
@@ -166,7 +166,7 @@ def main() -> None:
         log("training and registering a digits model in a temporary store ...")
         uri, version = register_digits(Store(store))
         Registry(uri).set_alias("pioneer-digits", "production", version)
-    rows = digits().test.tensors[0].tolist()  # type: ignore[attr-defined]
+    rows = digits().test.tensors[0].tolist()  # type: ignore[union-attr]
     runs = {}
     log("starting the fp32 and int8 servers ...")  # together: start-up is mostly imports
     servers = {name: start_server(store, args.model, name == "int8") for name in ("fp32", "int8")}
@@ -211,14 +211,14 @@ def main() -> None:
     for name, r in runs.items():
         t.add_row(name, str(r["requests"]), str(r["errors"]), f"{r['requests_per_second']:.1f}",
                   f"{r['p50_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{acc[name]:.2%}")  # fmt: skip
-    c = Table(title=f"per 1,000 predictions at {pps:.0f} predictions/s per replica")
+    ct = Table(title=f"per 1,000 predictions at {pps:.0f} predictions/s per replica")
     for col in ("target", "instance", "$/h", "$/1k", "Wh/1k", "g CO2e/1k"):
-        c.add_column(col)
+        ct.add_column(col)
     for r in costs:
-        c.add_row(r["target"], f"{r['instance_type']} ({r['region']})", f"{r['usd_per_hour']:.4f}",
+        ct.add_row(r["target"], f"{r['instance_type']} ({r['region']})", f"{r['usd_per_hour']:.4f}",
                   f"{r['usd_per_1000']:.6f}", f"{r['wh_per_1000']:.3f}" if r["wh_per_1000"] else "-",
                   f"{r['g_co2e_per_1000']:.3f}" if r["g_co2e_per_1000"] else "-")  # fmt: skip
-    Console().print(t, c)
+    Console().print(t, ct)
 
 
 if __name__ == "__main__":

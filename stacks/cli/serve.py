@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,7 @@ def deploy(
             else:
                 console.print_json(data=doc, default=str)
             return
+        apply: Callable[[dict[int, int]], Any]
         if target == "sagemaker":
             import boto3
 
