@@ -9,7 +9,7 @@ accelerator) x node counts 1..max_nodes (within the user's quotas) x capacity mo
                       on-demand (`cost.spot.fallback_cost`); meets it by construction.
 
 Everything is computed as numpy arrays over all candidate rows at once, including each
-plan's expected kWh and kgCO2e (`cost.plan_energy`: node power x PUE x nodes x expected
+plan's expected kWh and kgCO2e (`cost.energy.offer_arrays`: node power x PUE x nodes x expected
 hours, spot rework included, x the region's grid intensity). The winner is the minimum
 of an objective (`OBJECTIVES`: a function of the plan table that returns lexsort keys):
 
@@ -35,7 +35,6 @@ import numpy as np
 
 from cost import energy
 from cost.catalog import Catalog, Offer, get_catalog
-from cost.plan_energy import offer_arrays, offer_factors
 from cost.scaling import PEAK_TFLOPS, link_gbps, step_seconds
 from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
 from cost.workload import Workload, WorkloadError
@@ -334,7 +333,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     fb_ok = has_spot & (m_fb >= 0)
     cost = np.concatenate([c_od, np.where(has_spot, c_sp, np.inf), np.where(fb_ok, c_fb, np.inf)])
     budget = w.budget_usd if w.budget_usd is not None else np.inf
-    node_kw, intensity = offer_arrays(offers)
+    node_kw, intensity = energy.offer_arrays(offers)
     hours_all = np.concatenate([h_od, h_sp, h_fb])
     kwh = np.tile(node_kw[oi_a] * n_a, 3) * hours_all
     table = PlanTable(
@@ -524,7 +523,7 @@ def optimize(
             {
                 r
                 for o in {offers[j] for j in t.offer_index[feas[~np.isfinite(t.kg_co2e[feas])]]}
-                if (r := offer_factors(o)[2])
+                if (r := energy.offer_factors(o)[2])
             }
         )
         if not len(candidates):

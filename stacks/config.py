@@ -58,11 +58,11 @@ def load_stack_config(path: Path) -> dict[str, Any]:
 def platform_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The `pioneer:` keys without their namespace; other namespaces are left to their providers."""
     prefix = NAMESPACE + ":"
-    return {k[len(prefix) :]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: decode_value(v) for k, v in config.items() if k.startswith(prefix)}
 
 
-def _decode(value: Any) -> Any:
-    """Pulumi hands structured config to programs as JSON strings."""
+def decode_value(value: Any) -> Any:
+    """A config value as data: Pulumi hands structured config to programs as JSON strings."""
     if isinstance(value, str):
         try:
             return json.loads(value)

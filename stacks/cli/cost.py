@@ -7,13 +7,7 @@ from typing import Any
 
 import typer
 
-from cost.estimate import (
-    PreviewFormatError,
-    compare_estimates,
-    estimate_preview,
-    estimate_stack,
-    load_preview,
-)
+from cost.estimate import compare_estimates, estimate_preview
 from cost.report import (
     compare_table,
     components_table,
@@ -26,6 +20,8 @@ from cost.report import (
 )
 from cost.training_cost import TrainingCostError, estimate_training, load_job
 from cost.usage import UsageError, load_usage
+from plan_document import PreviewFormatError, load_preview
+from stacks.assess import estimate_stack
 from stacks.cli import app
 from stacks.cli.common import console, print_json, user_errors
 

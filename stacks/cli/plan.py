@@ -10,11 +10,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from components.policy import evaluate, mandatory_rule_ids
+from components.policy import mandatory_rule_ids
+from stacks.assess import assess
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
 from stacks.config import list_stacks
-from stacks.plan import Plan, preview_document, run_plan
+from stacks.plan import Plan, run_plan
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPS = (
@@ -78,19 +79,6 @@ def render_tree(plan: Plan) -> Tree:
     return tree
 
 
-def estimate(plan: Plan, doc: dict[str, Any]) -> dict[str, Any] | None:
-    """The plan's cost estimate, with the usage file next to its stack config (as `pioneer cost`).
-
-    None when the cost package is not importable: cost-within-budget is then reported as skipped.
-    """
-    try:
-        from cost.estimate import estimate_preview
-        from cost.usage import load_usage
-    except ImportError:
-        return None
-    return estimate_preview(doc, load_usage(stack=plan.stack, directory=plan.path.parent))
-
-
 def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
     cost = doc.get("cost") or {}
     money = (
@@ -140,14 +128,9 @@ def plan(
         raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")
     docs: dict[str, dict[str, Any]] = {}
     for ref in refs:
-        with user_errors():
+        with user_errors():  # a broken stack config or usage file is the user's to fix
             p = run_plan(ref)
-        doc = preview_document(p, show_secrets=show_secrets)
-        with user_errors():  # a broken usage file is the user's to fix
-            cost = estimate(p, doc)
-        if cost is not None:
-            doc["cost"] = cost  # before the policy: cost-within-budget reads it
-        doc["policy"] = evaluate(doc, p.spec)
+            doc = assess(p, show_secrets=show_secrets).document
         docs[p.stack] = doc
         if not json_out:
             console.print(render_tree(p))

@@ -170,6 +170,7 @@ def train(
         return
 
     from stacks.config import spec_from_stack
+    from stacks.plan import plan_outputs
     from training.submission import build_job, default_stack
 
     stack = stack or default_stack(backend)
@@ -184,7 +185,7 @@ def train(
             capacity=None if spot is None else ("spot" if spot else "on_demand"),
             image=image,
         )
-        stack_outputs = load_stack_outputs(stack, outputs, dry_run)
+        stack_outputs = load_stack_outputs(stack, outputs, dry_run, plan_outputs)
     try:
         module = get_backend(backend)
     except ImportError as e:

@@ -65,7 +65,7 @@ def test_bad_documents_are_refused_with_the_field(doc, message):
 
 
 def test_resource_record_defaults_its_name_from_the_urn():
-    r = Resource.from_record(
+    r = Resource.from_state(
         {"type": "t:m:R", "urn": "urn:pulumi:s::p::t:m:R::my-name", "inputs": {}}
     )
     assert r.name == "my-name" and r.dependencies == ()
