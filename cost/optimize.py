@@ -35,6 +35,7 @@ import numpy as np
 
 from cost import energy
 from cost.catalog import Catalog, Offer, get_catalog
+from cost.objectives import MIX_TERMS, OBJECTIVE_NAMES
 from cost.scaling import PEAK_TFLOPS, link_gbps, step_seconds
 from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
 from cost.workload import Workload, WorkloadError
@@ -128,8 +129,6 @@ OBJECTIVES: dict[str, Objective] = {
     "carbon": lambda t: (t.hours, t.cost, np.where(np.isnan(t.kg_co2e), np.inf, t.kg_co2e)),
 }
 CARBON_TIE = 0.01
-MIX_TERMS = ("cost", "time", "carbon")
-OBJECTIVE_NAMES = (*OBJECTIVES, "mix")
 
 
 def parse_weights(text: str | None) -> dict[str, float]:

@@ -14,6 +14,7 @@ from typing import Any
 from components.policy import evaluate
 from cost.estimate import estimate_preview, estimate_spec
 from cost.usage import Usage, load_usage
+from plan_document import load_preview
 from stacks.plan import Plan, preview_document, run_plan
 
 
@@ -56,6 +57,15 @@ def estimate_stack(stack: str | Path, usage_file: str | Path | None = None) -> d
     # the pools again from the spec: adds the cost if every pool ran at its maximum
     est["node_pools"] = estimate_spec(plan.spec, usage)
     return est
+
+
+def estimate_ref(ref: str, usage_file: str | Path | None = None) -> dict[str, Any]:
+    """`pioneer cost REF`: a stack name / stack file, or a `pulumi preview --json` file (*.json)."""
+    if ref.endswith(".json"):
+        est = estimate_preview(load_preview(ref), load_usage(usage_file))
+        est["stack"] = Path(ref).name
+        return est
+    return estimate_stack(ref, usage_file)
 
 
 def estimate_stacks(stacks: list[str]) -> dict[str, dict[str, Any]]:

@@ -3,38 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from cost.estimate import compare_estimates, estimate_preview
-from cost.report import (
-    compare_table,
-    components_table,
-    energy_footnote,
-    estimate_table,
-    markdown,
-    side_by_side,
-    side_by_side_table,
-    training_table,
-)
-from cost.training_cost import TrainingCostError, estimate_training, load_job
-from cost.usage import UsageError, load_usage
-from plan_document import PreviewFormatError, load_preview
-from stacks.assess import estimate_stack
 from stacks.cli import app
 from stacks.cli.common import console, print_json, user_errors
-
-ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
-
-
-def _estimate_ref(ref: str, usage_file: str | None) -> dict[str, Any]:
-    """A stack name / stack file, or a `pulumi preview --json` file (*.json)."""
-    if ref.endswith(".json"):
-        est = estimate_preview(load_preview(ref), load_usage(usage_file))
-        est["stack"] = Path(ref).name
-        return est
-    return estimate_stack(ref, usage_file)
 
 
 @app.command()
@@ -61,8 +34,24 @@ def cost(
     show_free: bool = typer.Option(False, "--show-free", help="List free resources too."),
 ) -> None:
     """Monthly cost estimate of a stack or plan: per resource, per component, total."""
+    from cost.estimate import compare_estimates
+    from cost.report import (
+        compare_table,
+        components_table,
+        energy_footnote,
+        estimate_table,
+        markdown,
+        side_by_side,
+        side_by_side_table,
+        training_table,
+    )
+    from cost.training_cost import TrainingCostError, estimate_training, load_job
+    from cost.usage import UsageError
+    from plan_document import PreviewFormatError
+    from stacks.assess import estimate_ref
+
     usage_file = str(usage) if usage else None
-    with user_errors(*ERRORS):
+    with user_errors(UsageError, TrainingCostError, PreviewFormatError):
         if training is not None:
             est = estimate_training(load_job(training))
             if json_out:
@@ -89,7 +78,7 @@ def cost(
                     console.print(f"[dim]{line}[/]", highlight=False)
             return
         if compare:
-            a, b = (_estimate_ref(ref, usage_file) for ref in compare)
+            a, b = (estimate_ref(ref, usage_file) for ref in compare)
             cmp = compare_estimates(a, b, label_a=a["stack"], label_b=b["stack"])
             if json_out:
                 print_json({"compare": cmp, "a": a, "b": b})
@@ -106,7 +95,7 @@ def cost(
             )
         ests = {}
         for ref in refs:
-            est = _estimate_ref(ref, usage_file)
+            est = estimate_ref(ref, usage_file)
             ests[est["stack"]] = est
     if json_out:
         if len(ests) == 1:

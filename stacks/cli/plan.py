@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
 
-from components.policy import mandatory_rule_ids
-from stacks.assess import assess
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
-from stacks.config import list_stacks
-from stacks.plan import Plan, run_plan
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.tree import Tree
+
+    from stacks.plan import Plan
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPS = (
@@ -63,6 +62,8 @@ def _summary(inputs: dict[str, Any]) -> str:
 
 
 def render_tree(plan: Plan) -> Tree:
+    from rich.tree import Tree
+
     tree = Tree(
         f"[bold]{plan.stack}[/] ({plan.spec.cloud}, {plan.spec.region})  "
         f"[dim]pulumi:pulumi:Stack[/]"
@@ -80,6 +81,9 @@ def render_tree(plan: Plan) -> Tree:
 
 
 def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
+    from rich.markup import escape
+    from rich.table import Table
+
     cost = doc.get("cost") or {}
     money = (
         f"  estimate ${cost['monthly_usd']:,.2f}/month"
@@ -123,6 +127,11 @@ def plan(
     ),
 ) -> None:
     """Preview a stack offline (no credentials, no Pulumi CLI): resources, policy findings, cost."""
+    from components.policy import mandatory_rule_ids
+    from stacks.assess import assess
+    from stacks.config import list_stacks
+    from stacks.plan import run_plan
+
     refs = list_stacks() if all_stacks else list(stacks or [])
     if not refs:
         raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")

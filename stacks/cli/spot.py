@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from cost.policies import OPTIMUM, SpotJob
-from cost.simulate import DEFAULT_POLICIES, TraceError, evaluate, load_trace, shipped_traces
-from cost.spot import trace_rate
 from stacks.cli import app
 from stacks.cli.common import console, print_json, user_errors
 
@@ -20,6 +16,11 @@ def traces_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List the shipped spot availability traces (short names for --trace)."""
+    from rich.table import Table
+
+    from cost.simulate import load_trace, shipped_traces
+    from cost.spot import trace_rate
+
     rows = []
     for name in shipped_traces():
         t = load_trace(name)
@@ -64,6 +65,11 @@ def simulate_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Replay windows of traces; per policy: cost vs on-demand, gap to optimum, misses."""
+    from rich.table import Table
+
+    from cost.policies import OPTIMUM, SpotJob
+    from cost.simulate import DEFAULT_POLICIES, TraceError, evaluate, load_trace
+
     with user_errors(TraceError, ValueError):
         job = SpotJob(job_hours, deadline_hours, restart_hours, on_demand_price, spot_price)
         traces = [load_trace(t) for t in trace]
