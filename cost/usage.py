@@ -14,7 +14,7 @@ internet. Those figures come from a usage file next to the stack config,
         storage_gb: 2000
         egress_gb: 50
 
-Keys not given fall back to `DEFAULTS` (documented in docs/readme/cost.md).
+Keys not given fall back to `DEFAULTS` (documented in docs/cost.md).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from components.policy.model import as_bool, as_list, get
 from components.policy.tags import taggable_types
 from tests.policy.helpers import doc_of, res
 
-README = Path(__file__).resolve().parents[2] / "docs" / "readme" / "policy.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
 
 
 def test_result_shape_counts_and_order(shipped_spec):
