@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cost.catalog import Catalog, CatalogError, get_catalog
+from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, Catalog, CatalogError, get_catalog
 from cost.energy import energy_totals, line_energy
 from cost.pricing import RULES, Context, Free, NotPriced, Priced, free_reason
 from cost.pricing.gcp import gcp_region
@@ -24,9 +24,6 @@ from plan_document import STACK_TYPE, PlannedResource, name_of, parse_preview
 
 if TYPE_CHECKING:  # only its fields are read: cost sits below components in the layers
     from components.spec import PlatformSpec
-
-# The CPU type each cloud module uses for a pool with neither accelerator nor instance_type.
-DEFAULT_CPU_TYPES = {"aws": "m6i.xlarge", "gcp": "e2-standard-4", "azure": "Standard_D4s_v5"}
 
 
 def _cloud_of(type_: str) -> str | None:
@@ -246,7 +243,7 @@ def estimate_spec(
                     spec.cloud, spec.region, pool.accelerator, pool.accelerators_per_node
                 )[0]
             else:
-                itype = DEFAULT_CPU_TYPES[spec.cloud]
+                itype = DEFAULT_CPU_INSTANCE_TYPES[spec.cloud]
             offer = catalog.offer(spec.cloud, spec.region, itype)
         except CatalogError as e:
             pools[pool.name] = {"status": "not_priced", "reason": str(e), "monthly_usd": None}

@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 
 from cost import energy
+from cost.accelerators import peak_tflops
 from cost.catalog import Catalog, Offer, get_catalog
 from cost.objectives import MIX_TERMS, OBJECTIVE_NAMES
-from cost.scaling import PEAK_TFLOPS, link_gbps, step_seconds
+from cost.scaling import link_gbps, step_seconds
 from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
 from cost.workload import Workload, WorkloadError
 
@@ -240,7 +241,7 @@ def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
             and bool(o.on_demand_usd_per_hour)
             and (regions is None or o.region in regions)
             and (w.accelerators is None or o.accelerator in w.accelerators)
-            and o.accelerator in PEAK_TFLOPS
+            and peak_tflops(o.accelerator) is not None
         )
 
     pool = [o for o in cat.offers if allowed(o)]
@@ -273,7 +274,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
             nodes.append(n)
     oi_a, n_a = np.asarray(oi, dtype=int), np.asarray(nodes, dtype=float)
     per_node = np.array([o.accelerator_count for o in offers], dtype=float)[oi_a]
-    peak = np.array([PEAK_TFLOPS[o.accelerator] for o in offers])[oi_a]
+    peak = np.array([peak_tflops(o.accelerator) for o in offers], dtype=float)[oi_a]
     bus = np.array(
         [
             [

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from cost.accelerators import ACCELERATORS
-from cost.scaling import PEAK_TFLOPS, ScalingInputs
+from cost.accelerators import ACCELERATORS, peak_tflops
+from cost.scaling import ScalingInputs
 
 CLOUDS = ("aws", "gcp", "azure")
 CloudName = Literal["aws", "gcp", "azure"]
@@ -60,9 +60,9 @@ class ModelSpec(_Strict):
         if self.tokens is not None and any(m is not None for m in measured):
             raise ValueError("give tokens or the measured throughput, not both")
         ref = self.reference_accelerator
-        if ref is not None and ref not in PEAK_TFLOPS:
+        if ref is not None and peak_tflops(ref) is None:
             raise ValueError(
-                f"reference_accelerator: {ref!r} is not one of {', '.join(PEAK_TFLOPS)}"
+                f"reference_accelerator: {ref!r} is not one of {', '.join(ACCELERATORS)}"
             )
         return self
 
@@ -153,7 +153,7 @@ class Workload(_Strict):
             )
         # Measured: FLOPs per sample such that the reference device at `mfu` gives the rate.
         assert m.samples and m.samples_per_second and m.reference_accelerator  # validated
-        per_sample = PEAK_TFLOPS[m.reference_accelerator] * 1e12 * m.mfu / m.samples_per_second
+        per_sample = peak_tflops(m.reference_accelerator) * 1e12 * m.mfu / m.samples_per_second
         return ScalingInputs(
             per_sample * m.global_batch_samples,
             grad,

@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.spec import NodePool
-from cost.catalog import get_catalog
+from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, get_catalog
 
-DEFAULT_CPU_INSTANCE_TYPE = "m6i.xlarge"
+DEFAULT_CPU_INSTANCE_TYPE = DEFAULT_CPU_INSTANCE_TYPES["aws"]
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 CPU_AMI_TYPE = "AL2023_x86_64_STANDARD"
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
