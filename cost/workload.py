@@ -153,7 +153,9 @@ class Workload(_Strict):
             )
         # Measured: FLOPs per sample such that the reference device at `mfu` gives the rate.
         assert m.samples and m.samples_per_second and m.reference_accelerator  # validated
-        per_sample = peak_tflops(m.reference_accelerator) * 1e12 * m.mfu / m.samples_per_second
+        peak = peak_tflops(m.reference_accelerator)
+        assert peak is not None  # validated: reference_accelerator has a throughput figure
+        per_sample = peak * 1e12 * m.mfu / m.samples_per_second
         return ScalingInputs(
             per_sample * m.global_batch_samples,
             grad,

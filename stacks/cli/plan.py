@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -49,7 +50,7 @@ KEY_PROPS = (
 )
 
 
-def _summary(inputs: dict[str, Any]) -> str:
+def _summary(inputs: Mapping[str, Any]) -> str:
     parts = []
     for key in KEY_PROPS:
         if key in inputs and inputs[key] not in (None, "", [], {}):
@@ -70,7 +71,7 @@ def render_tree(plan: Plan) -> Tree:
     )
     nodes: dict[str, Tree] = {}
     for r in plan.run.resources:
-        parent = nodes.get(r.parent, tree)
+        parent = nodes.get(r.parent or "", tree)
         style = "cyan" if not r.custom else "green"
         label = f"[{style}]+ {r.type}[/] [bold]{r.name}[/]"
         detail = _summary(r.inputs)
