@@ -8,17 +8,15 @@ from __future__ import annotations
 import time
 
 from components.policy import RULES, evaluate
-from cost.estimate import estimate_preview
-from cost.usage import load_usage
-from stacks.plan import preview_document, run_plan
+from stacks.assess import assess
+from stacks.plan import run_plan
 
 
 def main() -> None:
     print(f"{len(RULES)} rules ({sum(r.severity == 'mandatory' for r in RULES)} mandatory)")
     for stack in ("aws-dev", "gcp-dev", "azure-dev"):
         plan = run_plan(stack)
-        doc = preview_document(plan)
-        doc["cost"] = estimate_preview(doc, load_usage(stack=stack))
+        doc = assess(plan).document
         runs = 20
         t0 = time.perf_counter()
         for _ in range(runs):

@@ -43,6 +43,15 @@ SAGEMAKER_CSV = DATA_DIR / "sagemaker_premium.csv"
 INTERRUPTION_RANGES: dict[int, str] = {0: "<5%", 1: "5-10%", 2: "10-15%", 3: "15-20%", 4: ">20%"}
 
 
+# The CPU type a pool with neither accelerator nor instance_type gets, on each cloud: 4 vCPU /
+# 16 GiB, room for system pods and add-ons. The cloud modules, the estimate and preflight read it.
+DEFAULT_CPU_INSTANCE_TYPES = {
+    "aws": "m6i.xlarge",
+    "gcp": "e2-standard-4",
+    "azure": "Standard_D4s_v5",
+}
+
+
 class CatalogError(LookupError):
     """A lookup the catalog cannot answer; the message says what it does have."""
 

@@ -8,11 +8,19 @@ Every factor is a dated, sourced record (`cost/data/energy.yaml`,
 `cost/data/grid_intensity.csv`); estimates carry the factors they used. An
 accelerator or region without a published figure is reported as not estimated,
 never as zero.
+
+The same model, three ways: `estimate` for one offer's node-hours (a priced
+compute charge, a training run); `line_energy` / `energy_totals` for the lines
+of a cost estimate; `offer_factors` / `offer_arrays` for the optimizer's whole
+plan table (the model is linear in hours and nodes, so each offer needs only its
+node kW x PUE and its region's grid intensity, cached).
 """
 
 from __future__ import annotations
 
 import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,6 +29,7 @@ from typing import Any
 import yaml
 
 from cost.catalog import Offer
+from cost.resource_groups import resource_group
 
 DATA = Path(__file__).parent / "data"
 
@@ -153,3 +162,102 @@ def estimate(
         )
     factors.append(intensity)
     return EnergyEstimate(round(kwh, 6), round(kwh * intensity.value / 1000, 6), factors)
+
+
+# --- the lines of a cost estimate ----------------------------------------------------------
+
+NO_DATA = "no public per-resource energy data for this resource type"
+
+
+def is_compute(type_: str) -> bool:
+    """Node pools, VMs and clusters with inline pools: types that run machines."""
+    return resource_group(type_) == "node pools / compute" or type_.endswith(":ManagedCluster")
+
+
+def _merge_factors(groups: Iterable[Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, float], dict[str, Any]] = {}
+    for factors in groups:
+        for f in factors:
+            seen.setdefault((f["name"], f["value"]), dict(f))
+    return list(seen.values())
+
+
+def _sum(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known), 6) if known else None
+
+
+def line_energy(line: Mapping[str, Any]) -> dict[str, Any]:
+    """``{kwh, kg_co2e, not_estimated, factors[, scope]}`` for one priced line (plain JSON)."""
+    if line["status"] == "not_priced":
+        why = (
+            f"not priced, so no node-hours to estimate ({line['reason']})"
+            if is_compute(line["type"])
+            else NO_DATA
+        )
+        return {"kwh": None, "kg_co2e": None, "factors": [], "not_estimated": why}
+    if line["status"] == "free":
+        return {"kwh": None, "kg_co2e": None, "factors": [], "not_estimated": NO_DATA}
+    parts = [c["energy"] for c in line["charges"] if "energy" in c]
+    if not parts:
+        return {"kwh": None, "kg_co2e": None, "factors": [], "not_estimated": NO_DATA}
+    reasons = sorted({p["not_estimated"] for p in parts if p["not_estimated"]})
+    out: dict[str, Any] = {
+        "kwh": _sum([p["kwh"] for p in parts]),
+        "kg_co2e": _sum([p["kg_co2e"] for p in parts]),
+        "not_estimated": "; ".join(reasons) or None,
+        "factors": _merge_factors(p["factors"] for p in parts),
+    }
+    others = [c["name"] for c in line["charges"] if "energy" not in c]
+    if others:
+        out["scope"] = (
+            "compute node-hours only; not estimated: " + ", ".join(others) + f" ({NO_DATA})"
+        )
+    return out
+
+
+def energy_totals(lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Monthly kWh and kgCO2e over the lines that have figures, and which ones do not."""
+    with_kwh = [ln for ln in lines if ln["energy"]["kwh"] is not None]
+    compute_missing = [
+        {"name": ln["name"], "reason": ln["energy"]["not_estimated"]}
+        for ln in lines
+        if ln["energy"]["not_estimated"] and ln["energy"]["not_estimated"] != NO_DATA
+    ]
+    return {
+        "kwh": _sum([ln["energy"]["kwh"] for ln in with_kwh]) or 0.0,
+        "kg_co2e": _sum([ln["energy"]["kg_co2e"] for ln in with_kwh]) or 0.0,
+        "lines_estimated": len(with_kwh),
+        "lines_without_energy_data": sum(ln["energy"]["not_estimated"] == NO_DATA for ln in lines),
+        "not_estimated": compute_missing,
+        "factors": _merge_factors(ln["energy"]["factors"] for ln in with_kwh),
+        "basis": "compute node-hours from the same usage as the dollars, at training load "
+        "(cost/energy.py); other resources are not estimated",
+    }
+
+
+# --- the optimizer's plan table -----------------------------------------------------------
+
+
+@cache
+def offer_factors(o: Offer) -> tuple[float, float, str | None]:
+    """(node kW incl. PUE, grid gCO2e/kWh, why not estimated); NaN where unknown."""
+    watts, _, why = node_power_w(o)
+    if watts is None:
+        return math.nan, math.nan, why
+    kw = watts * pue(o.cloud).value / 1000
+    intensity = grid_intensity(o.cloud, o.region)
+    if intensity is None:
+        return kw, math.nan, f"no grid intensity for {o.cloud} {o.region}"
+    return kw, intensity.value, None
+
+
+def offer_arrays(offers: list[Offer]) -> tuple[Any, Any]:
+    """Per offer: node kW (incl. PUE) and grid intensity (g/kWh), NaN where not estimated."""
+    import numpy as np  # only the optimizer's plan table needs arrays
+
+    f = [offer_factors(o) for o in offers]
+    return (
+        np.array([x[0] for x in f], dtype=float).reshape(-1),
+        np.array([x[1] for x in f], dtype=float).reshape(-1),
+    )

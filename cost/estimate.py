@@ -1,7 +1,7 @@
 """The monthly cost of a plan: Infracost for Pulumi.
 
 `estimate_preview(doc)` prices a document shaped like ``pulumi preview --json``
-(a real one, or `stacks.plan.preview_document(run_plan(stack))`): one line per
+(a real one, or `pioneer plan --json`'s, read by `plan_document.parse_preview`): one line per
 resource with its charges, a subtotal per component, the monthly total and the
 dates of the prices used. `estimate_spec(spec)` prices the node pools straight
 from a `PlatformSpec` (what `pulumi up` can export, where resource inputs are
@@ -10,34 +10,20 @@ not known during preview). Everything returned is plain JSON.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from components.spec import PlatformSpec
-from cost.catalog import Catalog, CatalogError, get_catalog
-from cost.energy_lines import energy_totals, is_compute, line_energy
-from cost.input_file import read_input
-from cost.pricing_rules import (
-    RULES,
-    Context,
-    Free,
-    NotPriced,
-    Priced,
-    Resource,
-    free_reason,
-    gcp_region,
-)
-from cost.usage import Usage, as_usage, load_usage
+from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, Catalog, CatalogError, get_catalog
+from cost.energy import energy_totals, is_compute, line_energy
+from cost.pricing import RULES, Context, Free, NotPriced, Priced, free_reason
+from cost.pricing.gcp import gcp_region
+from cost.usage import Usage, as_usage
+from plan_document import STACK_TYPE, PlannedResource, name_of, parse_preview
 
-# The CPU type each cloud module uses for a pool with neither accelerator nor instance_type.
-DEFAULT_CPU_TYPES = {"aws": "m6i.xlarge", "gcp": "e2-standard-4", "azure": "Standard_D4s_v5"}
-STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-class PreviewFormatError(ValueError):
-    """The document is not shaped like `pulumi preview --json`; the message says where."""
+if TYPE_CHECKING:  # only its fields are read: cost sits below components in the layers
+    from components.spec import PlatformSpec
 
 
 def _cloud_of(type_: str) -> str | None:
@@ -45,41 +31,19 @@ def _cloud_of(type_: str) -> str | None:
     return {"aws": "aws", "gcp": "gcp", "azure-native": "azure"}.get(pkg)
 
 
-def _states(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The resulting state of each resource a preview shows (deleted ones are left out)."""
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("steps"), list):
-        raise PreviewFormatError("not a `pulumi preview --json` document: expected a 'steps' list")
-    out = []
-    for i, step in enumerate(doc["steps"]):
-        if not isinstance(step, Mapping):
-            raise PreviewFormatError(f"steps[{i}]: expected an object")
-        if step.get("op") in ("delete", "discard", "delete-replaced", "read-discard"):
-            continue
-        state = step.get("newState") or step.get("oldState")
-        if not isinstance(state, Mapping) or "type" not in state:
-            raise PreviewFormatError(f"steps[{i}]: no newState with a 'type'")
-        out.append({**state, "urn": state.get("urn") or step.get("urn", "")})
-    return out
-
-
-def _name_of(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1] if "::" in urn else urn
-
-
-def _provider_regions(states: list[dict[str, Any]]) -> dict[str, str]:
+def _provider_regions(states: list[PlannedResource]) -> dict[str, str]:
     """Provider URN -> region, from provider resources' inputs (aws region, gcp region, ...)."""
     out = {}
     for s in states:
-        if s["type"].startswith("pulumi:providers:"):
-            ins = s.get("inputs") or {}
-            region = ins.get("region") or ins.get("location")
+        if s.type.startswith("pulumi:providers:"):
+            region = s.inputs.get("region") or s.inputs.get("location")
             if region:
-                out[s["urn"]] = str(region)
+                out[s.urn] = str(region)
     return out
 
 
 def _default_region(
-    states: list[dict[str, Any]],
+    states: list[PlannedResource],
     providers: Mapping[str, str],
     cloud: str | None,
     fallback: str | None = None,
@@ -92,7 +56,7 @@ def _default_region(
         return fallback
     seen: Counter[str] = Counter()
     for s in states:
-        ins = s.get("inputs") or {}
+        ins = s.inputs
         for key in ("region", "location"):
             if isinstance(ins.get(key), str):
                 seen[ins[key]] += 1
@@ -100,18 +64,17 @@ def _default_region(
 
 
 def _region_for(
-    state: Mapping[str, Any], providers: Mapping[str, str], default: str | None
+    state: PlannedResource, providers: Mapping[str, str], default: str | None
 ) -> str | None:
-    ins = state.get("inputs") or {}
-    own = ins.get("region") or ins.get("location")
+    own = state.inputs.get("region") or state.inputs.get("location")
     if isinstance(own, str) and own:
-        return gcp_region(own) if state["type"].startswith("gcp:") else own
+        return gcp_region(own) if state.type.startswith("gcp:") else own
     # A provider reference is "<provider urn>::<provider id>".
-    provider = str(state.get("provider") or "")
+    provider = state.provider or ""
     for purn, region in providers.items():
         if provider == purn or provider.startswith(purn + "::"):
-            return gcp_region(region) if state["type"].startswith("gcp:") else region
-    if default and state["type"].startswith("gcp:"):
+            return gcp_region(region) if state.type.startswith("gcp:") else region
+    if default and state.type.startswith("gcp:"):
         return gcp_region(default)
     return default
 
@@ -130,15 +93,16 @@ def _component_of(urn: str, parents: Mapping[str, str], types: Mapping[str, str]
     if not chain:
         return "stack"
     pick = chain[-2] if len(chain) >= 2 else chain[-1]
-    return f"{types[pick]} {_name_of(pick)}"
+    return f"{types[pick]} {name_of(pick)}"
 
 
-def price_resource(res: Resource, ctx: Context) -> dict[str, Any]:
+def price_resource(res: PlannedResource, ctx: Context) -> dict[str, Any]:
+    """One estimate line; `ctx.region` is the resource's region."""
     line: dict[str, Any] = {
         "type": res.type,
         "name": res.name,
         "urn": res.urn,
-        "region": res.region,
+        "region": ctx.region,
     }
     fn = RULES.get(res.type)
     reason = free_reason(res.type) if fn is None else None
@@ -210,36 +174,28 @@ def estimate_preview(
 
     Returns ``{"monthly_usd", "hourly_usd", "lines", "components", "counts",
     "catalog_dates", "catalog_date", "usage", "cloud", "currency", "energy"}``; each line
-    carries ``energy: {kwh, kg_co2e, not_estimated, factors}`` (monthly, `cost.energy_lines`).
+    carries ``energy: {kwh, kg_co2e, not_estimated, factors}`` (monthly, `cost.energy`).
     """
     catalog = catalog or get_catalog()
     use = as_usage(usage)
-    states = _states(doc)
-    types = {s["urn"]: s["type"] for s in states}
-    parents = {s["urn"]: s.get("parent") or "" for s in states}
-    clouds = Counter(c for s in states if s.get("custom", True) and (c := _cloud_of(s["type"])))
+    states = parse_preview(doc)
+    types = {s.urn: s.type for s in states}
+    parents = {s.urn: s.parent or "" for s in states}
+    clouds = Counter(c for s in states if s.custom and (c := _cloud_of(s.type)))
     cloud = clouds.most_common(1)[0][0] if clouds else None
     providers = _provider_regions(states)
     default_region = _default_region(states, providers, cloud, region)
-    by_id = {str(s["id"]): s.get("inputs") or {} for s in states if s.get("id")}
-    ctx = Context(catalog, use, cloud, by_id)
-    use.check_names(
-        _name_of(s["urn"]) for s in states if s.get("custom", True) and s["type"] != STACK_TYPE
-    )
+    by_id = {str(s.id): s.inputs for s in states if s.id}
+    plan_ctx = Context(catalog, use, cloud, by_id)
+    use.check_names(name_of(s.urn) for s in states if s.custom and s.type != STACK_TYPE)
 
     lines: list[dict[str, Any]] = []
     for s in states:
-        if not s.get("custom", True) or s["type"] == STACK_TYPE:
+        if not s.custom or s.type == STACK_TYPE:
             continue  # component resources hold no cost of their own
-        res = Resource(
-            s["type"],
-            _name_of(s["urn"]),
-            s["urn"],
-            s.get("inputs") or {},
-            _region_for(s, providers, default_region),
-        )
-        line = price_resource(res, ctx)
-        line["component"] = _component_of(s["urn"], parents, types)
+        ctx = dataclasses.replace(plan_ctx, region=_region_for(s, providers, default_region))
+        line = price_resource(s, ctx)
+        line["component"] = _component_of(s.urn, parents, types)
         line["energy"] = line_energy(line)
         lines.append(line)
 
@@ -282,45 +238,11 @@ def estimate_preview(
 
 def preview_stack(doc: Mapping[str, Any]) -> str | None:
     """The stack a preview belongs to, from its URNs (`urn:pulumi:<stack>::<project>::...`)."""
-    for state in _states(doc):
-        head = str(state.get("urn", "")).split("::", 1)[0]
+    for state in parse_preview(doc):
+        head = state.urn.split("::", 1)[0]
         if head.startswith("urn:pulumi:") and head != "urn:pulumi:":
             return head.removeprefix("urn:pulumi:")
     return None
-
-
-def load_preview(path: str | Path) -> dict[str, Any]:
-    """Read a `pulumi preview --json` (or `pioneer plan --json`) file."""
-    import json
-
-    p = Path(path)
-    text = read_input(p, "preview file", kind="json")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise PreviewFormatError(f"{p}: not JSON ({e})") from None
-    _states(doc)  # fail early, naming the step, if it is not a preview document
-    return doc
-
-
-def estimate_stack(stack: str | Path, usage_file: str | Path | None = None) -> dict[str, Any]:
-    """Plan a stack offline (`pioneer plan`) and price it, with its usage file if it has one."""
-    from stacks.plan import preview_document, run_plan
-
-    given = load_usage(usage_file) if usage_file else None  # a bad file fails before the plan
-    plan = run_plan(stack)
-    usage = given or load_usage(stack=plan.stack, directory=plan.path.parent)
-    est = estimate_preview(preview_document(plan), usage)
-    est["stack"] = plan.stack
-    # the pools again from the spec: adds the cost if every pool ran at its maximum
-    est["node_pools"] = estimate_spec(plan.spec, usage)
-    return est
-
-
-def estimate_stacks(stacks: list[str]) -> dict[str, dict[str, Any]]:
-    """Estimates of several stacks (each with its usage file), for a side-by-side table:
-    ``cost.report.side_by_side_table(estimate_stacks(["aws-dev", "gcp-dev", "azure-dev"]))``."""
-    return {e["stack"]: e for e in (estimate_stack(s) for s in stacks)}
 
 
 def estimate_spec(
@@ -350,7 +272,7 @@ def estimate_spec(
                     spec.cloud, spec.region, pool.accelerator, pool.accelerators_per_node
                 )[0]
             else:
-                itype = DEFAULT_CPU_TYPES[spec.cloud]
+                itype = DEFAULT_CPU_INSTANCE_TYPES[spec.cloud]
             offer = catalog.offer(spec.cloud, spec.region, itype)
         except CatalogError as e:
             pools[pool.name] = {"status": "not_priced", "reason": str(e), "monthly_usd": None}
@@ -427,7 +349,7 @@ def compare_estimates(
 def _energy_change(
     a: Mapping[str, Any], b: Mapping[str, Any], label_a: str, label_b: str
 ) -> dict[str, Any]:
-    """Monthly kgCO2e of both sides and the change (compute lines only, `cost.energy_lines`)."""
+    """Monthly kgCO2e of both sides and the change (compute lines only, `cost.energy`)."""
     if not (a.get("energy") and b.get("energy")):
         return {}
     ka, kb = a["energy"]["kg_co2e"], b["energy"]["kg_co2e"]

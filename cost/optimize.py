@@ -9,7 +9,7 @@ accelerator) x node counts 1..max_nodes (within the user's quotas) x capacity mo
                       on-demand (`cost.spot.fallback_cost`); meets it by construction.
 
 Everything is computed as numpy arrays over all candidate rows at once, including each
-plan's expected kWh and kgCO2e (`cost.plan_energy`: node power x PUE x nodes x expected
+plan's expected kWh and kgCO2e (`cost.energy.offer_arrays`: node power x PUE x nodes x expected
 hours, spot rework included, x the region's grid intensity). The winner is the minimum
 of an objective (`OBJECTIVES`: a function of the plan table that returns lexsort keys):
 
@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 
 from cost import energy
+from cost.accelerators import peak_tflops
 from cost.catalog import Catalog, Offer, get_catalog
-from cost.plan_energy import offer_arrays, offer_factors
-from cost.scaling import PEAK_TFLOPS, fabric_note, inter_node_gbps, link_gbps, step_seconds
+from cost.objectives import MIX_TERMS, OBJECTIVE_NAMES
+from cost.scaling import fabric_note, inter_node_gbps, link_gbps, step_seconds
 from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
 from cost.workload import Workload, WorkloadError
 
@@ -139,8 +140,6 @@ OBJECTIVES: dict[str, Objective] = {
     "carbon": lambda t: (t.hours, t.cost, np.where(np.isnan(t.kg_co2e), np.inf, t.kg_co2e)),
 }
 CARBON_TIE = 0.01
-MIX_TERMS = ("cost", "time", "carbon")
-OBJECTIVE_NAMES = (*OBJECTIVES, "mix")
 
 
 def parse_weights(text: str | None) -> dict[str, float]:
@@ -252,7 +251,7 @@ def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
             and bool(o.on_demand_usd_per_hour)
             and (regions is None or o.region in regions)
             and (w.accelerators is None or o.accelerator in w.accelerators)
-            and o.accelerator in PEAK_TFLOPS
+            and peak_tflops(o.accelerator) is not None
         )
 
     pool = [o for o in cat.offers if allowed(o)]
@@ -285,7 +284,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
             nodes.append(n)
     oi_a, n_a = np.asarray(oi, dtype=int), np.asarray(nodes, dtype=float)
     per_node = np.array([o.accelerator_count for o in offers], dtype=float)[oi_a]
-    peak = np.array([PEAK_TFLOPS[o.accelerator] for o in offers])[oi_a]
+    peak = np.array([peak_tflops(o.accelerator) for o in offers], dtype=float)[oi_a]
     bus = np.array(
         [
             [
@@ -350,7 +349,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     fb_ok = has_spot & (m_fb >= 0)
     cost = np.concatenate([c_od, np.where(has_spot, c_sp, np.inf), np.where(fb_ok, c_fb, np.inf)])
     budget = w.budget_usd if w.budget_usd is not None else np.inf
-    node_kw, intensity = offer_arrays(offers)
+    node_kw, intensity = energy.offer_arrays(offers)
     hours_all = np.concatenate([h_od, h_sp, h_fb])
     kwh = np.tile(node_kw[oi_a] * n_a, 3) * hours_all
     table = PlanTable(
@@ -538,7 +537,7 @@ def optimize(
             {
                 r
                 for o in {offers[j] for j in t.offer_index[feas[~np.isfinite(t.kg_co2e[feas])]]}
-                if (r := offer_factors(o)[2])
+                if (r := energy.offer_factors(o)[2])
             }
         )
         if not len(candidates):

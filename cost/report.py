@@ -8,6 +8,8 @@ from typing import Any
 from rich.table import Column, Table
 from rich.text import Text
 
+from cost.resource_groups import GROUPS, resource_group
+
 
 def fit(table: Table, width: int, keep: Sequence[str], drop: Sequence[str]) -> Table:
     """The table narrowed to `width` columns of terminal: `keep` columns (money, names) never
@@ -209,51 +211,6 @@ def side_by_side_table(estimates: Mapping[str, Mapping[str, Any]]) -> Table:
     return t
 
 
-# Which resource types roll up into which row of the side-by-side table.
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Kubernetes control plane", ("eks/cluster:", "container/cluster:", ":ManagedCluster")),
-    (
-        "node pools / compute",
-        (
-            "nodeGroup:",
-            "nodePool:",
-            ":AgentPool",
-            "machinelearningservices:Compute",
-            "instance:Instance",
-            ":VirtualMachine",
-        ),
-    ),
-    ("object storage", ("s3/bucket", "storage/bucket:", ":StorageAccount")),
-    (
-        "network (NAT, IPs, LB, DNS)",
-        (
-            "natGateway",
-            "routerNat",
-            ":NatGateway",
-            "eip:",
-            "PublicIP",
-            "oadBalancer",
-            "PrivateEndpoint",
-            "vpcEndpoint",
-            "privatedns:",
-            "route53/zone",
-            "dns/managedZone",
-        ),
-    ),
-)
-
-
-def resource_group(type_: str) -> str:
-    """The row of the side-by-side table a resource type rolls up into."""
-    for name, needles in GROUPS:
-        if any(n in type_ for n in needles):
-            return name
-    return "other (keys, registry, logs, ML)"
-
-
-_group = resource_group
-
-
 def side_by_side(estimates: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     names = [g for g, _ in GROUPS] + ["other (keys, registry, logs, ML)"]
     rows = {g: {n: 0.0 for n in estimates} for g in names}
@@ -261,14 +218,14 @@ def side_by_side(estimates: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     for stack, est in estimates.items():
         for ln in est["lines"]:
             if ln["status"] in ("not_priced", "partly_priced"):
-                unpriced[_group(ln["type"])][stack] += 1
+                unpriced[resource_group(ln["type"])][stack] += 1
             if ln["type"] == "azure-native:containerservice:ManagedCluster":
                 # inline agent pools are compute; the tier fee is the control plane
                 for ch in ln["charges"]:
                     g = names[0] if "control plane" in ch["name"] else names[1]
                     rows[g][stack] = round(rows[g][stack] + ch["monthly_usd"], 2)
                 continue
-            g = _group(ln["type"])
+            g = resource_group(ln["type"])
             rows[g][stack] = round(rows[g][stack] + (ln["monthly_usd"] or 0.0), 2)
     return {
         "rows": rows,

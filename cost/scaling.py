@@ -9,8 +9,9 @@
 F_step = 6 P b FLOPs per step (P parameters, b tokens per global batch); G = P x bytes per
 gradient; B(N) is the bus bandwidth of the slowest link the ring crosses: NVLink/PCIe
 inside one node, the node's network (EFA / GPUDirect / InfiniBand) across nodes. The
-figures below are vendor nominal numbers reduced to what NCCL typically achieves; they
-are estimates to rank plans, not measurements.
+per-accelerator figures (peak TFLOP/s, intra-node GB/s) live in `cost.accelerators`; the
+network figures below are vendor nominal numbers reduced to what NCCL typically achieves.
+All are estimates to rank plans, not measurements.
 """
 
 from __future__ import annotations
@@ -19,45 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Dense BF16/FP16 tensor throughput per device, TFLOP/s (vendor data sheets).
-PEAK_TFLOPS: dict[str, float] = {
-    "B200": 2250,
-    "H200": 989,
-    "H100": 989,
-    "A100": 312,
-    "A100-80GB": 312,
-    "L40S": 362,
-    "L4": 121,
-    "A10G": 70,
-    "A10": 125,
-    "T4": 65,
-    "V100": 125,
-    "V100-32GB": 125,
-    "TPU-v4": 275,
-    "TPU-v5e": 197,
-    "TPU-v5p": 459,
-    "TPU-v6e": 918,
-}
-
-# Achievable all-reduce bus bandwidth inside one node, GB/s (NVLink generation or PCIe).
-INTRA_NODE_GBPS: dict[str, float] = {
-    "B200": 800,
-    "H200": 400,
-    "H100": 400,
-    "A100": 230,
-    "A100-80GB": 230,
-    "V100": 120,
-    "V100-32GB": 120,
-    "L40S": 20,
-    "L4": 12,
-    "A10G": 12,
-    "A10": 12,
-    "T4": 8,
-    "TPU-v4": 150,
-    "TPU-v5e": 100,
-    "TPU-v5p": 300,
-    "TPU-v6e": 200,
-}
+from cost.accelerators import ACCELERATORS, peak_tflops
 
 # Network bandwidth per node across nodes, GB/s, by instance-family prefix (longest match
 # wins). E.g. p5 = 3200 Gbit/s EFA, p4d = 400 Gbit/s, A3 High = 8 x 200 Gbit/s,
@@ -130,7 +93,7 @@ def inter_node_gbps(instance_type: str) -> float:
 
 def link_gbps(accelerator: str, instance_type: str, nodes: int) -> float:
     """B(N): the bus bandwidth of the ring, limited by its slowest link."""
-    intra = INTRA_NODE_GBPS.get(accelerator, 12.0)
+    intra = ACCELERATORS[accelerator].intra_node_gbps if accelerator in ACCELERATORS else 12.0
     return intra if nodes <= 1 else min(intra, inter_node_gbps(instance_type))
 
 
@@ -160,11 +123,11 @@ def training_hours(
     inp: ScalingInputs, accelerator: str, instance_type: str, accelerators_per_node: int, nodes: int
 ) -> tuple[float, float]:
     """T(N) in hours and eta(N) for one plan (the scalar form of `step_seconds`)."""
-    peak = PEAK_TFLOPS.get(accelerator)
+    peak = peak_tflops(accelerator)
     if peak is None:
         raise ValueError(
             f"accelerator: {accelerator!r} has no throughput figure; "
-            f"known: {', '.join(PEAK_TFLOPS)}"
+            f"known: {', '.join(ACCELERATORS)}"
         )
     n = accelerators_per_node * nodes
     step, eta = step_seconds(inp, peak, n, link_gbps(accelerator, instance_type, nodes))

@@ -14,7 +14,7 @@ internet. Those figures come from a usage file next to the stack config,
         storage_gb: 2000
         egress_gb: 50
 
-Keys not given fall back to `DEFAULTS` (documented in docs/readme/cost.md).
+Keys not given fall back to `DEFAULTS` (documented in docs/cost.md).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any
 import yaml
 
 from cost.input_file import parse_yaml, read_input
-from stacks.config import STACKS_DIR
 
 # Usage keys per kind of resource, with the default used when the file says nothing.
 DEFAULTS: dict[str, float] = {
@@ -144,16 +143,17 @@ def _number(v: Any, where: str, lo: float, hi: float | None) -> float:
     return float(v)
 
 
-def usage_path_for(stack: str, directory: Path = STACKS_DIR) -> Path:
-    return directory / f"usage.{stack}.yaml"
+def usage_path_for(stack: str, directory: Path) -> Path:
+    return Path(directory) / f"usage.{stack}.yaml"
 
 
 def load_usage(
-    path: Path | str | None = None, *, stack: str | None = None, directory: Path = STACKS_DIR
+    path: Path | str | None = None, *, stack: str | None = None, directory: Path | None = None
 ) -> Usage:
-    """Read a usage file; with only `stack`, ``<directory>/usage.<stack>.yaml`` if present
-    (the folder of the stack config), else the defaults."""
-    if path is None and stack is not None:
+    """Read a usage file; with only `stack` and `directory` (the folder of the stack config,
+    passed down by the caller), ``<directory>/usage.<stack>.yaml`` if present, else the
+    defaults."""
+    if path is None and stack is not None and directory is not None:
         p = usage_path_for(stack, directory)
         if not p.exists():
             return Usage()

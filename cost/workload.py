@@ -20,9 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from cost.accelerators import ACCELERATORS, canonical
+from cost.accelerators import ACCELERATORS, canonical, peak_tflops
 from cost.input_file import parse_yaml, read_input
-from cost.scaling import PEAK_TFLOPS, ScalingInputs
+from cost.scaling import ScalingInputs
 
 CLOUDS = ("aws", "gcp", "azure")
 CloudName = Literal["aws", "gcp", "azure"]
@@ -68,9 +68,9 @@ class ModelSpec(_Strict):
         if self.tokens is not None and any(m is not None for m in measured):
             raise ValueError("give tokens or the measured throughput, not both")
         ref = self.reference_accelerator
-        if ref is not None and ref not in PEAK_TFLOPS:
+        if ref is not None and peak_tflops(ref) is None:
             raise ValueError(
-                f"reference_accelerator: {ref!r} is not one of {', '.join(PEAK_TFLOPS)}"
+                f"reference_accelerator: {ref!r} is not one of {', '.join(ACCELERATORS)}"
             )
         return self
 
@@ -177,7 +177,9 @@ class Workload(_Strict):
             )
         # Measured: FLOPs per sample such that the reference device at `mfu` gives the rate.
         assert m.samples and m.samples_per_second and m.reference_accelerator  # validated
-        per_sample = PEAK_TFLOPS[m.reference_accelerator] * 1e12 * m.mfu / m.samples_per_second
+        peak = peak_tflops(m.reference_accelerator)
+        assert peak is not None  # validated: reference_accelerator has a throughput figure
+        per_sample = peak * 1e12 * m.mfu / m.samples_per_second
         return ScalingInputs(
             per_sample * m.global_batch_samples,
             grad,

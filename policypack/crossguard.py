@@ -10,14 +10,16 @@ except `build_policies`, so the mapping is testable without it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from components.policy.model import Resource, Rule, RuleSkipped, Stack
+from components.policy.model import Rule, RuleSkipped, Stack
 from components.policy.rules import RULES
 from components.policy.tags import PLATFORM_TAGS
+from plan_document import PlannedResource
 
 PACK_NAME = "pioneer-guardrails"
 ReportViolation = Callable[..., None]
@@ -49,11 +51,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-def resource_of(args: Any) -> Resource:
-    """`ResourceValidationArgs` or a stack's `PolicyResource` -> the rules' resource record."""
+def resource_of(args: Any) -> PlannedResource:
+    """`ResourceValidationArgs` or a stack's `PolicyResource` -> the plan document's record."""
     provider = getattr(args, "provider", None)
     parent = getattr(args, "parent", None)
-    return Resource(
+    return PlannedResource(
         type=args.resource_type,
         urn=args.urn,
         name=args.name,
@@ -75,7 +77,7 @@ def stack_of(
         if p is not None and p.urn not in seen:
             seen.add(p.urn)
             records.append(
-                Resource(type=p.resource_type, urn=p.urn, name=p.name, inputs=plain(p.props))
+                PlannedResource(type=p.resource_type, urn=p.urn, name=p.name, inputs=plain(p.props))
             )
     return Stack(resources=records, spec=spec, config={rule.id: dict(config or {})})
 
@@ -138,23 +140,20 @@ def add_cost_estimate(stack: Stack) -> None:
     Without it (a dependency of the cost package missing from this environment)
     the plan has no estimate and the budget rule is skipped, as in `pioneer plan`.
     """
+    # CrossGuard does not say which resources are custom: component resources (pioneer:*)
+    # and the stack hold no cost of their own, providers carry the region.
     doc = {
         "steps": [
             {
                 "op": "create",
                 "urn": r.urn,
-                "newState": {
-                    "type": r.type,
-                    "urn": r.urn,
-                    "parent": r.parent,
-                    "inputs": dict(r.inputs),
-                    # component resources (pioneer:*) and the stack hold no cost of their own
-                    "custom": r.type.split(":", 1)[0] not in ("pioneer", "pulumi")
-                    or r.type.startswith("pulumi:providers:"),
-                    **({"provider": r.provider} if r.provider else {}),
-                },
+                "newState": dataclasses.replace(r, custom=custom).as_state(),
             }
             for r in stack.resources
+            for custom in [
+                r.type.split(":", 1)[0] not in ("pioneer", "pulumi")
+                or r.type.startswith("pulumi:providers:")
+            ]
         ]
     }
     try:

@@ -100,11 +100,11 @@ def platform_config(config: Mapping[str, Any]) -> dict[str, Any]:
         raise SpecError(
             [f"config.{k}: key lacks the project namespace; write {prefix}{k}" for k in bare]
         )
-    return {k[len(prefix) :]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: decode_value(v) for k, v in config.items() if k.startswith(prefix)}
 
 
-def _decode(value: Any) -> Any:
-    """Pulumi hands structured config to programs as JSON strings."""
+def decode_value(value: Any) -> Any:
+    """A config value as data: Pulumi hands structured config to programs as JSON strings."""
     if isinstance(value, str):
         try:
             return json.loads(value)

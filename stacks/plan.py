@@ -50,6 +50,11 @@ def run_plan(ref: str | Path) -> Plan:
     return Plan(stack=stack, path=path, spec=spec, run=run)
 
 
+def plan_outputs(ref: str | Path) -> dict[str, Any]:
+    """The stack outputs of the offline plan (what a dry run submits against)."""
+    return dict(run_plan(ref).run.outputs)
+
+
 def preview_document(plan: Plan, *, show_secrets: bool = False) -> dict[str, Any]:
     """The plan as `pulumi preview --json` shapes it: steps, changeSummary, outputs, diagnostics."""
     root = {
@@ -63,20 +68,7 @@ def preview_document(plan: Plan, *, show_secrets: bool = False) -> dict[str, Any
         },
     }
     steps = [root] + [
-        {
-            "op": "create",
-            "urn": r.urn,
-            "newState": {
-                "type": r.type,
-                "urn": r.urn,
-                "parent": r.parent or plan.stack_urn,
-                "custom": r.custom,
-                **({"id": r.id} if r.custom else {}),
-                "inputs": r.inputs,
-                "dependencies": r.dependencies,
-                **({"provider": r.provider} if r.provider else {}),
-            },
-        }
+        {"op": "create", "urn": r.urn, "newState": r.as_state(parent=plan.stack_urn)}
         for r in plan.run.resources
     ]
     outputs = {

@@ -7,7 +7,7 @@ import pulumi
 from components import MlPlatform, PlatformSpec
 from components.spec import SpecError
 from cost.estimate import estimate_spec
-from stacks.config import NAMESPACE, _decode
+from stacks.config import NAMESPACE, decode_value
 
 
 def read_spec() -> PlatformSpec:
@@ -17,7 +17,7 @@ def read_spec() -> PlatformSpec:
     for key in PlatformSpec.model_fields:
         value = config.get(key)
         if value is not None:
-            raw[key] = _decode(value)
+            raw[key] = decode_value(value)
     return PlatformSpec.parse(raw, stack=pulumi.get_stack())
 
 

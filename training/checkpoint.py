@@ -1,6 +1,6 @@
 """Atomic, verified checkpoints: a run restarted anywhere continues exactly where it stopped.
 
-Layout of a checkpoint directory (any backend; see docs/readme/training.md):
+Layout of a checkpoint directory (any backend; see docs/training.md):
 
     step-00000120.pt     torch.save of the full training state
     step-00000120.json   manifest, written last: step, file, size, sha256, time

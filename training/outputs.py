@@ -2,8 +2,9 @@
 
 In order: `--outputs FILE` (JSON, as `pulumi stack output --json` prints it);
 the Pulumi CLI when it is on PATH (a deployed stack); for a dry run, the
-offline plan's outputs (`pioneer plan`), so a request can be inspected with no
-cloud account at all.
+offline plan's outputs (`pioneer plan`, passed in by the caller as `plan_outputs`:
+training sits below stacks and does not import it), so a request can be inspected
+with no cloud account at all.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+PlanOutputs = Callable[[str], Mapping[str, Any]]
+"""stack name -> the outputs of its offline plan (`stacks.plan.plan_outputs`)."""
 
 
 class OutputsError(ValueError):
@@ -49,14 +54,15 @@ def _from_pulumi(stack: str, pulumi: str) -> dict[str, Any]:
     return doc
 
 
-def _from_plan(stack: str) -> dict[str, Any]:
-    from stacks.plan import run_plan
+def load_stack_outputs(
+    stack: str,
+    outputs_file: Path | None,
+    dry_run: bool,
+    plan_outputs: PlanOutputs | None = None,
+) -> dict[str, Any]:
+    """Stack outputs for `stack`; raises `OutputsError` saying what to do when there are none.
 
-    return dict(run_plan(stack).run.outputs)
-
-
-def load_stack_outputs(stack: str, outputs_file: Path | None, dry_run: bool) -> dict[str, Any]:
-    """Stack outputs for `stack`; raises `OutputsError` saying what to do when there are none."""
+    A dry run with neither a file nor a deployed stack uses `plan_outputs(stack)`."""
     if outputs_file is not None:
         return _from_file(Path(outputs_file))
     pulumi = shutil.which("pulumi")
@@ -66,8 +72,8 @@ def load_stack_outputs(stack: str, outputs_file: Path | None, dry_run: bool) -> 
         except OutputsError:
             if not dry_run:
                 raise
-    if dry_run:
-        return _from_plan(stack)
+    if dry_run and plan_outputs is not None:
+        return dict(plan_outputs(stack))
     raise OutputsError(
         f"no outputs for stack {stack!r}: submitting needs a deployed stack — install the Pulumi "
         f"CLI and run `pulumi up --stack {stack}`, or pass --outputs FILE "

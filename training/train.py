@@ -35,7 +35,7 @@ from torch.utils.data import DataLoader
 
 from training import checkpoint, data, dirs, distributed, remote_checkpoints
 from training.distributed import DistEnv
-from training.energy import EnergyMeter, country_code
+from training.energy_meter import EnergyMeter, country_code
 from training.models import LMConfig, TinyLM, build_model, lm_loss
 from training.signals import StopRequest
 from training.tracking import Tracker

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws.node_pools import NodeGroupPlan
+if TYPE_CHECKING:  # node_pools imports this module to tag its groups
+    from components.aws.node_pools import NodeGroupPlan
 
 CHART = ("https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.43.2")
 NAMESPACE = "kube-system"

@@ -11,12 +11,12 @@ import pulumi_aws as aws
 
 from components.aws.interconnect import EFA_INTERFACES, efa_interfaces
 from components.spec import NodePool
-from cost.catalog import get_catalog
+from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, get_catalog
 
 IMDS_HOP_LIMIT = 1
 """Instance metadata reachable from the node itself only (a pod is a second hop)."""
 
-DEFAULT_CPU_INSTANCE_TYPE = "m6i.xlarge"
+DEFAULT_CPU_INSTANCE_TYPE = DEFAULT_CPU_INSTANCE_TYPES["aws"]
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 CPU_AMI_TYPE = "AL2023_x86_64_STANDARD"
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}

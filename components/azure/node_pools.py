@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from components.spec import NodePool
-from cost.catalog import get_catalog
+from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, get_catalog
 
-DEFAULT_SYSTEM_VM = "Standard_D4s_v5"  # 4 vCPU / 16 GiB: room for system pods and add-ons
+DEFAULT_SYSTEM_VM = DEFAULT_CPU_INSTANCE_TYPES["azure"]
 # The node labels every pioneer platform uses (the kubernetes backend selects pools with them).
 LABEL_PREFIX = "pioneer.dev"
 SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 
 from components.spec import NodePool, PlatformSpec, SpecError
-from cost.catalog import CatalogError, get_catalog
+from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, CatalogError, get_catalog
 
-DEFAULT_CPU_MACHINE = "e2-standard-4"
+DEFAULT_CPU_MACHINE = DEFAULT_CPU_INSTANCE_TYPES["gcp"]
 REGIONAL_ZONES = 3
 """Zones GKE spreads a regional cluster's node pools over by default."""
 

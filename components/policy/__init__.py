@@ -5,7 +5,7 @@ One set of rule functions (`rules.RULES`) runs in three places: `pioneer plan`
 pack in `policypack/` for `pulumi preview --policy-pack`.
 """
 
-from components.policy.engine import evaluate, mandatory_rule_ids, resources_from_preview
+from components.policy.engine import evaluate, mandatory_rule_ids
 from components.policy.model import Finding, Resource, Rule, RuleSkipped, Stack
 from components.policy.rules import RULES, RULES_BY_ID, get_rule
 
@@ -20,5 +20,4 @@ __all__ = [
     "evaluate",
     "get_rule",
     "mandatory_rule_ids",
-    "resources_from_preview",
 ]

@@ -10,31 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from components.policy.model import Resource, Rule, RuleSkipped, Stack
+from components.policy.model import Rule, RuleSkipped, Stack
 from components.policy.rules import RULES
+from plan_document import parse_preview
 
 if TYPE_CHECKING:
     from components.spec import PlatformSpec
 
 SEVERITY_ORDER = {"mandatory": 0, "advisory": 1}
-
-
-def resources_from_preview(doc: Mapping[str, Any]) -> list[Resource]:
-    """The resources a preview would leave in place: every step's newState (deletes have none)."""
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("steps"), list):
-        raise ValueError(
-            "plan document: expected a mapping with a 'steps' list "
-            "(the output of `pioneer plan --json` or `pulumi preview --json`)"
-        )
-    out = []
-    for i, step in enumerate(doc["steps"]):
-        state = step.get("newState") if isinstance(step, Mapping) else None
-        if state is None:
-            continue
-        if not isinstance(state, Mapping) or "type" not in state:
-            raise ValueError(f"plan document: steps[{i}].newState needs a 'type'")
-        out.append(Resource.from_record(state))
-    return out
 
 
 def evaluate(
@@ -50,7 +33,7 @@ def evaluate(
     "advisory": n, "rules_checked": n, "skipped": [{rule, reason}]}``; violations
     are ordered mandatory first, then by rule id.
     """
-    stack = Stack(resources=resources_from_preview(doc), spec=spec, doc=doc, config=config or {})
+    stack = Stack(resources=parse_preview(doc), spec=spec, doc=doc, config=config or {})
     violations: list[dict[str, str]] = []
     skipped: list[dict[str, str]] = []
     checked = 0

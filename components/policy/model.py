@@ -6,19 +6,24 @@ CrossGuard policy's ``args.props``). Inputs arrive in several shapes — nested
 objects as dicts, provider inputs as JSON strings, numbers as floats, booleans
 sometimes as ``"true"`` — so the rules read them only through the helpers here.
 
-This module imports nothing outside the standard library: the policy pack
-runs it in its own virtual environment.
+This module imports nothing outside the standard library and `plan_document`: the
+policy pack runs it in its own virtual environment.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from plan_document import PlannedResource, parse_json
+from plan_document import get as get  # re-exported: the rules read inputs through it
+
 if TYPE_CHECKING:
     from components.spec import PlatformSpec
+
+# The rules' name for the plan document's one record type.
+Resource = PlannedResource
 
 Severity = Literal["mandatory", "advisory"]
 SEVERITIES: tuple[str, ...] = ("mandatory", "advisory")
@@ -38,39 +43,6 @@ UNKNOWNS = frozenset(
         "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
     }
 )
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource as a rule sees it."""
-
-    type: str
-    urn: str
-    name: str
-    inputs: Mapping[str, Any]
-    id: str | None = None
-    parent: str | None = None
-    dependencies: tuple[str, ...] = ()
-    provider: str | None = None
-    """Provider reference as the engine writes it: ``<provider urn>::<provider id>``."""
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Resource:
-        """From ``{type, urn, name?, inputs, ...}`` (a preview step's newState is one)."""
-        urn = str(record.get("urn", ""))
-        return cls(
-            type=str(record["type"]),
-            urn=urn,
-            name=str(record.get("name") or urn.rsplit("::", 1)[-1]),
-            inputs=record.get("inputs") or {},
-            id=record.get("id"),
-            parent=record.get("parent"),
-            dependencies=tuple(record.get("dependencies") or ()),
-            provider=record.get("provider"),
-        )
-
-    def get(self, path: str, default: Any = None) -> Any:
-        return get(self.inputs, path, default)
 
 
 class RuleSkipped(Exception):
@@ -173,27 +145,6 @@ class Rule:
 
 
 # ---- reading inputs -------------------------------------------------------------------------
-
-
-def parse_json(value: Any) -> Any:
-    """Decode a JSON string (policy documents, provider inputs); anything else as it is."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def get(obj: Any, path: str, default: Any = None) -> Any:
-    """``get(inputs, "vpcConfig.endpointPublicAccess")``, looking through JSON strings."""
-    for part in path.split("."):
-        obj = parse_json(obj)
-        if not isinstance(obj, Mapping) or part not in obj:
-            return default
-        obj = obj[part]
-    obj = parse_json(obj)
-    return default if obj is None else obj
 
 
 def is_unknown(value: Any) -> bool:

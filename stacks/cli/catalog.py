@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from cost.accelerators import parse_accelerator
-from cost.catalog import INTERRUPTION_RANGES, Offer, get_catalog
-from cost.refresh import RefreshError, refresh
-from cost.report import fit, short_source
 from stacks.cli import app
 from stacks.cli.common import console, fail, print_json, refuse_together, user_errors
 
 catalog_app = typer.Typer(help="The dated, sourced price catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+
+if TYPE_CHECKING:
+    from cost.catalog import Offer
 
 CLOUDS = ("aws", "gcp", "azure")
 
@@ -49,6 +48,13 @@ def show(
         )
         refuse_together(**{"--services": True, "--count": count is not None})
         refuse_together(**{"--services": True, "--spot": spot})
+
+    from rich.table import Table
+
+    from cost.accelerators import parse_accelerator
+    from cost.catalog import INTERRUPTION_RANGES, get_catalog
+    from cost.report import fit, short_source
+
     cat = get_catalog()
     if cloud is not None and cloud not in CLOUDS:
         fail(f"--cloud: {cloud!r} is not one of {', '.join(CLOUDS)}")
@@ -167,6 +173,8 @@ def refresh_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Rebuild the snapshot's offers for one cloud from its public pricing API (online only)."""
+    from cost.refresh import RefreshError, refresh
+
     if cloud not in CLOUDS:
         fail(f"--cloud: {cloud!r} is not one of {', '.join(CLOUDS)}")
     with user_errors(RefreshError), console.status(f"reading {cloud} prices ..."):

@@ -13,24 +13,21 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from components.spec import SpecError
-from cost.catalog import CatalogError
-from cost.input_file import InputFileError
-from cost.usage import UsageError
-from stacks.config import StackNotFound
-
 console = Console()
 err_console = Console(stderr=True)
 
-# Errors a user can cause: reported as one message, exit code 2, no traceback.
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    SpecError,
-    StackNotFound,
-    CatalogError,
-    InputFileError,
-    UsageError,
-    FileNotFoundError,
-)
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """Errors a user can cause: reported as one message, exit code 2, no traceback.
+
+    Imported when an error is raised, not at start-up: every command imports this module."""
+    from components.spec import SpecError
+    from cost.catalog import CatalogError
+    from cost.input_file import InputFileError
+    from cost.usage import UsageError
+    from stacks.config import StackNotFound
+
+    return (SpecError, StackNotFound, CatalogError, InputFileError, UsageError, FileNotFoundError)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -65,7 +62,9 @@ def check_output_path(path: Path, flag: str) -> None:
 def user_errors(*extra: type[BaseException]) -> Iterator[None]:
     try:
         yield
-    except (*USER_ERRORS, *extra) as e:
+    except Exception as e:
+        if not isinstance(e, (*user_error_types(), *extra)):
+            raise
         msg = str(e)
         if isinstance(e, KeyError):
             msg = msg.strip("'\"")

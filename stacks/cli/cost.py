@@ -3,42 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from cost.estimate import (
-    PreviewFormatError,
-    compare_estimates,
-    estimate_preview,
-    estimate_stack,
-    load_preview,
-    preview_stack,
-)
-from cost.report import (
-    compare_table,
-    components_table,
-    energy_footnote,
-    estimate_table,
-    fit,
-    markdown,
-    side_by_side,
-    side_by_side_table,
-    training_table,
-)
-from cost.training_cost import TrainingCostError, estimate_training, load_job
-from cost.usage import UsageError, load_usage
 from stacks.cli import app
 from stacks.cli.common import console, print_json, progress, refuse_together, user_errors
-from stacks.config import (
-    StackNotFound,
-    load_stack_config,
-    provider_region,
-    resolve_stack,
-    spec_from_stack,
-)
 
-ERRORS = (UsageError, TrainingCostError, PreviewFormatError)
 # Columns given up first when the terminal is narrow (money and names are never cut).
 ESTIMATE_DROP = ("kgCO2e/mo", "kWh/mo", "price source (date)", "quantity", "hourly", "type")
 TRAINING_DROP = (
@@ -51,30 +21,6 @@ TRAINING_DROP = (
     "$/node-h",
     "compute",
 )
-
-
-def _preview_region(doc: dict[str, Any], region: str | None) -> str | None:
-    """--region, else the provider config of the preview's stack in the current project."""
-    if region:
-        return region
-    stack = preview_stack(doc)
-    try:
-        _, path = resolve_stack(stack) if stack else ("", None)
-    except StackNotFound:
-        return None
-    return provider_region(load_stack_config(path)) if path else None
-
-
-def _estimate_ref(
-    ref: str, usage_file: str | None, preview: bool = False, region: str | None = None
-) -> dict[str, Any]:
-    """A stack name / stack file, or a `pulumi preview --json` file (*.json, or `preview`)."""
-    if preview or ref.endswith(".json"):
-        doc = load_preview(ref)
-        est = estimate_preview(doc, load_usage(usage_file), region=_preview_region(doc, region))
-        est["stack"] = Path(ref).name
-        return est
-    return estimate_stack(ref, usage_file)
 
 
 @app.command()
@@ -107,6 +53,24 @@ def cost(
     show_free: bool = typer.Option(False, "--show-free", help="List free resources too."),
 ) -> None:
     """Monthly cost estimate of a stack or plan: per resource, per component, total."""
+    from cost.estimate import compare_estimates
+    from cost.report import (
+        compare_table,
+        components_table,
+        energy_footnote,
+        estimate_table,
+        fit,
+        markdown,
+        side_by_side,
+        side_by_side_table,
+        training_table,
+    )
+    from cost.training_cost import TrainingCostError, estimate_training, load_job
+    from cost.usage import UsageError
+    from plan_document import PreviewFormatError
+    from stacks.assess import estimate_ref
+    from stacks.config import spec_from_stack
+
     usage_file = str(usage) if usage else None
     refuse_together(**{"--json": json_out, "--markdown": markdown_out})
     refuse_together(
@@ -119,7 +83,7 @@ def cost(
     )
     refuse_together(**{"--training": training is not None, "--usage": usage is not None})
     refuse_together(**{"STACK": bool(stacks), "--region": region is not None})
-    with user_errors(*ERRORS):
+    with user_errors(UsageError, TrainingCostError, PreviewFormatError):
         if training is not None:
             est = estimate_training(load_job(training))
             if json_out:
@@ -153,7 +117,7 @@ def cost(
                     console.print(f"[dim]{line}[/]", highlight=False)
             return
         if compare:
-            a, b = (_estimate_ref(ref, usage_file, region=region) for ref in compare)
+            a, b = (estimate_ref(ref, usage_file, region=region) for ref in compare)
             cmp = compare_estimates(a, b, label_a=a["stack"], label_b=b["stack"])
             if json_out:
                 print_json({"compare": cmp, "a": a, "b": b})
@@ -175,7 +139,7 @@ def cost(
         ests = {}
         for i, ref in enumerate(refs, 1):
             progress(i, len(refs), f"pricing {ref}")
-            est = _estimate_ref(ref, usage_file, preview=preview_json is not None, region=region)
+            est = estimate_ref(ref, usage_file, preview=preview_json is not None, region=region)
             ests[est["stack"]] = est
     if json_out:
         if len(ests) == 1:

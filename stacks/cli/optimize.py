@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from cost.optimize import OBJECTIVE_NAMES, optimize, parse_weights
-from cost.workload import Workload, WorkloadError, load_workload
+from cost.objectives import OBJECTIVE_NAMES
 from stacks.cli import app
 from stacks.cli.common import check_output_path, console, fail, print_json, user_errors
 
@@ -38,6 +36,11 @@ def optimize_cmd(
     ),
 ) -> None:
     """Search offers x node counts x capacity (on-demand, spot, spot + fallback)."""
+    from rich.table import Table
+
+    from cost.optimize import optimize, parse_weights
+    from cost.workload import Workload, WorkloadError, load_workload
+
     if objective not in OBJECTIVE_NAMES:
         fail(f"--objective: {objective!r} is not one of {', '.join(OBJECTIVE_NAMES)}")
     if objective != "mix" and weights:

@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
 
-from components.policy import evaluate, mandatory_rule_ids
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, progress, user_errors
-from stacks.config import list_stacks, spec_from_stack
-from stacks.plan import Plan, preview_document, run_plan
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.tree import Tree
+
+    from stacks.plan import Plan
 
 # Inputs worth a glance in the tree, in the order they are shown.
 KEY_PROPS = (
@@ -49,7 +50,7 @@ KEY_PROPS = (
 )
 
 
-def _summary(inputs: dict[str, Any]) -> str:
+def _summary(inputs: Mapping[str, Any]) -> str:
     parts = []
     for key in KEY_PROPS:
         if key in inputs and inputs[key] not in (None, "", [], {}):
@@ -62,13 +63,15 @@ def _summary(inputs: dict[str, Any]) -> str:
 
 
 def render_tree(plan: Plan) -> Tree:
+    from rich.tree import Tree
+
     tree = Tree(
         f"[bold]{plan.stack}[/] ({plan.spec.cloud}, {plan.spec.region})  "
         f"[dim]pulumi:pulumi:Stack[/]"
     )
     nodes: dict[str, Tree] = {}
     for r in plan.run.resources:
-        parent = nodes.get(r.parent, tree)
+        parent = nodes.get(r.parent or "", tree)
         style = "cyan" if not r.custom else "green"
         label = f"[{style}]+ {r.type}[/] [bold]{r.name}[/]"
         detail = _summary(r.inputs)
@@ -78,22 +81,10 @@ def render_tree(plan: Plan) -> Tree:
     return tree
 
 
-def estimate(plan: Plan, doc: dict[str, Any]) -> dict[str, Any] | None:
-    """The plan's cost estimate, with the usage file next to its stack config (as `pioneer cost`).
-
-    None when the cost package is not importable: cost-within-budget is then reported as skipped.
-    """
-    try:
-        from cost.estimate import estimate_preview
-        from cost.usage import load_usage
-    except ImportError:
-        return None
-    usage = load_usage(stack=plan.stack, directory=plan.path.parent)
-    usage.check_pools(plan.spec)
-    return estimate_preview(doc, usage)
-
-
 def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
+    from rich.markup import escape
+    from rich.table import Table
+
     cost = doc.get("cost") or {}
     money = (
         f"  estimate ${cost['monthly_usd']:,.2f}/month"
@@ -141,6 +132,11 @@ def plan(
     ),
 ) -> None:
     """Preview a stack offline (no credentials, no Pulumi CLI): resources, policy findings, cost."""
+    from components.policy import mandatory_rule_ids
+    from stacks.assess import assess
+    from stacks.config import list_stacks, spec_from_stack
+    from stacks.plan import run_plan
+
     with user_errors():
         refs = list_stacks() if all_stacks else list(stacks or [])
         if not refs:
@@ -150,14 +146,9 @@ def plan(
     docs: dict[str, dict[str, Any]] = {}
     for i, ref in enumerate(refs, 1):
         progress(i, len(refs), f"planning {ref}")
-        with user_errors():
+        with user_errors():  # a broken stack config or usage file is the user's to fix
             p = run_plan(ref)
-        doc = preview_document(p, show_secrets=show_secrets)
-        with user_errors():  # a broken usage file is the user's to fix
-            cost = estimate(p, doc)
-        if cost is not None:
-            doc["cost"] = cost  # before the policy: cost-within-budget reads it
-        doc["policy"] = evaluate(doc, p.spec)
+            doc = assess(p, show_secrets=show_secrets).document
         docs[p.stack] = doc
         if not json_out:
             console.print(render_tree(p))

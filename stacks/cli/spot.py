@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from cost.multizone import MULTI_OPTIMUM, MultiZoneJob, evaluate_multi, zones_for
-from cost.simulate import DEFAULT_POLICIES, TraceError, evaluate, load_trace, shipped_traces
-from cost.spot import trace_rate
-from cost.spot_policies import OPTIMUM, SpotJob
 from stacks.cli import app
 from stacks.cli.common import console, err_console, fail, print_json, user_errors
 
@@ -21,6 +16,11 @@ def traces_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """List the shipped spot availability traces (short names for --trace)."""
+    from rich.table import Table
+
+    from cost.simulate import load_trace, shipped_traces
+    from cost.spot import trace_rate
+
     rows = []
     for name in shipped_traces():
         t = load_trace(name)
@@ -55,6 +55,8 @@ def rates_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Interruption rates the optimizer uses: measured from spot traces, else assumed."""
+    from rich.table import Table
+
     from cost.interruption_rates import SOURCE, measured_rates
     from cost.spot import DEFAULT_BUCKET, bucket_rate
 
@@ -118,6 +120,11 @@ def simulate_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Replay windows of traces; per policy: cost vs on-demand, gap to optimum, misses."""
+    from rich.table import Table
+
+    from cost.simulate import DEFAULT_POLICIES, TraceError, evaluate, load_trace
+    from cost.spot_policies import OPTIMUM, SpotJob
+
     refs = [*trace, *(more_traces or [])]
     if multi_zone:
         _multi_zone(
@@ -177,6 +184,11 @@ def _multi_zone(
     checkpoint_gib: float,
     json_out: bool,
 ) -> None:
+    from rich.table import Table
+
+    from cost.multizone import MULTI_OPTIMUM, MultiZoneJob, evaluate_multi, zones_for
+    from cost.simulate import TraceError, load_trace
+
     with user_errors(TraceError, ValueError):
         traces = [load_trace(t) for t in refs]
         zones = zones_for(traces, spot_price, on_demand_price)

@@ -6,13 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from stacks.cli import app
 from stacks.cli.common import console, err_console, fail, print_json, user_errors
 from training.backends import BACKENDS, get_backend
-from training.outputs import OutputsError, load_stack_outputs
 
 SUMMARY_ROWS = (
     "status",
@@ -58,6 +55,9 @@ def _train_args(
 
 
 def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from training.backends.local import LocalRun, LocalRunError, run_local
 
     try:
@@ -180,6 +180,8 @@ def train(
         return
 
     from stacks.config import spec_from_stack
+    from stacks.plan import plan_outputs
+    from training.outputs import OutputsError, load_stack_outputs
     from training.submission import build_job, default_stack
 
     stack = stack or default_stack(backend)
@@ -194,7 +196,7 @@ def train(
             capacity=None if spot is None else ("spot" if spot else "on_demand"),
             image=image,
         )
-        stack_outputs = load_stack_outputs(stack, outputs, dry_run)
+        stack_outputs = load_stack_outputs(stack, outputs, dry_run, plan_outputs)
     try:
         module = get_backend(backend)
     except ImportError as e:

@@ -20,6 +20,7 @@ from pulumi.runtime import mocks as _pm
 from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 
+from plan_document import PlannedResource
 from stacks.mocks import aws, azure, gcp, kubernetes
 
 PROJECT = "pioneer"
@@ -27,38 +28,20 @@ _BY_PREFIX = {"aws": aws, "gcp": gcp, "azure-native": azure, "kubernetes": kuber
 
 
 @dataclass
-class Recorded:
-    """One registered resource, as the engine received it."""
-
-    urn: str
-    type: str
-    name: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    """Inputs with the engine's camelCase keys (unknowns absent)."""
-    state: dict[str, Any]
-    """What the mock answered (inputs plus computed outputs such as ids and ARNs)."""
-    id: str
-    dependencies: list[str] = field(default_factory=list)
-    provider: str = ""
-
-
-@dataclass
 class MockRun:
     """Everything one program run registered, plus its resolved stack outputs."""
 
     stack: str
-    resources: list[Recorded]
+    resources: list[PlannedResource]
     outputs: dict[str, Any]
     secret_outputs: set[str]
     invokes: list[str] = field(default_factory=list)
     """The data-source (invoke) tokens the program called, in order."""
 
-    def of_type(self, type_: str) -> list[Recorded]:
+    def of_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
 
-    def one(self, type_: str) -> Recorded:
+    def one(self, type_: str) -> PlannedResource:
         found = self.of_type(type_)
         if len(found) != 1:
             raise AssertionError(
@@ -66,13 +49,13 @@ class MockRun:
             )
         return found[0]
 
-    def by_name(self, name: str) -> Recorded:
+    def by_name(self, name: str) -> PlannedResource:
         for r in self.resources:
             if r.name == name:
                 return r
         raise KeyError(name)
 
-    def children(self, urn: str) -> list[Recorded]:
+    def children(self, urn: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.parent == urn]
 
 
@@ -105,7 +88,7 @@ class RecordingMonitor(_pm.MockMonitor):
 
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
-        self.recorded: list[Recorded] = []
+        self.recorded: list[PlannedResource] = []
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -114,7 +97,9 @@ class RecordingMonitor(_pm.MockMonitor):
         inputs = rpc.deserialize_properties(request.object)
         reg = self.resources[response.urn]
         self.recorded.append(
-            Recorded(
+            # inputs with the engine's camelCase keys (unknowns absent); state is what the
+            # mock answered (inputs plus computed outputs such as ids and ARNs)
+            PlannedResource(
                 urn=response.urn,
                 type=request.type,
                 name=request.name,
@@ -123,7 +108,7 @@ class RecordingMonitor(_pm.MockMonitor):
                 inputs=_plain(inputs),
                 state=_plain(reg.state),
                 id=reg.id or "",
-                dependencies=list(request.dependencies),
+                dependencies=tuple(sorted(set(request.dependencies))),
                 provider=request.provider,
             )
         )
@@ -141,14 +126,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _ordered(recorded: list[Recorded]) -> list[Recorded]:
+def _ordered(recorded: list[PlannedResource]) -> list[PlannedResource]:
     """Parents before children, siblings by URN: registration order varies run to run."""
-    children: dict[str, list[Recorded]] = {}
+    children: dict[str, list[PlannedResource]] = {}
     urns = {r.urn for r in recorded}
     for r in recorded:
-        r.dependencies = sorted(set(r.dependencies))
         children.setdefault(r.parent if r.parent in urns else "", []).append(r)
-    out: list[Recorded] = []
+    out: list[PlannedResource] = []
     stack = sorted(children.get("", []), key=lambda r: r.urn, reverse=True)
     while stack:
         r = stack.pop()

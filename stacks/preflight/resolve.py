@@ -10,13 +10,12 @@ from components.spec import NodePool, PlatformSpec
 
 
 def instance_type_of(spec: PlatformSpec, pool: NodePool) -> str:
-    from cost.catalog import CatalogError, get_catalog
-    from cost.estimate import DEFAULT_CPU_TYPES
+    from cost.catalog import DEFAULT_CPU_INSTANCE_TYPES, CatalogError, get_catalog
 
     if pool.instance_type:
         return pool.instance_type
     if not pool.accelerator:
-        return DEFAULT_CPU_TYPES[spec.cloud]
+        return DEFAULT_CPU_INSTANCE_TYPES[spec.cloud]
     try:
         return get_catalog().instance_types(
             spec.cloud, spec.region, pool.accelerator, pool.accelerators_per_node

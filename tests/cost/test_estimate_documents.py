@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 
 from components.spec import PlatformSpec
-from cost.estimate import (
-    PreviewFormatError,
-    compare_estimates,
-    estimate_preview,
-    estimate_spec,
-    load_preview,
-)
+from cost.estimate import compare_estimates, estimate_preview, estimate_spec
 from cost.report import markdown, side_by_side
+from plan_document import PreviewFormatError, load_preview
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -122,7 +117,7 @@ def test_estimate_spec_prices_pools_from_the_spec(shipped_spec):
 
 
 def test_shipped_stack_plan_is_priced_with_its_usage_file():
-    from cost.estimate import estimate_stack
+    from stacks.assess import estimate_stack
 
     est = estimate_stack("aws-dev")
     assert est["usage"]["source"].endswith("usage.aws-dev.yaml")

@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cost.catalog import get_catalog
-from cost.energy_lines import NO_DATA
-from cost.estimate import estimate_preview, load_preview
+from cost.energy import NO_DATA
+from cost.estimate import estimate_preview
 from cost.training_cost import estimate_training
+from plan_document import load_preview
 from stacks.cli import app
 
 FIXTURES = Path(__file__).parent / "fixtures"

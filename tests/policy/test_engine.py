@@ -13,7 +13,7 @@ from components.policy.model import as_bool, as_list, get
 from components.policy.tags import taggable_types
 from tests.policy.helpers import doc_of, res
 
-README = Path(__file__).resolve().parents[2] / "docs" / "readme" / "policy.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
 
 
 def test_result_shape_counts_and_order(shipped_spec):
@@ -65,7 +65,7 @@ def test_bad_documents_are_refused_with_the_field(doc, message):
 
 
 def test_resource_record_defaults_its_name_from_the_urn():
-    r = Resource.from_record(
+    r = Resource.from_state(
         {"type": "t:m:R", "urn": "urn:pulumi:s::p::t:m:R::my-name", "inputs": {}}
     )
     assert r.name == "my-name" and r.dependencies == ()

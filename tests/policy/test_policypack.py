@@ -200,7 +200,7 @@ def test_pack_files_are_in_the_pulumi_layout():
 
 
 needs_pack_venv = pytest.mark.skipif(
-    not PACK_PYTHON.exists(), reason="policypack/.venv not created (see docs/readme/policy.md)"
+    not PACK_PYTHON.exists(), reason="policypack/.venv not created (see docs/policy.md)"
 )
 
 

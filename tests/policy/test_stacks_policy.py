@@ -41,7 +41,7 @@ def test_shipped_stack_passes_every_mandatory_rule(stack, shipped_spec):
 
     # The pass is not vacuous: untaint the stack's GPU pools and untag everything, and it fails.
     states = [s["newState"] for s in doc["steps"]]
-    gpu_pools = [s for s in states if is_gpu_pool(Resource.from_record(s))]
+    gpu_pools = [s for s in states if is_gpu_pool(Resource.from_state(s))]
     assert gpu_pools, "the stack's GPU pool is not recognised as one"
     for s in gpu_pools:
         for holder, key in (

@@ -9,7 +9,7 @@ import torch
 
 from training import data, dirs
 from training.distributed import DistEnvError, read_env
-from training.energy import country_code
+from training.energy_meter import country_code
 
 
 def test_no_variables_means_one_plain_process() -> None:

@@ -9,7 +9,8 @@ import pulumi
 import pytest
 
 from components import MlPlatform, PlatformSpec
-from stacks.mocks import MockRun, Recorded, run_program
+from plan_document import PlannedResource
+from stacks.mocks import MockRun, run_program
 from stacks.plan import mock_context
 from tests.conftest import stack_config
 
@@ -71,7 +72,7 @@ def gpu_pool(
     }
 
 
-def by_suffix(run: MockRun, type_: str, suffix: str) -> Recorded:
+def by_suffix(run: MockRun, type_: str, suffix: str) -> PlannedResource:
     found = [r for r in run.of_type(type_) if r.name.endswith(suffix)]
     assert len(found) == 1, f"{type_} ending {suffix!r}: {[r.name for r in run.of_type(type_)]}"
     return found[0]

@@ -10,7 +10,8 @@ import pulumi
 import pytest
 
 from components import MlPlatform, PlatformSpec
-from stacks.mocks import MockRun, Recorded, run_program
+from plan_document import PlannedResource
+from stacks.mocks import MockRun, run_program
 from stacks.plan import mock_context, run_plan
 from tests.conftest import stack_config
 
@@ -49,11 +50,11 @@ def variant(dev_config) -> Callable[..., MockRun]:
     return run
 
 
-def gcp_resources(run: MockRun) -> list[Recorded]:
+def gcp_resources(run: MockRun) -> list[PlannedResource]:
     return [r for r in run.resources if r.custom and r.type.startswith("gcp:")]
 
 
-def pool(run: MockRun, spec_name: str) -> Recorded:
+def pool(run: MockRun, spec_name: str) -> PlannedResource:
     found = [
         r
         for r in run.of_type("gcp:container/nodePool:NodePool")
