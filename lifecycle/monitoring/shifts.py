@@ -8,6 +8,7 @@ to the baseline's training split, standing in for the served model.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -30,9 +31,11 @@ SIDE = 8  # digits images are 8x8
 
 def predictor(b: Baseline) -> Callable[[np.ndarray], np.ndarray]:
     """A classifier fitted to the baseline's training split (the served model's stand-in)."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import NearestCentroid  # fits in milliseconds; ~90% on digits
 
-    model = LogisticRegression(max_iter=500).fit(b.X, b.y)
+    with warnings.catch_warnings():  # constant border pixels: harmless for centroids
+        warnings.simplefilter("ignore", UserWarning)
+        model = NearestCentroid().fit(b.X, b.y)
     return lambda X: model.predict(X).astype(int)
 
 

@@ -14,7 +14,7 @@ from lifecycle.monitoring import checks, shifts, traffic
 from lifecycle.monitoring.baseline import Baseline, BaselineError, digits_baseline, load
 from lifecycle.monitoring.report import write_html
 from lifecycle.monitoring.spec import MonitoringSpec, MonitorSpecError
-from lifecycle.monitoring.trigger import trigger
+from lifecycle.monitoring.trigger import start_pipeline, trigger
 from lifecycle.registry import RefError, parse_ref
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
@@ -99,6 +99,7 @@ def run_cmd(
             cooldown=timedelta(minutes=spec.on_breach.cooldown_minutes),
             reason=f"monitoring breach: {', '.join(watched)}",
             audit=audit,
+            start=start_pipeline,
         )
         doc["retrain"] = {
             "started": decision.started,
