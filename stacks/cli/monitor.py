@@ -9,13 +9,13 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from lifecycle.audit import AuditLog
 from lifecycle.monitoring import checks, shifts, traffic
 from lifecycle.monitoring.baseline import Baseline, BaselineError, digits_baseline, load
 from lifecycle.monitoring.report import write_html
 from lifecycle.monitoring.spec import MonitoringSpec, MonitorSpecError
 from lifecycle.monitoring.trigger import start_pipeline, trigger
-from lifecycle.registry import RefError, parse_ref
+from lifecycle.registry import RefError, Registry, parse_ref
+from lifecycle.store import Store
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
 
@@ -25,20 +25,17 @@ monitor_app = typer.Typer(
 app.add_typer(monitor_app, name="monitor")
 
 ERRORS = (MonitorSpecError, BaselineError, RefError, ValueError)
-DEFAULT_STORE = Path(".pioneer") / "lifecycle"
 
 
-def _baseline(ref: str, store: Path) -> Baseline:
-    """A .npz path, or MODEL:VERSION → the baseline written at registration."""
+def _baseline(ref: str, store: Store) -> Baseline:
+    """A .npz path, or MODEL[:VERSION|:ALIAS] → the baseline written at registration."""
     if ref.endswith(".npz") or Path(ref).is_file():
         return load(ref)
     model = parse_ref(ref)
-    if model.version is None:
-        from lifecycle.registry import Registry
-
-        uri = "sqlite:///" + str(store / "mlflow.db")
-        model = parse_ref(f"{model.name}:{Registry(uri).resolve(model).version}")
-    return load(store / "baselines" / model.name / f"{model.version}.npz")
+    version = model.version
+    if version is None:
+        version = Registry(store.tracking_uri).resolve(model).version
+    return load(store.baseline_path(model.name, version))
 
 
 def _spec(path: Path | None) -> MonitoringSpec:
@@ -66,13 +63,16 @@ def run_cmd(
     ),
     labels: Path = typer.Option(None, "--labels", help="Ground truth JSON lines {id, label}."),
     report: Path = typer.Option(None, "--report", help="Write an HTML report here."),
-    store: Path = typer.Option(DEFAULT_STORE, "--store", help="Lifecycle store folder."),
+    store_dir: Path = typer.Option(
+        None, "--store", help="Lifecycle store (default: PIONEER_STORE or .pioneer/lifecycle)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Every check on the captured requests; exit 3 drift, 4 data quality, 5 model quality,
     6 latency/errors."""
     with user_errors(*ERRORS):
         spec = _spec(spec_path)
+        store = Store.default(store_dir)
         base = _baseline(baseline, store)
         seen = traffic.read(capture, base.X.shape[1])
         truth = traffic.read_labels(labels) if labels else None
@@ -83,7 +83,7 @@ def run_cmd(
         doc["report"] = str(report)
         err_console.print(f"report written to {report}")
     watched = [n for n in result.breaches if n in spec.on_breach.checks]
-    audit = AuditLog(store / "audit.jsonl")
+    audit = store.audit
     if watched:
         audit.append(
             "alert",
@@ -95,7 +95,7 @@ def run_cmd(
         decision = trigger(
             spec.on_breach.pipeline,
             breached=bool(watched),
-            state_path=store / "monitor-state.json",
+            state_path=store.root / "monitoring" / "retrain-state.json",
             cooldown=timedelta(minutes=spec.on_breach.cooldown_minutes),
             reason=f"monitoring breach: {', '.join(watched)}",
             audit=audit,
@@ -129,7 +129,9 @@ def simulate_cmd(
     ),
     baseline_out: Path = typer.Option(None, "--baseline-out", help="Also write the baseline."),
     spec_path: Path = typer.Option(None, "--spec", help="Monitoring spec YAML."),
-    store: Path = typer.Option(DEFAULT_STORE, "--store", help="Lifecycle store folder."),
+    store_dir: Path = typer.Option(
+        None, "--store", help="Lifecycle store (default: PIONEER_STORE or .pioneer/lifecycle)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Held-out digits, then the same images shifted; reports the detection delay in requests."""
@@ -137,6 +139,7 @@ def simulate_cmd(
         if shift not in shifts.SHIFTS:
             raise ValueError(f"--shift: {shift!r} is not one of {', '.join(shifts.SHIFTS)}")
         spec = _spec(spec_path)
+        store = Store.default(store_dir)
         base = _baseline(baseline, store) if baseline else digits_baseline()
     err_console.print(f"drawing {clean} clean + {drifted} '{shift}' requests from held-out digits")
     rng = np.random.default_rng(seed)

@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from lifecycle import capture
 from lifecycle.audit import AuditLog
 from lifecycle.monitoring import checks, shifts
-from lifecycle.monitoring.baseline import digits_baseline
+from lifecycle.monitoring.baseline import digits_baseline, load
 from lifecycle.monitoring.spec import MonitoringSpec, MonitorSpecError
 from lifecycle.monitoring.traffic import collect
 from lifecycle.monitoring.trigger import trigger
+from lifecycle.store import Store
 from stacks.cli import app
 
 runner = CliRunner()
@@ -300,3 +301,15 @@ def test_cli_simulate_writes_a_capture_and_reports_the_delay(captures, tmp_path)
     doc = json.loads(r.stdout)
     assert 0 < doc["delay_requests"] <= 100
     assert sum(1 for _ in capture.read(out)) == 300
+
+
+def test_cli_finds_the_registered_baseline_by_model_version(captures, tmp_path):
+    d, clean, _drift = captures
+    store = Store(tmp_path)
+    load(d / "baseline.npz").save(store.baseline_path("digits", 3))
+    args = ["monitor", "run", "--capture", str(clean), "--store", str(tmp_path), "--json"]
+    r = runner.invoke(app, [*args, "--baseline", "digits:3"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["baseline"] == str(store.baseline_path("digits", 3))
+    missing = runner.invoke(app, [*args, "--baseline", "digits:4"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
