@@ -157,6 +157,11 @@ def train(
     spot: bool | None = typer.Option(
         None, "--spot/--on-demand", help="Capacity (default: the pool's)."
     ),
+    spot_trace: str | None = typer.Option(
+        None, "--spot-trace", help="Local: replay this spot trace (preempt, resume, bill)."
+    ),
+    time_scale: float = typer.Option(3600.0, "--time-scale", help="Trace seconds per wall s."),
+    spot_policy: str = typer.Option("pioneer", "--spot-policy", help="With --spot-trace."),
     extra: list[str] = typer.Argument(None, help="More entry-point arguments, after `--`."),
 ) -> None:
     """Train the shared PyTorch code: locally with torchrun, or submit it to a managed backend."""
@@ -165,6 +170,11 @@ def train(
     if model not in ("digits", "lm"):
         fail(f"--model: {model!r} is not one of digits, lm")
     args = _train_args(model, max_steps, ckpt_dir, seed, batch_size, lr, list(extra or []))
+    if backend == "local" and spot_trace:
+        from stacks.cli.spot_train import train_on_trace
+
+        out = output_dir or Path("runs") / model
+        return train_on_trace(nproc, args, out, spot_trace, time_scale, spot_policy, json_out)
     if backend == "local":
         _run_local(nproc, args, output_dir or Path("runs") / model, json_out)
         return
