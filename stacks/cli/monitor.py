@@ -24,6 +24,12 @@ monitor_app = typer.Typer(
 )
 app.add_typer(monitor_app, name="monitor")
 
+# Options both commands take (one definition, one help text).
+SPEC_OPTION = typer.Option(None, "--spec", help="Monitoring spec YAML (default: the defaults).")
+STORE_OPTION = typer.Option(
+    None, "--store", help="Lifecycle store (default: PIONEER_STORE or .pioneer/lifecycle)."
+)
+JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 ERRORS = (MonitorSpecError, BaselineError, RefError, ValueError)
 
 
@@ -58,15 +64,11 @@ def run_cmd(
     baseline: str = typer.Option(
         ..., "--baseline", help="MODEL[:VERSION] in the store, or a baseline .npz."
     ),
-    spec_path: Path = typer.Option(
-        None, "--spec", help="Monitoring spec YAML (default: defaults)."
-    ),
+    spec_path: Path = SPEC_OPTION,
     labels: Path = typer.Option(None, "--labels", help="Ground truth JSON lines {id, label}."),
     report: Path = typer.Option(None, "--report", help="Write an HTML report here."),
-    store_dir: Path = typer.Option(
-        None, "--store", help="Lifecycle store (default: PIONEER_STORE or .pioneer/lifecycle)."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    store_dir: Path = STORE_OPTION,
+    json_out: bool = JSON_OPTION,
 ) -> None:
     """Every check on the captured requests; exit 3 drift, 4 data quality, 5 model quality,
     6 latency/errors."""
@@ -128,11 +130,9 @@ def simulate_cmd(
         None, "--baseline", help="MODEL[:VERSION] or .npz (default: digits training split)."
     ),
     baseline_out: Path = typer.Option(None, "--baseline-out", help="Also write the baseline."),
-    spec_path: Path = typer.Option(None, "--spec", help="Monitoring spec YAML."),
-    store_dir: Path = typer.Option(
-        None, "--store", help="Lifecycle store (default: PIONEER_STORE or .pioneer/lifecycle)."
-    ),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    spec_path: Path = SPEC_OPTION,
+    store_dir: Path = STORE_OPTION,
+    json_out: bool = JSON_OPTION,
 ) -> None:
     """Held-out digits, then the same images shifted; reports the detection delay in requests."""
     with user_errors(*ERRORS):
