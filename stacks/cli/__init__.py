@@ -24,6 +24,7 @@ def _root() -> None:
 # Imported for their side effect: each module adds its commands to `app`.
 from stacks.cli import catalog as _catalog  # noqa: E402,F401
 from stacks.cli import cost as _cost  # noqa: E402,F401
+from stacks.cli import monitor as _monitor  # noqa: E402,F401
 from stacks.cli import optimize as _optimize  # noqa: E402,F401
 from stacks.cli import pipeline as _pipeline  # noqa: E402,F401
 from stacks.cli import plan as _plan  # noqa: E402,F401
