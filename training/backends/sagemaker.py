@@ -25,6 +25,7 @@ from typing import Any
 
 from training.backends import common
 from training.backends.common import BackendError
+from training.images import DEFAULT_IMAGES
 from training.job import TrainingJob
 
 BACKEND = "sagemaker"
@@ -33,7 +34,7 @@ CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 MODEL_DIR = "/opt/ml/model"
 # AWS Deep Learning Container for training; resolved per region and instance
 # (GPU vs CPU image) by the SDK's offline image table.
-PYTORCH_VERSION = "2.8.0"
+PYTORCH_VERSION = DEFAULT_IMAGES[BACKEND].torch
 # Retries after internal service errors (spot interruptions are handled by
 # managed spot itself and do not consume these).
 MAX_RETRY_ATTEMPTS = 3
@@ -185,7 +186,7 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
                 max_wait_time_in_seconds=int(job.max_wait_hours * 3600) if job.spot else None,
             ),
             checkpoint_config=cfg.CheckpointConfig(
-                s3_uri=common.checkpoint_uri(job, storage),
+                s3_uri=common.checkpoint_prefix(job, storage),
                 local_path=CHECKPOINT_LOCAL_PATH,
             ),
             output_data_config=cfg.OutputDataConfig(
