@@ -14,7 +14,7 @@ hours, spot rework included, x the region's grid intensity). The winner is the m
 of an objective (`OBJECTIVES`: a function of the plan table that returns lexsort keys):
 
 * cost    expected dollars (ties: fewer hours)
-* time    expected hours (ties: fewer dollars)
+* time    expected hours, equal within HOURS_TIE (0.1 h) (ties: fewer dollars)
 * carbon  expected kgCO2e; plans within 1% (`CARBON_TIE`) of the lowest count as tied
           and the cheaper wins (the model is not that precise, and paying 4x for 0.1 kg
           helps nobody); plans without a carbon estimate are left out, with a note,
@@ -123,9 +123,19 @@ class PlanTable:
 
 Objective = Callable[[PlanTable], tuple[np.ndarray, ...]]
 # np.lexsort keys: the LAST key is the primary one.
+# Expected hours that round to the same HOURS_TIE step count as equal, in the time
+# objective and on the frontier alike: a plan 2 minutes faster for 6x the money is noise
+# in the model, not a trade-off, and the chosen plan must be a point of the frontier.
+HOURS_TIE = 0.1
+
+
+def hours_key(hours: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(hours, dtype=float) / HOURS_TIE)
+
+
 OBJECTIVES: dict[str, Objective] = {
     "cost": lambda t: (t.hours, t.cost),
-    "time": lambda t: (t.cost, t.hours),
+    "time": lambda t: (t.cost, hours_key(t.hours)),
     "carbon": lambda t: (t.hours, t.cost, np.where(np.isnan(t.kg_co2e), np.inf, t.kg_co2e)),
 }
 CARBON_TIE = 0.01
@@ -311,6 +321,12 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
             region_fees[key] = (st, eg)
     fees = np.array([region_fees[(o.cloud, o.region)] for o in offers]).reshape(-1, 2)
     storage_h = fees[oi_a, 0] * w.stored_gib / HOURS_PER_MONTH  # $ per wall hour
+
+    def storage_usd(hours: np.ndarray) -> np.ndarray:
+        # Nothing stored costs nothing, even over an infinite (infeasible) time: 0 x inf
+        # would be NaN and a numpy warning in the user's output.
+        return np.multiply(storage_h, hours, out=np.zeros_like(hours), where=storage_h > 0)
+
     egress = fees[oi_a, 1] * w.egress_gib
 
     R, D, delta = w.restart_hours, w.deadline_hours, w.checkpoint_hours
@@ -318,16 +334,16 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
 
     # on-demand
     h_od = work + R
-    c_od = (od_p + storage_h) * h_od + egress
+    c_od = od_p * h_od + storage_usd(h_od) + egress
     # spot (Eq. 2): the first start's R is added to the no-loss time T0
     t0, loss, e_t, tau = spot_hours(work, rate, R, delta)
     h_sp = e_t + R
-    c_sp = (sp_p + storage_h) * h_sp + egress
+    c_sp = sp_p * h_sp + storage_usd(h_sp) + egress
     p_sp = poisson_cdf(np.floor((D - R - t0) / loss), rate * t0)
     # spot with on-demand fallback
     c_fb, h_fb, m_fb = fallback_cost(work, rate, R, delta, D - R, sp_p, od_p)
     h_fb = h_fb + R
-    c_fb = c_fb + sp_p * R + storage_h * h_fb + egress
+    c_fb = c_fb + sp_p * R + storage_usd(h_fb) + egress
     has_spot = np.isfinite(sp_p)
 
     k = len(oi_a)
@@ -351,7 +367,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
         compute_hours=np.tile(work, 3),
         rate=np.concatenate([np.zeros(k), rate, rate]),
         tau=np.concatenate([np.full(k, np.nan), tau, tau]),
-        extras=np.concatenate([storage_h * h for h in (h_od, h_sp, h_fb)]) + np.tile(egress, 3),
+        extras=np.concatenate([storage_usd(h) for h in (h_od, h_sp, h_fb)]) + np.tile(egress, 3),
         meets_deadline=np.concatenate(
             [h_od <= D, has_spot & (p_sp >= w.deadline_probability), fb_ok]
         ),
@@ -435,9 +451,7 @@ def pareto_front(cost: np.ndarray, hours: np.ndarray, idx: np.ndarray) -> np.nda
     """Rows of `idx` not dominated in (cost, hours), sorted by hours ascending."""
     if not len(idx):
         return idx
-    # Hours within 0.1 h count as equal: a plan 2 minutes faster for twice the money is
-    # noise in the model, not a trade-off worth showing.
-    h = np.round(hours[idx], 1)
+    h = hours_key(hours[idx])  # the time objective's tie tolerance
     order = idx[np.lexsort((cost[idx], h))]
     keep, best = [], np.inf
     for i in order:

@@ -10,14 +10,58 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display needed; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from cost.optimize import OptimizeResult  # noqa: E402
 
+# Marker = capacity mode (the faint cloud of other plans in the mode's colour);
+# frontier points are coloured by cloud so that clouds can be told apart.
 MODE_STYLE = {
     "on_demand": ("o", "tab:blue"),
     "spot": ("s", "tab:orange"),
     "spot_with_fallback": ("^", "tab:green"),
 }
+CLOUD_COLOR = {"aws": "black", "gcp": "tab:brown", "azure": "tab:cyan"}
+USD = FuncFormatter(lambda v, _pos: f"${v:,.0f}" if v >= 1 else f"${v:.2g}")
+
+
+def output_path(path: str | Path, name: str) -> Path:
+    """Where the PNG goes: into a directory as `<name>.png`, else the path with `.png`
+    added when it has no suffix (matplotlib would add it silently)."""
+    path = Path(path)
+    if path.is_dir():
+        return path / f"{name}.png"
+    return path if path.suffix else path.with_suffix(".png")
+
+
+def _finish(ax: Any, modes: set[str], clouds: set[str]) -> None:
+    """Dollar ticks on the log cost axis, and a legend with every mode and cloud drawn."""
+    if ax.get_yscale() == "log":
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(USD)
+    handles, _ = ax.get_legend_handles_labels()
+    for mode in MODE_STYLE:
+        if mode in modes:
+            marker, color = MODE_STYLE[mode]
+            handles.append(
+                Line2D([], [], ls="", marker=marker, color=color, label=mode.replace("_", "-"))
+            )
+    for cloud in sorted(clouds):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                mfc="none",
+                mec=CLOUD_COLOR.get(cloud, "k"),
+                mew=2,
+                label=f"{cloud} (frontier edge)",
+            )
+        )
+    ax.legend(handles=handles, fontsize=8)
 
 
 def plot_frontier(
@@ -28,7 +72,7 @@ def plot_frontier(
 ) -> Path:
     """Expected cost vs expected hours: the frontier (line), a sample of the other plans
     (faint), the chosen plan circled; deadline and budget as reference lines."""
-    path = Path(path)
+    path = output_path(path, f"{result.workload}-cost-time")
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     front = sorted(result.frontier, key=lambda p: p.expected_hours)
     for mode, (marker, color) in MODE_STYLE.items():
@@ -56,7 +100,7 @@ def plot_frontier(
     if not front:
         ax.text(0.5, 0.5, "no plan", transform=ax.transAxes, ha="center")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _finish(ax, {m for *_, m in result.others} | {p.mode for p in front}, {p.cloud for p in front})
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -68,7 +112,7 @@ def plot_carbon_frontier(
 ) -> Path:
     """Expected cost vs expected kgCO2e: the (cost, carbon) frontier, a sample of the other
     plans with a carbon estimate (faint), the chosen plan circled."""
-    path = Path(path)
+    path = output_path(path, f"{result.workload}-cost-carbon")
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     front = sorted(result.carbon_frontier, key=lambda p: p.expected_kg_co2e or 0.0)
     for mode, (marker, color) in MODE_STYLE.items():
@@ -95,7 +139,8 @@ def plot_carbon_frontier(
     ax.set_ylabel("expected cost (USD, log scale)")
     ax.set_title(f"{result.workload}: cost vs carbon (Pareto frontier)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    modes = {m for *_, m in result.others_carbon} | {p.mode for p in front}
+    _finish(ax, modes, {p.cloud for p in front})
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -128,7 +173,8 @@ def _draw_frontier(
                 [p.expected_cost_usd for p in plans],
                 marker=marker,
                 color=color,
-                label=mode,
+                edgecolors=[CLOUD_COLOR.get(p.cloud, "k") for p in plans],
+                linewidths=1.5,
                 zorder=2,
             )
     for p in {id(q): q for q in (*front[:1], *front[-1:], best) if q}.values():

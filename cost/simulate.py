@@ -2,7 +2,7 @@
 
 A trace is a list of ticks (1 = spot obtainable). Windows of the trace, evenly spaced,
 each long enough for the deadline, are replayed for every policy under the model in
-`cost.policies`; costs are normalised to the on-demand-only cost of the same job.
+`cost.spot_policies`; costs are normalised to the on-demand-only cost of the same job.
 
 Traces finer than `MIN_TICK_SECONDS` (the 32 s preemption traces) are resampled: a
 coarse tick is available only if every fine tick inside it is, because a preemption
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cost.policies import (
+from cost.spot_policies import (
     EPS,
     OPTIMUM,
     POLICIES,
@@ -119,6 +119,24 @@ class RunResult:
     restarts: int = 0
     actions: list[Action] = field(default_factory=list)
 
+    def bill(self, action: Action, usd_per_hour: float, hours: float) -> None:
+        self.cost += usd_per_hour * hours
+        if action is Action.SPOT:
+            self.spot_hours += hours
+        else:
+            self.on_demand_hours += hours
+
+    def finish_late(
+        self, deadline_hours: float, work_left_hours: float, restart_hours: float, od_price: float
+    ) -> RunResult:
+        """A miss: finished on on-demand after the deadline, so a miss never looks cheap
+        (`restart_hours` is 0 when already on on-demand)."""
+        self.missed = True
+        extra = work_left_hours + restart_hours
+        self.bill(Action.ON_DEMAND, od_price, extra)
+        self.finish_hours = deadline_hours + extra
+        return self
+
 
 def simulate(
     policy: Policy,
@@ -174,22 +192,17 @@ def simulate(
         prog = model.progress_in_tick(ran)
         ran += 1
         used = g_u if done + prog < P else (g_u - prog) + (P - done)
-        res.cost += price[action] * used * uh
-        if action is Action.SPOT:
-            res.spot_hours += used * uh
-        else:
-            res.on_demand_hours += used * uh
+        res.bill(action, price[action], used * uh)
         done = min(P, done + prog)
         if done >= P:
             res.finish_hours = t * model.tick_hours + used * uh
             return res
-    # Missed: finish on on-demand after the deadline so the cost is honest.
-    res.missed = True
-    extra = (P - done) * uh + (0 if running is Action.ON_DEMAND else model.restart_hours)
-    res.cost += job.on_demand_price * extra
-    res.on_demand_hours += extra
-    res.finish_hours = model.deadline_ticks * model.tick_hours + extra
-    return res
+    return res.finish_late(
+        model.deadline_ticks * model.tick_hours,
+        (P - done) * uh,
+        0 if running is Action.ON_DEMAND else model.restart_hours,
+        job.on_demand_price,
+    )
 
 
 def window_starts(n_ticks: int, window_ticks: int, windows: int) -> list[int]:

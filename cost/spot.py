@@ -38,12 +38,25 @@ def bucket_rate(bucket: int) -> float:
 
 
 def offer_rate(offer) -> tuple[float, str]:
-    """lambda for an offer and where it came from (its bucket, or the cloud default)."""
+    """lambda for an offer and where it came from: the median measured in the shipped spot
+    traces for its cloud and accelerator (`cost.interruption_rates`), else its Spot Advisor
+    bucket, else the cloud's assumed bucket (stated as an assumption, with no data)."""
+    from cost.interruption_rates import measured_rate
+
+    accel = getattr(offer, "accelerator", None)
+    measured = measured_rate(offer.cloud, accel) if accel else None
+    if measured is not None:
+        return measured.median, measured.source()
     bucket = getattr(offer, "interruption_bucket", None)
     if bucket is not None:
-        return bucket_rate(bucket), f"spot advisor bucket {bucket}"
+        return bucket_rate(bucket), f"spot advisor bucket {bucket}" + (
+            f" (no spot trace for {accel})" if accel else ""
+        )
     b = DEFAULT_BUCKET.get(offer.cloud, 4)
-    return bucket_rate(b), f"{offer.cloud} default (bucket {b})"
+    return bucket_rate(b), (
+        f"{offer.cloud} default (bucket {b}): assumed, no published rate or spot trace"
+        + (f" for {offer.cloud} {accel}" if accel else "")
+    )
 
 
 def trace_rate(available, gap_seconds: float) -> float:

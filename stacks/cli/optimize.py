@@ -61,9 +61,9 @@ def optimize_cmd(
         from cost.plot import plot_carbon_frontier, plot_frontier
 
         if axes == "cost-carbon":
-            plot_carbon_frontier(result, plot, w.budget_usd)
+            plot = plot_carbon_frontier(result, plot, w.budget_usd)
         else:
-            plot_frontier(result, plot, w.deadline_hours, w.budget_usd)
+            plot = plot_frontier(result, plot, w.deadline_hours, w.budget_usd)
     if json_out:
         doc = result.as_dict()
         if plot is not None:

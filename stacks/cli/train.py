@@ -205,6 +205,11 @@ def train(
     on_demand: bool = typer.Option(
         False, "--on-demand", help="On-demand capacity (default: the pool's)."
     ),
+    spot_trace: str | None = typer.Option(
+        None, "--spot-trace", help="Local: replay this spot trace (preempt, resume, bill)."
+    ),
+    time_scale: float = typer.Option(3600.0, "--time-scale", help="Trace seconds per wall s."),
+    spot_policy: str = typer.Option("pioneer", "--spot-policy", help="With --spot-trace."),
     extra: list[str] = typer.Argument(None, help="More entry-point arguments, after `--`."),
 ) -> None:
     """Train the shared PyTorch code: locally with torchrun, or submit it to a managed backend."""
@@ -230,6 +235,11 @@ def train(
             where = "--backend local" if flag in LOCAL_ONLY else "the managed backends"
             fail(f"{flag}: only for {where}, not --backend {backend}")
     args = _train_args(model, max_steps, ckpt_dir, seed, batch_size, lr, list(extra or []))
+    if backend == "local" and spot_trace:
+        from stacks.cli.spot_train import train_on_trace
+
+        out = output_dir or Path("runs") / model
+        return train_on_trace(nproc, args, out, spot_trace, time_scale, spot_policy, json_out)
     if backend == "local":
         _run_local(nproc or 2, args, output_dir or Path("runs") / model, json_out, dry_run)
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cost.catalog import get_catalog
-from cost.optimize import OBJECTIVES, optimize
+from cost.optimize import HOURS_TIE, OBJECTIVES, _candidates, build_table, hours_key, optimize
 from cost.workload import Workload, WorkloadError
 from stacks.cli import app
 
@@ -221,3 +222,56 @@ def test_cli_cloud_option_restricts_the_search(cloud):
 def test_cli_unknown_cloud():
     res = CliRunner().invoke(app, ["optimize", str(REFERENCE), "--cloud", "oracle"])
     assert res.exit_code == 2 and "clouds.0: 'oracle' is not one of aws, gcp, azure" in res.output
+
+
+def test_time_objective_takes_the_cheaper_of_tied_hours_and_it_is_on_the_frontier():
+    # #19.6: 8x g6e on-demand at 6.665 h for $1,609 beat spot at 6.707 h for $250.
+    res = optimize(Workload.parse(BASE), "time")
+    best = res.best
+    assert best is not None and best in res.frontier
+    assert best == res.frontier[0]  # the fastest end of the frontier
+    w = Workload.parse(BASE)
+    offers, _ = _candidates(w, get_catalog())
+    t = build_table(w, offers, get_catalog())
+    feas = t.feasible.nonzero()[0]
+    fastest = hours_key(t.hours[feas]).min()
+    tied = feas[hours_key(t.hours[feas]) == fastest]
+    assert best.expected_cost_usd == pytest.approx(t.cost[tied].min())
+    assert best.expected_hours - t.hours[feas].min() <= HOURS_TIE
+    assert best.expected_cost_usd < 1000  # the $250 spot plan, not $1,609 on-demand
+
+
+def test_no_numpy_warnings_with_nothing_stored_and_infinite_hours():
+    # #18.19: storage_gib 0 x an infeasible plan's infinite hours printed RuntimeWarnings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = optimize(wl(storage_gib=0, interruption_rate_per_hour=5.0))
+    assert all(p.storage_egress_usd >= 0 for p in res.frontier)
+
+
+def test_plot_legend_dollar_ticks_clouds_and_the_path_it_prints(tmp_path, reference):
+    # #19.17: no legend entry for on-demand points, `2x10^2` ticks, clouds alike, and
+    # `--plot DIR` wrote DIR.png but printed DIR.
+    import matplotlib.pyplot as plt
+
+    from cost import plot as cplot
+
+    assert all(p.mode != "on_demand" for p in reference.frontier)  # only in the faint cloud
+    drawn = {}
+    real_close = plt.close
+    plt.close = lambda fig: drawn.setdefault("fig", fig)  # keep the figure to inspect it
+    try:
+        out = cplot.plot_frontier(reference, tmp_path, 48, 2500)
+    finally:
+        plt.close = real_close
+    assert out == tmp_path / f"{reference.workload}-cost-time.png" and out.is_file()
+    ax = drawn["fig"].axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "on-demand" in labels and "spot" in labels
+    assert {f"{c} (frontier edge)" for c in {p.cloud for p in reference.frontier}} <= set(labels)
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.startswith("$") for t in ticks), ticks
+    assert cplot.output_path(tmp_path / "plot", "x") == tmp_path / "plot.png"
+    res = CliRunner().invoke(app, ["optimize", str(REFERENCE), "--plot", str(tmp_path / "p")])
+    assert res.exit_code == 0 and (tmp_path / "p.png").is_file()
+    assert f"{tmp_path / 'p.png'}" in res.output.replace("\n", "")

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cost.policies import OPTIMUM, SpotJob
 from cost.simulate import (
     DEFAULT_POLICIES,
     Trace,
@@ -18,6 +17,7 @@ from cost.simulate import (
     shipped_traces,
     window_starts,
 )
+from cost.spot_policies import OPTIMUM, SpotJob
 from stacks.cli import app
 
 PAPER = SpotJob(48, 52, 0.1, 3.06, 0.97)
@@ -80,8 +80,8 @@ def test_pioneer_beats_uniform_progress_on_average(paper_scores):
 
 
 def test_a_miss_is_reported_and_priced():
-    from cost.policies import Action, Policy, TickModel
     from cost.simulate import simulate
+    from cost.spot_policies import Action, Policy, TickModel
 
     class Lazy(Policy):
         name = "lazy"
@@ -163,3 +163,24 @@ def test_cli_traces_lists_rates():
     assert res.exit_code == 0
     rows = json.loads(res.stdout)
     assert len(rows) == 12 and all(r["interruptions_per_hour"] > 0 for r in rows)
+
+
+def test_cli_trace_takes_several_files_after_one_flag():
+    # #18.20: `--trace a b` was refused although the help shows `--trace F...`.
+    a, b = "aws-2022-10-26/us-west-2a_v100_1", "aws-2022-10-26/us-west-2b_k80_1"
+    common = ["--job-hours", "10", "--deadline-hours", "14", "--windows", "2", "--json"]
+    common += ["--policy", "greedy"]
+    one_flag = CliRunner().invoke(app, ["spot", "simulate", *common, "--trace", a, b])
+    repeated = CliRunner().invoke(app, ["spot", "simulate", *common, "--trace", a, "--trace", b])
+    assert one_flag.exit_code == 0, one_flag.output
+    assert json.loads(one_flag.stdout) == json.loads(repeated.stdout)
+    assert json.loads(one_flag.stdout)["greedy"]["windows"] == 4
+
+
+def test_cli_rates_shows_the_measured_range_and_the_assumptions():
+    res = CliRunner().invoke(app, ["spot", "rates", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    v100 = next(m for m in doc["measured"] if m["accelerator"] == "V100")
+    assert v100["low_per_hour"] <= v100["median_per_hour"] <= v100["high_per_hour"]
+    assert {a["cloud"] for a in doc["assumed_where_no_trace"]} == {"aws", "gcp", "azure"}

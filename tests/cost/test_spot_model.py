@@ -40,6 +40,27 @@ def test_offer_rate_uses_bucket_or_cloud_default():
     assert offer_rate(FakeOffer()) == (bucket_rate(0), "spot advisor bucket 0")
 
 
+def test_offer_rate_prefers_the_rate_measured_in_spot_traces():
+    # #18.16: Spot Advisor buckets say ~0.0004/h; the traces show preemptions every few hours.
+    from cost.interruption_rates import measured_rate
+
+    class V100:
+        cloud, accelerator, interruption_bucket = "aws", "V100", 0
+
+    m = measured_rate("aws", "V100")
+    assert m is not None and len(m.rates) == 8 and m.dates == ("2022-10-26", "2023-04-22")
+    assert 0.1 < m.low <= m.median <= m.high < 2
+    rate, src = offer_rate(V100())
+    assert rate == m.median and rate > 100 * bucket_rate(0)
+    assert src.startswith("measured: median of 8 aws V100 spot traces, range ")
+
+    class AzureA100:
+        cloud, accelerator, interruption_bucket = "azure", "A100", None
+
+    rate, src = offer_rate(AzureA100())
+    assert rate == bucket_rate(2) and "assumed, no published rate or spot trace" in src
+
+
 def test_trace_rate_counts_drops_per_available_hour():
     assert trace_rate([1, 1, 0, 1, 0, 0], 3600) == pytest.approx(2 / 3)
 

@@ -257,3 +257,42 @@ def test_failed_run_reports_the_workers_error(tmp_path: Path) -> None:
     text = " ".join(res.output.split())
     assert "--batch-size 5000 is larger than this rank's 1437 training samples" in text
     assert "ChildFailedError" not in text  # torchrun's own traceback stays in the log file
+
+
+def test_spot_controller_preempts_resumes_and_matches_an_uninterrupted_run(
+    reference: dict[str, Any], tmp_path: Path
+) -> None:
+    """`pioneer train --spot-trace`'s controller: the trace preempts the run, the policy
+    restarts it, it resumes from its checkpoint and ends bit-exact with `reference`."""
+    import time
+
+    import numpy as np
+
+    from cost.simulate import Trace
+    from cost.spot_policies import get_policy
+    from training.spot_controller import LocalCapacity, control
+
+    # 300 s ticks: spot up for 4 ticks, gone for 3, then up; 1 tick = 0.5 wall s.
+    trace = Trace("test", 300, np.array([1] * 4 + [0] * 3 + [1] * 2000, dtype=bool))
+    cap = LocalCapacity(2, [*RESUME_ARGS, "--step-sleep", "0.05"], tmp_path, max_steps=60)
+    ticks = 0
+
+    def clock(seconds: float) -> None:
+        # The trace's clock waits for the run before the outage, so that the preemption
+        # lands mid-training however loaded this machine is.
+        nonlocal ticks
+        ticks += 1
+        if ticks == 4:
+            end = time.monotonic() + 300
+            while cap.step < INTERRUPT_AT and cap.alive() and time.monotonic() < end:
+                time.sleep(0.05)
+        time.sleep(seconds)
+
+    res = control(trace, get_policy("pioneer"), cap, time_scale=600, sleep=clock)
+    assert res.preemptions >= 1 and res.starts >= 2
+    assert "spot" not in res.actions[4:7]  # never on spot while the trace says it is gone
+    assert cap.summary is not None and cap.summary["status"] == "completed"
+    assert cap.summary["final_step"] == 60
+    assert any(r is not None and 0 < r < 60 for r in cap.resumed_from)  # a real resume
+    assert res.deadline_met and res.cost_usd > 0
+    assert cap.summary["weights_sha256"] == reference["weights_sha256"]

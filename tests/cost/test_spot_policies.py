@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cost.policies import (
+from cost.simulate import simulate
+from cost.spot_policies import (
     POLICIES,
     Action,
     Greedy,
@@ -21,7 +22,6 @@ from cost.policies import (
     get_policy,
     optimal_cost,
 )
-from cost.simulate import simulate
 
 S, D, W = Action.SPOT, Action.ON_DEMAND, Action.IDLE  # spot, on-demand, wait
 HALF_HOUR = 1800
