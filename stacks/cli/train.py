@@ -16,7 +16,7 @@ from training.backends import BACKENDS, get_backend
 from training.outputs import OutputsError, load_stack_outputs
 
 # Options that mean something for one kind of backend only: refused elsewhere, never ignored.
-LOCAL_ONLY = ("--nproc", "--output-dir")
+LOCAL_ONLY = ("--nproc", "--output-dir", "--spot-trace")
 MANAGED_ONLY = ("--stack", "--outputs", "--pool", "--image", "--nodes", "--spot", "--on-demand")
 
 # 128 + signal number, the shell's convention for "stopped by a signal".
@@ -222,6 +222,7 @@ def train(
     given = {
         "--nproc": nproc,
         "--output-dir": output_dir,
+        "--spot-trace": spot_trace,
         "--stack": stack,
         "--outputs": outputs,
         "--pool": pool,
@@ -239,7 +240,7 @@ def train(
         from stacks.cli.spot_train import train_on_trace
 
         out = output_dir or Path("runs") / model
-        return train_on_trace(nproc, args, out, spot_trace, time_scale, spot_policy, json_out)
+        return train_on_trace(nproc or 2, args, out, spot_trace, time_scale, spot_policy, json_out)
     if backend == "local":
         _run_local(nproc or 2, args, output_dir or Path("runs") / model, json_out, dry_run)
         return
