@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -92,7 +93,7 @@ def init(env: DistEnv, device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     backend = "nccl" if device.type == "cuda" else "gloo"
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     # device_id (eager NCCL init) exists from torch 2.3; older images (Azure ML's ACPT 2.2,
     # training.images) would raise TypeError on it.
     if (

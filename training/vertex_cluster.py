@@ -31,8 +31,8 @@ def node_env(nodes: int, environ: Mapping[str, str]) -> dict[str, str]:
     if environ.get("RANK") and environ.get("MASTER_ADDR"):
         rank, addr = environ["RANK"], environ["MASTER_ADDR"]
     elif environ.get("CLUSTER_SPEC"):
-        rank, addr, spec_port = _from_cluster_spec(environ["CLUSTER_SPEC"], nodes)
-        port = port or spec_port
+        node_rank, addr, spec_port = _from_cluster_spec(environ["CLUSTER_SPEC"], nodes)
+        rank, port = str(node_rank), port or spec_port
     elif nodes == 1:
         rank, addr = "0", "127.0.0.1"
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -18,31 +19,32 @@ calls: list[dict[str, Any]] = []
 
 
 # init_process_group's parameters as released: torch <= 2.2, and from 2.3 on (device_id added).
-def init_pg_2_2(
-    backend=None,
-    init_method=None,
-    timeout=None,
-    world_size=-1,
-    rank=-1,
-    store=None,
-    group_name="",
-    pg_options=None,
-):
-    calls.append({"backend": backend, "rank": rank, "world_size": world_size})
+PARAMS_2_2 = (
+    "backend",
+    "init_method",
+    "timeout",
+    "world_size",
+    "rank",
+    "store",
+    "group_name",
+    "pg_options",
+)
+PARAMS_2_3 = (*PARAMS_2_2, "device_id")
 
 
-def init_pg_2_3(
-    backend=None,
-    init_method=None,
-    timeout=None,
-    world_size=-1,
-    rank=-1,
-    store=None,
-    group_name="",
-    pg_options=None,
-    device_id=None,
-):
-    calls.append({"backend": backend, "device_id": device_id})
+def fake_init_process_group(params: tuple[str, ...]) -> Any:
+    """A stand-in with that release's signature, raising TypeError as it would on others."""
+
+    def init(**kwargs: Any) -> None:
+        for name in kwargs:
+            if name not in params:
+                raise TypeError(f"init_process_group() got an unexpected keyword argument {name!r}")
+        calls.append(kwargs)
+
+    init.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY, default=None) for p in params]
+    )
+    return init
 
 
 def _version(text: str) -> tuple[int, int]:
@@ -56,7 +58,9 @@ def test_process_group_starts_on_each_default_images_torch(
 ) -> None:
     new_enough = _version(DEFAULT_IMAGES[backend].torch) >= (2, 3)
     monkeypatch.setattr(
-        distributed.dist, "init_process_group", init_pg_2_3 if new_enough else init_pg_2_2
+        distributed.dist,
+        "init_process_group",
+        fake_init_process_group(PARAMS_2_3 if new_enough else PARAMS_2_2),
     )
     monkeypatch.setattr(torch.cuda, "set_device", lambda device: None)
     calls.clear()
