@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 import pulumi
 
+from components.outputs import PlatformOutputs
 from components.spec import PlatformSpec
 
 
@@ -14,16 +14,16 @@ class MlPlatform(pulumi.ComponentResource):
     """A complete ML platform from a validated `PlatformSpec`.
 
     Each cloud package (`components.aws`, `components.gcp`, `components.azure`)
-    exposes ``build(name, spec, parent) -> dict`` that creates its resources as
-    children of this component and returns the stack outputs the training
-    backends read (bucket, roles, cluster, …).
+    exposes ``build(name, spec, parent)`` that creates its components as
+    children of this one and returns the stack outputs the training backends
+    read (`components.outputs`: the same keys for the same things everywhere).
     """
 
-    outputs: dict[str, Any]
+    outputs: PlatformOutputs
 
     def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pioneer:index:MlPlatform", name, {"cloud": spec.cloud}, opts)
         self.spec = spec
         cloud = importlib.import_module(f"components.{spec.cloud}")
-        self.outputs = {"cloud": spec.cloud, "region": spec.region, **cloud.build(name, spec, self)}
-        self.register_outputs(self.outputs)
+        self.outputs = cloud.build(name, spec, self)
+        self.register_outputs(dict(self.outputs))

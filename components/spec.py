@@ -8,14 +8,17 @@ Code after this edge trusts the spec.
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from cost.accelerators import ACCELERATORS, is_tpu
+from components.tag_limits import tag_limit_errors
+from cost.accelerators import is_tpu, parse_accelerator
 from cost.catalog import get_catalog
 
 Cloud = Literal["aws", "gcp", "azure"]
@@ -73,12 +76,30 @@ class NodePool(_Model):
             )
         return v
 
-    @field_validator("accelerator")
+    @model_validator(mode="before")
     @classmethod
-    def _accelerator(cls, v: str | None) -> str | None:
-        if v is not None and v not in ACCELERATORS:
-            raise ValueError(f"{v!r} is not one of {', '.join(ACCELERATORS)}")
-        return v
+    def _accelerator(cls, v: Any) -> Any:
+        """`h100` is H100, and SkyPilot's `A100:8` sets accelerators_per_node too."""
+        if not isinstance(v, Mapping) or not isinstance(v.get("accelerator"), str):
+            return v
+        try:
+            name, count = parse_accelerator(v["accelerator"])
+        except ValueError as e:
+            raise PydanticCustomError("accelerator", "{msg}", {"msg": str(e)}) from None
+        out = {**v, "accelerator": name}
+        if count is not None:
+            given = v.get("accelerators_per_node")
+            if given not in (None, count):
+                raise PydanticCustomError(
+                    "accelerator",
+                    "{msg}",
+                    {
+                        "msg": f"{v['accelerator']!r} says {count} per node but "
+                        f"accelerators_per_node is {given}; give one"
+                    },
+                )
+            out["accelerators_per_node"] = count
+        return out
 
     @property
     def is_gpu(self) -> bool:
@@ -183,17 +204,22 @@ class PlatformSpec(_Model):
         return v
 
     @classmethod
-    def parse(cls, config: Any) -> PlatformSpec:
-        """Validate a config mapping (the ``pioneer:`` keys of a stack) into a spec."""
+    def parse(cls, config: Any, *, stack: str | None = None) -> PlatformSpec:
+        """Validate a config mapping (the ``pioneer:`` keys of a stack) into a spec.
+
+        ``stack`` is the Pulumi stack name the platform will be tagged with (the
+        clouds check it against their tag/label rules); parsing never asks the
+        Pulumi runtime for it.
+        """
         if not isinstance(config, Mapping):
             raise SpecError([f"config: expected a mapping, got {type(config).__name__}"])
         try:
-            spec = cls.model_validate(dict(config))
+            spec = cls.model_validate(_accelerators_from_instance_types(config))
         except ValidationError as e:
             raise SpecError([_format(err) for err in e.errors()]) from None
         except (TypeError, ValueError) as e:  # pydantic may raise these on exotic input
             raise SpecError([f"config: {e}"]) from None
-        problems = _semantic_errors(spec)
+        problems = _semantic_errors(spec) + cloud_errors(spec, stack)
         if problems:
             raise SpecError(problems)
         return spec
@@ -209,6 +235,31 @@ class PlatformSpec(_Model):
     @property
     def cpu_pools(self) -> list[NodePool]:
         return [p for p in self.node_pools if p.accelerator is None]
+
+
+def _accelerators_from_instance_types(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A pool given only by a GPU/TPU instance type (`p4d.24xlarge`) gets that type's
+    accelerator from the catalog, so it is built, tainted and checked as the GPU pool it is."""
+    out = dict(config)
+    pools = out.get("node_pools")
+    if not isinstance(pools, list):
+        return out
+    offers = {(o.cloud, o.instance_type): o for o in get_catalog().offers}
+    filled = []
+    for pool in pools:
+        offer = (
+            offers.get((str(out.get("cloud")), pool["instance_type"]))
+            if isinstance(pool, Mapping)
+            and isinstance(pool.get("instance_type"), str)
+            and not pool.get("accelerator")
+            else None
+        )
+        if offer is not None:
+            pool = {**pool, "accelerator": offer.accelerator}
+            pool.setdefault("accelerators_per_node", offer.accelerator_count)
+        filled.append(pool)
+    out["node_pools"] = filled
+    return out
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -232,6 +283,8 @@ def _format(err: Mapping[str, Any]) -> str:
         parent = loc[:-1]
         allowed = _allowed_fields(parent)
         msg = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+    elif kind == "accelerator":  # raised by NodePool._accelerator for the whole pool
+        loc = (*loc, "accelerator")
     elif kind == "missing":
         msg = "required field is missing"
     return f"{_path(loc)}: {msg}"
@@ -314,8 +367,8 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
         counts = catalog.accelerator_counts(spec.cloud, pool.accelerator)
         if not counts:
             errs.append(
-                f"{at}.accelerator: {spec.cloud} offers no {pool.accelerator}; "
-                f"clouds that do: {', '.join(c for c in CLOUDS if catalog.accelerator_counts(c, pool.accelerator)) or 'none'}"
+                f"{at}.accelerator: the catalog has no {spec.cloud} offer with "
+                f"{pool.accelerator}; clouds it has one for: {', '.join(c for c in CLOUDS if catalog.accelerator_counts(c, pool.accelerator)) or 'none'}"
             )
             continue
         if pool.accelerators_per_node not in counts:
@@ -327,8 +380,9 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
         regions = catalog.regions_offering(spec.cloud, pool.accelerator, pool.accelerators_per_node)
         if spec.region not in regions:
             errs.append(
-                f"{at}.accelerator: {spec.cloud} offers no {pool.accelerators_per_node}x"
-                f"{pool.accelerator} in {spec.region}; regions that do: {', '.join(regions)}"
+                f"{at}.accelerator: the catalog has no price for {pool.accelerators_per_node}x"
+                f"{pool.accelerator} on {spec.cloud} in {spec.region} (a gap in the catalog, "
+                f"not necessarily in the cloud); the catalog's regions for it: {', '.join(regions)}"
             )
         if pool.instance_type and pool.instance_type not in {
             o.instance_type for o in catalog.offers_for(spec.cloud, spec.region, pool.accelerator)
@@ -342,12 +396,8 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"tags.{key}: tag keys must be 1-63 characters")
         if len(value) > 255:
             errs.append(f"tags.{key}: tag values must be at most 255 characters")
-    if spec.cloud == "azure":
-        errs.extend(_azure_errors(spec))
-    if spec.cloud == "gcp":
-        from components.gcp.validation import gcp_spec_errors  # the GCP package imports this module
-
-        errs.extend(gcp_spec_errors(spec))
+    # Count and length limits of every cloud (one place; each cloud's alphabet is its own).
+    errs.extend(tag_limit_errors(spec))
     if not spec.cluster.private_endpoint and not spec.cluster.authorized_cidrs:
         errs.append(
             "cluster.authorized_cidrs: required when private_endpoint is false "
@@ -367,27 +417,11 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
     return errs
 
 
-# Azure tag names may not contain these characters, nor start with these reserved prefixes.
-_AZURE_TAG_FORBIDDEN = set("<>%&\\?/")
-_AZURE_TAG_RESERVED = ("microsoft", "azure", "windows")
+def cloud_errors(spec: PlatformSpec, stack: str | None = None) -> list[str]:
+    """The spec's cloud's own rules: ``components.<cloud>.spec_errors``.
 
-
-def _azure_errors(spec: PlatformSpec) -> list[str]:
-    """Azure limits: AKS autoscaling and AmlCompute need max >= 1; tag name alphabet."""
-    errs = []
-    for i, pool in enumerate(spec.node_pools):
-        if pool.max_nodes < 1:
-            errs.append(
-                f"node_pools[{i}].max_nodes: must be at least 1 on azure "
-                "(the AKS autoscaler and AmlCompute need a maximum of 1 or more)"
-            )
-    for key in spec.tags:
-        bad = sorted(_AZURE_TAG_FORBIDDEN & set(key))
-        if bad:
-            errs.append(f"tags.{key}: azure tag names may not contain {' '.join(bad)}")
-        if key.lower().startswith(_AZURE_TAG_RESERVED):
-            errs.append(
-                f"tags.{key}: azure reserves tag names starting with "
-                f"{', '.join(_AZURE_TAG_RESERVED)}"
-            )
-    return errs
+    Imported here, not at module level: every cloud package imports this module.
+    """
+    cloud = importlib.import_module(f"components.{spec.cloud}")
+    errors: list[str] = cloud.spec_errors(spec, stack=stack)
+    return errors

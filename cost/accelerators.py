@@ -45,3 +45,29 @@ TPU_NAMES = tuple(a.name for a in _ALL if a.kind == "tpu")
 
 def is_tpu(name: str | None) -> bool:
     return name is not None and name in ACCELERATORS and ACCELERATORS[name].kind == "tpu"
+
+
+_BY_LOWER = {name.lower(): name for name in ACCELERATORS}
+
+
+def canonical(name: str) -> str | None:
+    """The accelerator's name as the catalog spells it, whatever the case (`h100` -> `H100`)."""
+    return _BY_LOWER.get(name.strip().lower()) if isinstance(name, str) else None
+
+
+def parse_accelerator(text: str) -> tuple[str, int | None]:
+    """`H100`, `h100` or SkyPilot's `A100:8` -> (name, count or None).
+
+    Raises ValueError naming the allowed names (or the count's rule).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not one of {', '.join(ACCELERATORS)}")
+    name, sep, count = text.partition(":")
+    found = canonical(name)
+    if found is None:
+        raise ValueError(f"{name.strip()!r} is not one of {', '.join(ACCELERATORS)}")
+    if not sep:
+        return found, None
+    if not count.strip().isdigit() or int(count) < 1:
+        raise ValueError(f"{text!r}: the count after ':' must be a whole number >= 1 (A100:8)")
+    return found, int(count)

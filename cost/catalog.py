@@ -47,6 +47,14 @@ class CatalogError(LookupError):
     """A lookup the catalog cannot answer; the message says what it does have."""
 
 
+# Spot below this fraction of on-demand is flagged, not trusted. AWS and Azure publish spot
+# discounts of up to 90% (and the snapshot has real ~89%-off rows for old V100/T4 types);
+# GCP GPU machines run 40-60% off where the source prices the GPU part, and 89-91% off
+# (the machine's vCPU/RAM discount alone) in the regions where the source lacks it, e.g.
+# a3-highgpu-8g $9.07 spot in northamerica-northeast1 vs $50.61 in us-central1.
+SUSPECT_SPOT_FRACTION = {"aws": 0.10, "azure": 0.10, "gcp": 0.15}
+
+
 @dataclass(frozen=True)
 class Offer:
     cloud: str
@@ -66,6 +74,23 @@ class Offer:
 
     def price(self, spot: bool) -> float | None:
         return self.spot_usd_per_hour if spot else self.on_demand_usd_per_hour
+
+    @property
+    def spot_suspect(self) -> bool:
+        """A spot price too far below on-demand to be real (see `SUSPECT_SPOT_FRACTION`)."""
+        od, spot = self.on_demand_usd_per_hour, self.spot_usd_per_hour
+        return bool(od and spot is not None and spot < SUSPECT_SPOT_FRACTION[self.cloud] * od)
+
+    def spot_warning(self) -> str | None:
+        if not self.spot_suspect:
+            return None
+        od, spot = self.on_demand_usd_per_hour or 0.0, self.spot_usd_per_hour or 0.0
+        return (
+            f"suspect spot price: {self.instance_type} in {self.region} spot ${spot:,.2f}/h is "
+            f"{spot / od:.0%} of on-demand ${od:,.2f}/h, below the plausible "
+            f"{SUSPECT_SPOT_FRACTION[self.cloud]:.0%} for {self.cloud} (the source row matches "
+            "its source, which likely lacks the GPU part); check before relying on it"
+        )
 
     @property
     def interruption_range(self) -> str | None:
@@ -231,8 +256,8 @@ class Catalog:
         if not found:
             regions = self.regions_offering(cloud, accelerator, count)
             raise CatalogError(
-                f"{cloud} offers no {count}x{accelerator} instance in {region}; "
-                f"regions that do: {', '.join(regions) or 'none'}"
+                f"the catalog has no price for a {count}x{accelerator} {cloud} instance in "
+                f"{region}; the catalog's regions for it: {', '.join(regions) or 'none'}"
             )
         found.sort(key=lambda o: (o.on_demand_usd_per_hour or float("inf"), o.instance_type))
         return [o.instance_type for o in found]

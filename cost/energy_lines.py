@@ -14,7 +14,7 @@ from typing import Any
 NO_DATA = "no public per-resource energy data for this resource type"
 
 
-def _is_compute(type_: str) -> bool:
+def is_compute(type_: str) -> bool:
     """Node pools, VMs and clusters with inline pools: types that run machines."""
     from cost.report import resource_group  # the side-by-side grouping of resource types
 
@@ -39,7 +39,7 @@ def line_energy(line: Mapping[str, Any]) -> dict[str, Any]:
     if line["status"] == "not_priced":
         why = (
             f"not priced, so no node-hours to estimate ({line['reason']})"
-            if _is_compute(line["type"])
+            if is_compute(line["type"])
             else NO_DATA
         )
         return {"kwh": None, "kg_co2e": None, "factors": [], "not_estimated": why}

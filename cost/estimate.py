@@ -17,7 +17,8 @@ from typing import Any
 
 from components.spec import PlatformSpec
 from cost.catalog import Catalog, CatalogError, get_catalog
-from cost.energy_lines import energy_totals, line_energy
+from cost.energy_lines import energy_totals, is_compute, line_energy
+from cost.input_file import read_input
 from cost.pricing_rules import (
     RULES,
     Context,
@@ -78,12 +79,17 @@ def _provider_regions(states: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _default_region(
-    states: list[dict[str, Any]], providers: Mapping[str, str], cloud: str | None
+    states: list[dict[str, Any]],
+    providers: Mapping[str, str],
+    cloud: str | None,
+    fallback: str | None = None,
 ) -> str | None:
     package = {"azure": "azure-native"}.get(cloud or "", cloud)
     for urn, region in providers.items():
         if cloud and f"pulumi:providers:{package}::" in urn:
             return region
+    if fallback:  # the stack's provider config, when the preview omits an unchanged provider
+        return fallback
     seen: Counter[str] = Counter()
     for s in states:
         ins = s.get("inputs") or {}
@@ -194,8 +200,13 @@ def estimate_preview(
     usage: Usage | Mapping[str, Any] | None = None,
     *,
     catalog: Catalog | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Price every resource of a `pulumi preview --json` document; see the module doc.
+
+    `region` is used where the document names none: a real preview of an existing stack
+    omits the provider step when the provider is unchanged (Infracost reads the provider
+    block the same way). A provider's own region in the document wins.
 
     Returns ``{"monthly_usd", "hourly_usd", "lines", "components", "counts",
     "catalog_dates", "catalog_date", "usage", "cloud", "currency", "energy"}``; each line
@@ -209,9 +220,12 @@ def estimate_preview(
     clouds = Counter(c for s in states if s.get("custom", True) and (c := _cloud_of(s["type"])))
     cloud = clouds.most_common(1)[0][0] if clouds else None
     providers = _provider_regions(states)
-    default_region = _default_region(states, providers, cloud)
+    default_region = _default_region(states, providers, cloud, region)
     by_id = {str(s["id"]): s.get("inputs") or {} for s in states if s.get("id")}
     ctx = Context(catalog, use, cloud, by_id)
+    use.check_names(
+        _name_of(s["urn"]) for s in states if s.get("custom", True) and s["type"] != STACK_TYPE
+    )
 
     lines: list[dict[str, Any]] = []
     for s in states:
@@ -240,6 +254,12 @@ def estimate_preview(
         comp["not_priced"] += line["status"] == "not_priced"
     dates = sorted({ch["price_date"] for ln in lines for ch in ln["charges"]})
     counts = Counter(ln["status"] for ln in lines)
+    # Machines are most of the bill: a total without them is not an estimate of the plan.
+    unpriced_compute = [
+        {"name": ln["name"], "type": ln["type"], "reason": ln["reason"]}
+        for ln in lines
+        if ln["status"] == "not_priced" and is_compute(ln["type"])
+    ]
     return {
         "currency": "USD",
         "cloud": cloud,
@@ -249,6 +269,8 @@ def estimate_preview(
         "lines": lines,
         "components": sorted(components.values(), key=lambda c: -c["monthly_usd"]),
         "counts": {k: counts.get(k, 0) for k in ("priced", "partly_priced", "free", "not_priced")},
+        "complete": not unpriced_compute,
+        "unpriced_compute": unpriced_compute,
         "catalog_dates": dates,
         "catalog_date": f"{dates[0]} .. {dates[-1]}"
         if len(dates) > 1
@@ -258,15 +280,23 @@ def estimate_preview(
     }
 
 
+def preview_stack(doc: Mapping[str, Any]) -> str | None:
+    """The stack a preview belongs to, from its URNs (`urn:pulumi:<stack>::<project>::...`)."""
+    for state in _states(doc):
+        head = str(state.get("urn", "")).split("::", 1)[0]
+        if head.startswith("urn:pulumi:") and head != "urn:pulumi:":
+            return head.removeprefix("urn:pulumi:")
+    return None
+
+
 def load_preview(path: str | Path) -> dict[str, Any]:
     """Read a `pulumi preview --json` (or `pioneer plan --json`) file."""
     import json
 
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no preview file at {p}")
+    text = read_input(p, "preview file", kind="json")
     try:
-        doc = json.loads(p.read_text())
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise PreviewFormatError(f"{p}: not JSON ({e})") from None
     _states(doc)  # fail early, naming the step, if it is not a preview document
@@ -277,8 +307,9 @@ def estimate_stack(stack: str | Path, usage_file: str | Path | None = None) -> d
     """Plan a stack offline (`pioneer plan`) and price it, with its usage file if it has one."""
     from stacks.plan import preview_document, run_plan
 
+    given = load_usage(usage_file) if usage_file else None  # a bad file fails before the plan
     plan = run_plan(stack)
-    usage = load_usage(usage_file, stack=plan.stack, directory=plan.path.parent)
+    usage = given or load_usage(stack=plan.stack, directory=plan.path.parent)
     est = estimate_preview(preview_document(plan), usage)
     est["stack"] = plan.stack
     # the pools again from the spec: adds the cost if every pool ran at its maximum
@@ -305,6 +336,7 @@ def estimate_spec(
     """
     catalog = catalog or get_catalog()
     use = as_usage(usage)
+    use.check_pools(spec)
     pools: dict[str, dict[str, Any]] = {}
     for pool in spec.node_pools:
         entry = use.for_resource(pool.name)

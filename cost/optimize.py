@@ -36,7 +36,7 @@ import numpy as np
 from cost import energy
 from cost.catalog import Catalog, Offer, get_catalog
 from cost.plan_energy import offer_arrays, offer_factors
-from cost.scaling import PEAK_TFLOPS, link_gbps, step_seconds
+from cost.scaling import PEAK_TFLOPS, fabric_note, inter_node_gbps, link_gbps, step_seconds
 from cost.spot import fallback_cost, offer_rate, poisson_cdf, spot_hours, trace_rate
 from cost.workload import Workload, WorkloadError
 
@@ -656,6 +656,18 @@ def _explain(
         f"({w.stored_gib:g} GiB kept, {w.egress_gib:g} GiB out)"
     )
     lines.append(_energy_line(p))
+    chosen = next(
+        (
+            o
+            for o in offers
+            if (o.cloud, o.region, o.instance_type) == (p.cloud, p.region, p.instance_type)
+        ),
+        None,
+    )
+    if p.mode != "on_demand" and chosen is not None and chosen.spot_warning():
+        lines.append(str(chosen.spot_warning()))
+    if p.nodes > 1 and (note := fabric_note(p.instance_type)):
+        lines.append(f"interconnect: {inter_node_gbps(p.instance_type):g} GB/s per node; {note}")
     if p.mode != "on_demand":
         lines.append(
             f"interruption risk: {p.interruptions_per_hour:.4f}/h for the job "

@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
+
+
+def fit(table: Table, width: int, keep: Sequence[str], drop: Sequence[str]) -> Table:
+    """The table narrowed to `width` columns of terminal: `keep` columns (money, names) never
+    wrap or truncate; `drop` columns (low value first) are removed until the rest fits."""
+
+    def need(col: Column) -> int:
+        cells = [col.header, *col.cells]
+        return max(
+            (Text.from_markup(c) if isinstance(c, str) else c).cell_len
+            for c in cells
+            if isinstance(c, (str, Text))
+        )
+
+    def total() -> int:  # cell padding (1 each side) and one border per column, plus one;
+        # columns that may fold count at a readable minimum, not their longest cell
+        return (
+            sum((need(c) if c.header in keep else min(need(c), 12)) + 3 for c in table.columns) + 1
+        )
+
+    for name in drop:
+        if total() <= width:
+            break
+        table.columns[:] = [c for c in table.columns if c.header != name]
+    for col in table.columns:
+        if col.header in keep:
+            col.no_wrap, col.min_width = True, need(col)
+        else:
+            col.overflow = "fold"
+    return table
 
 
 def _usd(v: float | None, digits: int = 2) -> str:
@@ -23,6 +54,15 @@ def short_source(src: str | None) -> str:
     if not src:
         return ""
     return src.removeprefix("https://").split(" ")[0]
+
+
+def incomplete_note(est: Mapping[str, Any]) -> str:
+    """'' for a complete estimate, else what its total leaves out (said next to every total)."""
+    missing = est.get("unpriced_compute") or []
+    if not missing:
+        return ""
+    names = ", ".join(m["name"] for m in missing[:3]) + (", ..." if len(missing) > 3 else "")
+    return f"INCOMPLETE: {len(missing)} compute resource(s) not priced ({names})"
 
 
 def _what(line: Mapping[str, Any]) -> str:
@@ -78,8 +118,10 @@ def estimate_table(
             style=style,
         )
     free = est["counts"]["free"]
+    gap = incomplete_note(est)
     t.caption = (
-        f"total {_usd(est['monthly_usd'])}/month  ·  {est['counts']['priced']} priced, "
+        f"total {_usd(est['monthly_usd'])}/month{'  ·  ' + gap if gap else ''}  ·  "
+        f"{est['counts']['priced']} priced, "
         f"{est['counts']['partly_priced']} partly, {est['counts']['not_priced']} not "
         f"priced, {free} free{'' if show_free else ' (hidden; --show-free)'}  ·  "
         f"prices dated {est['catalog_date']}  ·  usage: {est['usage']['source']}"
@@ -279,6 +321,8 @@ def markdown(est: Mapping[str, Any], *, compare: Mapping[str, Any] | None = None
         f"prices dated {est['catalog_date']} · usage: `{est['usage']['source']}`",
         "",
     ]
+    if incomplete_note(est):
+        out += [f"**{incomplete_note(est)}**: the total leaves them out.", ""]
     if compare:
         pct = f" ({compare['diff_pct']:+.1f}%)" if compare["diff_pct"] is not None else ""
         out += [f"Change vs `{compare['a']}`: **{compare['diff_usd']:+,.2f} USD/month{pct}**", ""]

@@ -88,12 +88,43 @@ INTER_NODE_GBPS: dict[str, float] = {
 }
 DEFAULT_INTER_NODE_GBPS = 3.1
 
+# Fabrics in the table above that pioneer's clusters do not set up, so a multi-node job
+# gets the host NIC instead: GB/s it really gets, and why. (AWS p4d/p5 get EFA:
+# components/aws/interconnect.py.) Host NIC figures: GCP "GPU machine types" network
+# bandwidth tables (A3 High primary gVNIC 100 Gbit/s, A3 Mega/Ultra 200 Gbit/s), Azure
+# "ND A100 v4 / ND H100 v5 series" expected network bandwidth (24 / 80 Gbit/s); 2026-12.
+NOT_PROVISIONED: dict[str, tuple[float, str]] = {
+    "a3-high": (12.5, "GPUDirect-TCPX (4 extra GPU NIC networks, the TCPX NCCL plugin) is not "
+                "provisioned by pioneer's GKE pools: all-reduce runs on the 100 Gbit/s gVNIC"),
+    "a3-mega": (25, "GPUDirect-TCPXO (8 extra GPU NIC networks, the TCPXO NCCL plugin) is not "
+                "provisioned by pioneer's GKE pools: all-reduce runs on the 200 Gbit/s gVNIC"),
+    "a3-ultra": (25, "GPUDirect-RDMA (the RoCE VPC and NICs) is not provisioned by pioneer's GKE "
+                 "pools: all-reduce runs on the 200 Gbit/s gVNIC"),
+    "Standard_ND96isr_H100_v5": (10, "InfiniBand on AKS needs the NVIDIA Network Operator (OFED "
+                                 "driver, RDMA device plugin), not installed by pioneer: "
+                                 "all-reduce runs on the 80 Gbit/s Ethernet NIC"),
+    "Standard_ND96a": (3, "InfiniBand on AKS needs the NVIDIA Network Operator (OFED driver, RDMA "
+                       "device plugin), not installed by pioneer: all-reduce runs on the "
+                       "24 Gbit/s Ethernet NIC"),
+}  # fmt: skip
+
+
+def _longest_prefix(instance_type: str, table: dict[str, object]) -> str:
+    return max((p for p in table if instance_type.startswith(p)), key=len, default="")
+
+
+def fabric_note(instance_type: str) -> str | None:
+    """Why a multi-node job on this type gets less than its fabric's bandwidth (None: it gets it)."""
+    best = _longest_prefix(instance_type, NOT_PROVISIONED)  # type: ignore[arg-type]
+    return NOT_PROVISIONED[best][1] if best else None
+
 
 def inter_node_gbps(instance_type: str) -> float:
-    best = ""
-    for prefix in INTER_NODE_GBPS:
-        if instance_type.startswith(prefix) and len(prefix) > len(best):
-            best = prefix
+    """Bandwidth per node across nodes on the cluster pioneer provisions (not the brochure's)."""
+    unprovisioned = _longest_prefix(instance_type, NOT_PROVISIONED)  # type: ignore[arg-type]
+    if unprovisioned:
+        return NOT_PROVISIONED[unprovisioned][0]
+    best = _longest_prefix(instance_type, INTER_NODE_GBPS)  # type: ignore[arg-type]
     return INTER_NODE_GBPS[best] if best else DEFAULT_INTER_NODE_GBPS
 
 

@@ -26,9 +26,10 @@ from typing import Any
 
 import yaml
 
-from cost.accelerators import ACCELERATORS
+from cost.accelerators import parse_accelerator
 from cost.catalog import Catalog, CatalogError, Offer, get_catalog
 from cost.energy import estimate as estimate_energy
+from cost.input_file import parse_yaml, read_input
 
 CLOUDS = ("aws", "gcp", "azure")
 BACKENDS = ("managed", "kubernetes", "sagemaker", "vertex", "azureml")
@@ -64,46 +65,62 @@ class TrainingCostError(ValueError):
 
 
 def parse_job(doc: Any) -> dict[str, Any]:
+    """Validate a job description; every problem is reported at once, each naming its field."""
     if not isinstance(doc, Mapping):
         raise TrainingCostError("job: expected a mapping of " + ", ".join(FIELDS))
+    errs: list[str] = []
+
+    def check(fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (TrainingCostError, ValueError) as e:
+            errs.append(str(e))
+            return None
+
     unknown = sorted(set(doc) - set(FIELDS))
     if unknown:
-        raise TrainingCostError(
-            f"job: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}"
+        errs.append(f"job: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(FIELDS)}")
+    accel, count = check(_accelerator, doc.get("accelerator")) or (None, None)
+    per_node = check(
+        _pos_int, doc.get("accelerators_per_node", count or 8), "accelerators_per_node"
+    )
+    if count is not None and "accelerators_per_node" in doc and per_node != count:
+        errs.append(
+            f"accelerator: {doc['accelerator']!r} says {count} per node but "
+            f"accelerators_per_node is {doc['accelerators_per_node']}; give one"
         )
-    accel = doc.get("accelerator")
-    if accel not in ACCELERATORS:
-        raise TrainingCostError(f"accelerator: {accel!r} is not one of {', '.join(ACCELERATORS)}")
-    per_node = _pos_int(doc.get("accelerators_per_node", 8), "accelerators_per_node")
-    nodes = _pos_int(doc.get("nodes", 1), "nodes")
+    nodes = check(_pos_int, doc.get("nodes", 1), "nodes")
+    hours = None
     if ("hours" in doc) == ("accelerator_hours" in doc):
-        raise TrainingCostError(
-            "hours: give exactly one of hours (wall clock) or accelerator_hours (the work)"
-        )
-    if "hours" in doc:
-        hours = _pos_float(doc["hours"], "hours")
+        errs.append("hours: give exactly one of hours (wall clock) or accelerator_hours (the work)")
+    elif "hours" in doc:
+        hours = check(_pos_float, doc["hours"], "hours")
     else:
-        hours = _pos_float(doc["accelerator_hours"], "accelerator_hours") / (nodes * per_node)
+        work = check(_pos_float, doc["accelerator_hours"], "accelerator_hours")
+        if work is not None and nodes and per_node:
+            hours = work / (nodes * per_node)
     capacity = doc.get("capacity", "spot")
     if capacity not in ("spot", "on_demand"):
-        raise TrainingCostError(f"capacity: {capacity!r} is not one of spot, on_demand")
+        errs.append(f"capacity: {capacity!r} is not one of spot, on_demand")
     backend = doc.get("backend", "managed")
     if backend not in BACKENDS:
-        raise TrainingCostError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
+        errs.append(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     default_clouds = [SERVICE_CLOUD[backend]] if backend in SERVICE_CLOUD else list(CLOUDS)
     clouds = doc.get("clouds", default_clouds)
     if not isinstance(clouds, list) or not clouds or any(c not in CLOUDS for c in clouds):
-        raise TrainingCostError(f"clouds: {clouds!r}: expected a list of {', '.join(CLOUDS)}")
-    if backend in SERVICE_CLOUD and clouds != [SERVICE_CLOUD[backend]]:
-        raise TrainingCostError(
+        errs.append(f"clouds: {clouds!r}: expected a list of {', '.join(CLOUDS)}")
+    elif backend in SERVICE_CLOUD and clouds != [SERVICE_CLOUD[backend]]:
+        errs.append(
             f"clouds: backend {backend} runs on {SERVICE_CLOUD[backend]} "
             "only; use backend: managed to compare clouds"
         )
     regions = doc.get("regions") or {}
     if not isinstance(regions, Mapping) or any(c not in CLOUDS for c in regions):
-        raise TrainingCostError(
-            f"regions: expected a mapping of cloud -> region for {', '.join(CLOUDS)}"
-        )
+        errs.append(f"regions: expected a mapping of cloud -> region for {', '.join(CLOUDS)}")
+    storage = check(_nonneg, doc.get("storage_gb", 0), "storage_gb")
+    egress = check(_nonneg, doc.get("egress_gb", 0), "egress_gb")
+    if errs:
+        raise TrainingCostError("invalid training job:\n" + "\n".join(f"  - {e}" for e in errs))
     return {
         "name": str(doc.get("name", "training-run")),
         "accelerator": accel,
@@ -114,9 +131,16 @@ def parse_job(doc: Any) -> dict[str, Any]:
         "backend": backend,
         "clouds": clouds,
         "regions": dict(regions),
-        "storage_gb": _nonneg(doc.get("storage_gb", 0), "storage_gb"),
-        "egress_gb": _nonneg(doc.get("egress_gb", 0), "egress_gb"),
+        "storage_gb": storage,
+        "egress_gb": egress,
     }
+
+
+def _accelerator(v: Any) -> tuple[str, int | None]:
+    try:
+        return parse_accelerator(v)
+    except ValueError as e:
+        raise TrainingCostError(f"accelerator: {e}") from None
 
 
 def _pos_int(v: Any, name: str) -> int:
@@ -183,6 +207,8 @@ def estimate_training(
         node_hours = job["nodes"] * job["hours"]
         compute = node_hours * price
         notes = [note] if note else []
+        if spot and note is None and offer.spot_warning():
+            notes.append(str(offer.spot_warning()))
         premium, premium_info = 0.0, None
         if job["backend"] != "kubernetes":
             mp = catalog.managed_premium(cloud, offer.instance_type)
@@ -246,9 +272,8 @@ def estimate_training(
 
 def load_job(path: str | Path) -> dict[str, Any]:
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no training job file at {p}")
+    text = read_input(p, "training job file")
     try:
-        return yaml.safe_load(p.read_text()) or {}
+        return parse_yaml(text) or {}
     except yaml.YAMLError as e:
         raise TrainingCostError(f"{p}: not valid YAML ({e})") from None

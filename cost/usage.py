@@ -19,13 +19,14 @@ Keys not given fall back to `DEFAULTS` (documented in docs/readme/cost.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from cost.input_file import parse_yaml, read_input
 from stacks.config import STACKS_DIR
 
 # Usage keys per kind of resource, with the default used when the file says nothing.
@@ -64,8 +65,32 @@ class Usage:
         in the name between dashes (``train-h100`` matches ``mlp-aws-cluster-train-h100-ng``)."""
         if name in self.resources:
             return self.resources[name]
-        matches = [k for k in self.resources if f"-{k}-" in f"-{name}-"]
+        matches = [k for k in self.resources if _matches(k, name)]
         return self.resources[max(matches, key=len)] if matches else {}
+
+    def check_names(self, names: Iterable[str]) -> None:
+        """Every key must match a resource: a typo would otherwise price nothing, silently."""
+        names = sorted(set(names))
+        bad = [k for k in self.resources if not any(_matches(k, n) for n in names)]
+        if bad:
+            raise UsageError(
+                f"{self.source}: resources: {', '.join(bad)} match(es) no resource of the plan "
+                f"(a key is a resource name or a dash-separated part of one); "
+                f"resources: {', '.join(names)}"
+            )
+
+    def check_pools(self, spec: Any) -> None:
+        """`nodes` within each pool's min_nodes..max_nodes (the autoscaler never goes beyond)."""
+        errs = []
+        for pool in spec.node_pools:
+            nodes = self.for_resource(pool.name).get("nodes")
+            if nodes is not None and not pool.min_nodes <= nodes <= pool.max_nodes:
+                errs.append(
+                    f"{self.source}: resources.{pool.name}.nodes: {nodes:g} is outside the "
+                    f"pool's min_nodes..max_nodes ({pool.min_nodes}..{pool.max_nodes})"
+                )
+        if errs:
+            raise UsageError("; ".join(errs))
 
     def value(self, name: str, key: str) -> tuple[float, bool]:
         """(value, from_usage) for a usage key; from_usage False means the documented default."""
@@ -73,6 +98,10 @@ class Usage:
         if key in entry:
             return entry[key], True
         return DEFAULTS[key], False
+
+
+def _matches(key: str, name: str) -> bool:
+    return key == name or f"-{key}-" in f"-{name}-"
 
 
 def parse_usage(doc: Any, source: str = "usage") -> Usage:
@@ -132,10 +161,9 @@ def load_usage(
     if path is None:
         return Usage()
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no usage file at {path}")
+    text = read_input(path, "usage file")
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = parse_yaml(text)
     except yaml.YAMLError as e:
         raise UsageError(f"{path}: not valid YAML ({e})") from None
     return parse_usage(doc, _display(path))

@@ -11,9 +11,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from cost.accelerators import ACCELERATORS
+from cost.accelerators import ACCELERATORS, canonical
+from cost.input_file import parse_yaml, read_input
 from cost.scaling import PEAK_TFLOPS, ScalingInputs
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -100,6 +108,22 @@ class Workload(_Strict):
     interruption_trace: str | None = Field(
         None, description="a spot trace (file or shipped short name) to measure lambda from"
     )
+
+    @field_validator("accelerators", mode="before")
+    @classmethod
+    def _accelerator_case(cls, v: Any) -> Any:
+        """`h100` is H100: names are matched whatever their case, as everywhere in pioneer."""
+        return [canonical(a) or a for a in v] if isinstance(v, list) else v
+
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _quota_case(cls, v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            return v
+        return {
+            c: {canonical(a) or a: n for a, n in q.items()} if isinstance(q, Mapping) else q
+            for c, q in v.items()
+        }
 
     @model_validator(mode="after")
     def _known_names(self) -> Workload:
@@ -189,10 +213,9 @@ def _describe(err: Mapping[str, Any]) -> str:
 
 def load_workload(path: str | Path) -> Workload:
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"workload file {p} not found")
+    text = read_input(p, "workload file")
     try:
-        data = yaml.safe_load(p.read_text())
+        data = parse_yaml(text)
     except yaml.YAMLError as e:
         raise WorkloadError([f"{p}: not valid YAML ({e})"]) from None
     return Workload.parse(data)

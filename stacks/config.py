@@ -10,21 +10,43 @@ from typing import Any
 import yaml
 
 from components.spec import PlatformSpec, SpecError
+from cost.input_file import parse_yaml, read_input
 
 STACKS_DIR = Path(__file__).parent
+"""The stacks shipped with pioneer (the examples); names resolve against the current project."""
 NAMESPACE = "pioneer"
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 
 
 class StackNotFound(LookupError):
     pass
 
 
-def list_stacks(directory: Path = STACKS_DIR) -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
+def project_stacks_dir(cwd: Path | None = None) -> Path:
+    """Where the current project keeps `Pulumi.<stack>.yaml`: the folder of the nearest
+    `Pulumi.yaml` at or above the working directory (as the Pulumi CLI finds its project),
+    or its `stackConfigDir`."""
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        for name in PROJECT_FILES:
+            project = folder / name
+            if project.is_file():
+                doc = yaml.safe_load(read_input(project, "Pulumi project file"))
+                sub = doc.get("stackConfigDir") if isinstance(doc, dict) else None
+                return folder / sub if isinstance(sub, str) and sub else folder
+    raise StackNotFound(
+        f"no Pulumi.yaml in {start} or any folder above it: run pioneer inside a Pulumi "
+        "project, or give a path to a Pulumi.<name>.yaml file"
+    )
+
+
+def list_stacks(directory: Path | None = None) -> list[str]:
+    folder = directory or project_stacks_dir()
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
 
 
 def resolve_stack(ref: str | Path) -> tuple[str, Path]:
-    """A stack name from `stacks/` or a path to a `Pulumi.<name>.yaml` -> (name, path)."""
+    """A stack name of the current project or a path to a `Pulumi.<name>.yaml` -> (name, path)."""
     path = Path(ref)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -35,10 +57,12 @@ def resolve_stack(ref: str | Path) -> tuple[str, Path]:
         else:
             name = path.stem
         return name, path
-    candidate = STACKS_DIR / f"Pulumi.{ref}.yaml"
+    folder = project_stacks_dir()
+    candidate = folder / f"Pulumi.{ref}.yaml"
     if not candidate.is_file():
         raise StackNotFound(
-            f"unknown stack {str(ref)!r}; stacks: {', '.join(list_stacks()) or 'none'} "
+            f"unknown stack {str(ref)!r} in {folder}; stacks there: "
+            f"{', '.join(list_stacks(folder)) or 'none'} "
             f"(or give a path to a Pulumi.<name>.yaml file)"
         )
     return str(ref), candidate
@@ -47,7 +71,7 @@ def resolve_stack(ref: str | Path) -> tuple[str, Path]:
 def load_stack_config(path: Path) -> dict[str, Any]:
     """The `config:` map of a stack file, with full Pulumi keys (`pioneer:cloud`)."""
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = parse_yaml(read_input(path, "stack config file")) or {}
     except yaml.YAMLError as e:
         raise SpecError([f"{path}: not valid YAML ({e.__class__.__name__}: {e})"]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
@@ -55,9 +79,27 @@ def load_stack_config(path: Path) -> dict[str, Any]:
     return dict(doc.get("config") or {})
 
 
+# The provider config keys that say where a stack's resources go (what `pulumi up` reads).
+PROVIDER_REGION_KEYS = ("aws:region", "gcp:region", "azure-native:location")
+
+
+def provider_region(config: Mapping[str, Any]) -> str | None:
+    """The stack's provider region/location from its config, else its `pioneer:region`."""
+    for key in (*PROVIDER_REGION_KEYS, f"{NAMESPACE}:region"):
+        if isinstance(config.get(key), str) and config[key]:
+            return str(config[key])
+    return None
+
+
 def platform_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The `pioneer:` keys without their namespace; other namespaces are left to their providers."""
     prefix = NAMESPACE + ":"
+    # Pulumi namespaces every key; a bare `cloud:` would otherwise be dropped without a word.
+    bare = [str(k) for k in config if ":" not in str(k)]
+    if bare:
+        raise SpecError(
+            [f"config.{k}: key lacks the project namespace; write {prefix}{k}" for k in bare]
+        )
     return {k[len(prefix) :]: _decode(v) for k, v in config.items() if k.startswith(prefix)}
 
 
@@ -73,5 +115,5 @@ def _decode(value: Any) -> Any:
 
 def spec_from_stack(ref: str | Path) -> tuple[str, Path, PlatformSpec]:
     name, path = resolve_stack(ref)
-    spec = PlatformSpec.parse(platform_config(load_stack_config(path)))
+    spec = PlatformSpec.parse(platform_config(load_stack_config(path)), stack=name)
     return name, path, spec

@@ -18,7 +18,7 @@ def read_spec() -> PlatformSpec:
         value = config.get(key)
         if value is not None:
             raw[key] = _decode(value)
-    return PlatformSpec.parse(raw)
+    return PlatformSpec.parse(raw, stack=pulumi.get_stack())
 
 
 def program() -> None:

@@ -44,7 +44,7 @@ def run_spec() -> Callable[..., MockRun]:
 
     def run(spec: PlatformSpec | dict[str, Any], stack: str = "test") -> MockRun:
         if not isinstance(spec, PlatformSpec):
-            spec = PlatformSpec.parse(spec)
+            spec = PlatformSpec.parse(spec, stack=stack)
 
         def program() -> None:
             platform = MlPlatform(spec.name, spec)

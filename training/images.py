@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The DLC version also names the ECR repository the platform grants (components/aws/images.py).
+from components.aws.images import PYTORCH_VERSION as AWS_DLC_TORCH
+
 
 @dataclass(frozen=True)
 class Image:
@@ -18,7 +21,7 @@ class Image:
 
 DEFAULT_IMAGES: dict[str, Image] = {
     # AWS Deep Learning Container: the SDK resolves the URI per region and instance (GPU/CPU).
-    "sagemaker": Image("pytorch-training (AWS DLC, resolved by the sagemaker SDK)", "2.8.0"),
+    "sagemaker": Image("pytorch-training (AWS DLC, resolved by the sagemaker SDK)", AWS_DLC_TORCH),
     "vertex": Image("us-docker.pkg.dev/vertex-ai/training/pytorch-gpu.2-4.py310:latest", "2.4"),
     "vertex-tpu": Image("us-docker.pkg.dev/vertex-ai/training/pytorch-xla.2-4.py310:latest", "2.4"),
     # Azure ML curated environment (ACPT: PyTorch, CUDA, NCCL, DeepSpeed).

@@ -1,214 +1,29 @@
-"""The AWS platform: network, keys, storage, EKS cluster, SageMaker — secure by default.
+"""The AWS platform package: the same two entry points as every cloud.
 
-`build` is what `MlPlatform` calls for ``cloud: aws``. Each part is its own
-``pioneer:aws:<Type>`` component (see the sibling modules); all use one explicit
-`aws.Provider` for the spec's region whose ``default_tags`` carry the spec's
-tags plus ``pioneer:stack`` and ``pioneer:component``.
+- `spec_errors(spec, stack=...)`: AWS's own rules on a spec (`components.aws.validation`),
+  called by `PlatformSpec.parse`; needs neither the cloud SDK nor the Pulumi runtime.
+- `build(name, spec, parent)`: the platform's components under `parent`
+  (`components.aws.platform`); returns the stack outputs (`components.outputs.AwsOutputs`).
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pulumi
-import pulumi_aws as aws
+from components.aws.validation import spec_errors
+from components.outputs import AwsOutputs, output_keys
 
-from components.aws.cluster import EksCluster, EksClusterArgs
-from components.aws.keys import PlatformKey, PlatformKeyArgs
-from components.aws.mlops import SageMakerPlatform, SageMakerPlatformArgs
-from components.aws.naming import physical_name
-from components.aws.network import Network, NetworkArgs
-from components.aws.nodegroups import describe, plan_node_group
-from components.aws.registry import ImageRepository, ImageRepositoryArgs
-from components.aws.storage import DataBucket, DataBucketArgs
-from components.k8s import ClusterAddons, ClusterAddonsArgs
-from components.k8s.identity import aws_pod_identity
-from components.spec import PlatformSpec
-from components.tags import platform_tags
+if TYPE_CHECKING:
+    import pulumi
 
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\..*)?")
+    from components.spec import PlatformSpec
 
-OUTPUT_KEYS = (
-    "region",
-    "bucket_name",
-    "bucket_arn",
-    "kms_key_arn",
-    "cluster_name",
-    "cluster_endpoint",
-    "kubeconfig",
-    "sagemaker_role_arn",
-    "model_package_group_name",
-    "ecr_repository_url",
-    "log_group_name",
-    "node_pools",
-    "vpc_id",
-    "private_subnet_ids",
-    "security_group_id",
-    "sagemaker_domain_id",
-    "mlflow_tracking_server_arn",
-    "training_role_arn",
-)
-"""Stack output names `build` returns (stable: the training backends read them)."""
+OUTPUT_KEYS = output_keys("aws")
+
+__all__ = ["OUTPUT_KEYS", "build", "spec_errors"]
 
 
-def partition_of(region: str) -> str:
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
+    from components.aws import platform  # on use: parsing a spec never loads the cloud SDK
 
-
-def _component_tags(component: str) -> dict[str, str]:
-    # The provider's default tags carry the rest; this overrides pioneer:component per part.
-    return {"pioneer:component": component}
-
-
-def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, Any]:
-    provider = aws.Provider(
-        f"{name}-aws",
-        region=spec.region,
-        default_tags=aws.ProviderDefaultTagsArgs(tags=platform_tags(spec, "MlPlatform")),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    opts = pulumi.ResourceOptions(parent=parent, provider=provider)
-    partition = partition_of(spec.region)
-    account_id = aws.get_caller_identity_output(
-        opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
-    ).account_id
-    base = physical_name(spec.name)
-    cluster_name = base[:100]
-
-    network = Network(
-        f"{name}-network",
-        NetworkArgs(
-            cidr=spec.network.cidr,
-            availability_zones=spec.network.availability_zones,
-            nat=spec.network.nat,
-            cluster_name=cluster_name,
-            region=spec.region,
-            tags=_component_tags("Network"),
-        ),
-        opts=opts,
-    )
-    key = PlatformKey(
-        f"{name}-key",
-        PlatformKeyArgs(
-            alias=f"pioneer/{base}",
-            partition=partition,
-            account_id=account_id,
-            region=spec.region,
-            tags=_component_tags("PlatformKey"),
-        ),
-        opts=opts,
-    )
-    bucket = DataBucket(
-        f"{name}-data",
-        DataBucketArgs(
-            kms_key_arn=key.arn if spec.storage.customer_managed_key else None,
-            versioning=spec.storage.versioning,
-            public_access=spec.storage.public_access,
-            checkpoint_retention_days=spec.storage.checkpoint_retention_days,
-            force_destroy=spec.storage.force_destroy,
-            tags=_component_tags("DataBucket"),
-        ),
-        opts=opts,
-    )
-    images = ImageRepository(
-        f"{name}-images",
-        ImageRepositoryArgs(
-            repository_name=f"{base}/training",
-            kms_key_arn=key.arn,
-            force_delete=spec.storage.force_destroy,
-            tags=_component_tags("ImageRepository"),
-        ),
-        opts=opts,
-    )
-    cluster = EksCluster(
-        f"{name}-cluster",
-        EksClusterArgs(
-            cluster_name=cluster_name,
-            region=spec.region,
-            partition=partition,
-            kms_key_arn=key.arn,
-            subnet_ids=network.private_subnet_ids,
-            node_pools=spec.node_pools,
-            kubernetes_version=spec.cluster.kubernetes_version,
-            private_endpoint=spec.cluster.private_endpoint,
-            authorized_cidrs=spec.cluster.authorized_cidrs,
-            deletion_protection=spec.cluster.deletion_protection,
-            tags=_component_tags("EksCluster"),
-            instance_tags=platform_tags(spec, "EksCluster"),
-        ),
-        opts=opts,
-    )
-
-    # Training on the cluster: JobSet, the NVIDIA device plugin (the EKS NVIDIA AMI has the
-    # driver only) and a `training/trainer` service account bound by EKS Pod Identity to a
-    # role that can use the platform bucket and key only.
-    pod_identity = aws_pod_identity(
-        f"{name}-workload-identity",
-        cluster_name=cluster.cluster_name,
-        bucket_arn=bucket.arn,
-        kms_key_arn=key.arn,
-        provider=provider,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
-    )
-    ClusterAddons(
-        f"{name}-addons",
-        ClusterAddonsArgs(
-            kubeconfig=cluster.kubeconfig,
-            device_plugin=True,
-            service_account_annotations=pod_identity.annotations,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
-    )
-
-    outputs: dict[str, Any] = {
-        "region": spec.region,
-        "bucket_name": bucket.bucket_name,
-        "bucket_arn": bucket.arn,
-        "kms_key_arn": key.arn,
-        "cluster_name": cluster.cluster_name,
-        "cluster_endpoint": cluster.endpoint,
-        "kubeconfig": cluster.kubeconfig,
-        "sagemaker_role_arn": None,
-        "model_package_group_name": None,
-        "ecr_repository_url": images.url,
-        "log_group_name": None,
-        "node_pools": [
-            describe(plan_node_group(p, spec.region), p, spec.region) for p in spec.node_pools
-        ],
-        "vpc_id": network.vpc_id,
-        "private_subnet_ids": network.private_subnet_ids,
-        "security_group_id": network.security_group_id,
-        "sagemaker_domain_id": None,
-        "mlflow_tracking_server_arn": None,
-        "training_role_arn": pod_identity.role_arn,
-    }
-    if spec.mlops.enabled:
-        sagemaker = SageMakerPlatform(
-            f"{name}-sagemaker",
-            SageMakerPlatformArgs(
-                base_name=base,
-                partition=partition,
-                account_id=account_id,
-                region=spec.region,
-                bucket_name=bucket.bucket_name,
-                bucket_arn=bucket.arn,
-                kms_key_arn=key.arn,
-                repository_arn=images.arn,
-                vpc_id=network.vpc_id,
-                subnet_ids=network.private_subnet_ids,
-                security_group_id=network.security_group_id,
-                domain=spec.mlops.sagemaker_domain,
-                mlflow_server=spec.mlops.mlflow_server,
-                tags=_component_tags("SageMakerPlatform"),
-            ),
-            opts=opts,
-        )
-        outputs.update(
-            sagemaker_role_arn=sagemaker.role_arn,
-            model_package_group_name=sagemaker.model_package_group_name,
-            log_group_name=sagemaker.log_group_name,
-            sagemaker_domain_id=sagemaker.domain_id,
-            mlflow_tracking_server_arn=sagemaker.mlflow_tracking_server_arn,
-        )
-    return outputs
+    return platform.build(name, spec, parent)

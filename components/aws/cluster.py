@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.iam_documents import kms_use_policy
 from components.aws.identity import (
     EKS_CLUSTER_POLICIES,
     EKS_NODE_POLICIES,
@@ -15,8 +16,7 @@ from components.aws.identity import (
     ServiceRoleArgs,
 )
 from components.aws.kubeconfig import kubeconfig
-from components.aws.nodegroups import NodePoolGroup, NodePoolGroupArgs, plan_node_group
-from components.aws.policies import kms_use_policy
+from components.aws.node_pools import NodePoolGroup, NodePoolGroupArgs, plan_node_group
 from components.spec import NodePool
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -39,6 +39,8 @@ class EksClusterArgs:
     authorized_cidrs: Sequence[str] = ()
     """With a public endpoint, the only CIDRs that may reach it."""
     deletion_protection: bool = True
+    workload_security_group_id: pulumi.Input[str] | None = None
+    """The training jobs' group (all traffic between members): EFA pools' interfaces join it."""
     tags: dict[str, str] = field(default_factory=dict)
     instance_tags: dict[str, str] = field(default_factory=dict)
     """Full tag set for node instances and volumes (default tags do not reach them)."""
@@ -135,8 +137,17 @@ class EksCluster(pulumi.ComponentResource):
                 NodePoolGroupArgs(
                     plan=plan,
                     cluster_name=self.cluster.name,
+                    cluster_name_literal=args.cluster_name,
                     node_role_arn=node_role.arn,
                     subnet_ids=args.subnet_ids,
+                    security_group_ids=[
+                        self.cluster.vpc_config.cluster_security_group_id,
+                        *(
+                            [args.workload_security_group_id]
+                            if args.workload_security_group_id
+                            else []
+                        ),
+                    ],
                     tags={**args.tags, "pioneer:pool": pool.name},
                     instance_tags={**args.instance_tags, "pioneer:pool": pool.name},
                 ),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policies import Document, assume_role_policy
+from components.aws.iam_documents import Document, assume_role_policy
 
 # AWS managed policies, by purpose. Node roles get exactly these three (EKS user guide,
 # "Amazon EKS node IAM role"); the cluster role only the cluster policy.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policies import key_policy
+from components.aws.iam_documents import key_policy
 
 
 @dataclass

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.iam_documents import SageMakerScope, sagemaker_execution_policy
 from components.aws.identity import ServiceRole, ServiceRoleArgs
-from components.aws.policies import SageMakerScope, sagemaker_execution_policy
+from components.aws.images import dlc_repository_arn
 
 LOG_RETENTION_DAYS = 30
 MLFLOW_SIZE = "Small"
@@ -93,6 +94,7 @@ class SageMakerPlatform(pulumi.ComponentResource):
                     bucket_arn=a[1],
                     key_arn=a[2],
                     repository_arn=a[3],
+                    dlc_repository_arn=dlc_repository_arn(args.partition, args.region),
                     log_group_arn=a[4],
                     vpc_id=a[5],
                     subnet_ids=tuple(a[6]),

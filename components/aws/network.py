@@ -9,6 +9,9 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.iam_documents import flow_log_delivery_policy
+from components.aws.identity import ServiceRole, ServiceRoleArgs
+
 
 def subnet_layout(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     """Split the VPC range into `zones` private and `zones` public subnets.
@@ -36,6 +39,10 @@ def pick_zones(available: list[str], wanted: int, region: str) -> list[str]:
     return list(available[:wanted])
 
 
+FLOW_LOG_RETENTION_DAYS = 365
+"""Audit logs are kept a year by default (operational logs: 30 days)."""
+
+
 @dataclass
 class NetworkArgs:
     cidr: str
@@ -46,6 +53,8 @@ class NetworkArgs:
     """EKS cluster that uses the subnets (for the `kubernetes.io/cluster/<name>` tags)."""
     region: str
     tags: dict[str, str] = field(default_factory=dict)
+    flow_log_retention_days: int = FLOW_LOG_RETENTION_DAYS
+    """How long VPC flow logs (an audit record of every connection) are kept."""
 
 
 class Network(pulumi.ComponentResource):
@@ -79,6 +88,7 @@ class Network(pulumi.ComponentResource):
             tags={**tags, "Name": name},
             opts=child,
         )
+        self._flow_logs(name, args)
         # The default security group of a new VPC allows all traffic between members; empty it.
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg", vpc_id=self.vpc.id, tags=tags, opts=child
@@ -237,4 +247,35 @@ class Network(pulumi.ComponentResource):
                 "public_subnet_ids": self.public_subnet_ids,
                 "security_group_id": self.security_group_id,
             }
+        )
+
+    def _flow_logs(self, name: str, args: NetworkArgs) -> None:
+        """Every accepted and rejected connection of the VPC, in a CloudWatch log group."""
+        child = pulumi.ResourceOptions(parent=self)
+        self.flow_log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            retention_in_days=args.flow_log_retention_days,
+            tags=args.tags,
+            opts=child,
+        )
+        role = ServiceRole(
+            f"{name}-flow-logs",
+            ServiceRoleArgs(
+                service="vpc-flow-logs.amazonaws.com",
+                description=f"VPC flow log delivery of {args.cluster_name}",
+                inline_policy=self.flow_log_group.arn.apply(flow_log_delivery_policy),
+                tags=args.tags,
+            ),
+            opts=child,
+        )
+        self.flow_log = aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.flow_log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=600,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
         )

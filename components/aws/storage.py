@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.policies import tls_only_bucket_policy
+from components.aws.iam_documents import tls_only_bucket_policy
 
 CHECKPOINT_PREFIX = "checkpoints/"
 """Training writes checkpoints under this prefix; their old versions expire."""

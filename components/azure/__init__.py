@@ -1,21 +1,29 @@
-"""The Azure platform: VNet, Key Vault, Storage, Log Analytics, ACR, AKS with spot GPU pools,
-Azure ML with low-priority compute — secure by default, tagged everywhere.
+"""The Azure platform package: the same two entry points as every cloud.
 
-`build(name, spec, parent)` is what `MlPlatform` calls for ``cloud: azure``.
+- `spec_errors(spec, stack=...)`: Azure's own rules on a spec (`components.azure.validation`),
+  called by `PlatformSpec.parse`; needs neither the cloud SDK nor the Pulumi runtime.
+- `build(name, spec, parent)`: the platform's components under `parent`
+  (`components.azure.platform`); returns the stack outputs (`components.outputs.AzureOutputs`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pulumi
+from components.azure.validation import spec_errors
+from components.outputs import AzureOutputs, output_keys
 
-from components.azure.platform import AzurePlatform
-from components.spec import PlatformSpec
+if TYPE_CHECKING:
+    import pulumi
 
-__all__ = ["AzurePlatform", "build"]
+    from components.spec import PlatformSpec
+
+OUTPUT_KEYS = output_keys("azure")
+
+__all__ = ["OUTPUT_KEYS", "build", "spec_errors"]
 
 
-def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> dict[str, Any]:
-    """Create the platform under `parent` and return its stack outputs (snake_case keys)."""
-    return AzurePlatform(name, spec, opts=pulumi.ResourceOptions(parent=parent)).outputs
+def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutputs:
+    from components.azure import platform  # on use: parsing a spec never loads the cloud SDK
+
+    return platform.build(name, spec, parent)

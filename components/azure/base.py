@@ -10,7 +10,7 @@ import pulumi
 class AzureComponent(pulumi.ComponentResource):
     """A pioneer Azure component. ``KIND`` names it in its type token and in its tags.
 
-    The stack-wide tag transformation (`components.azure.tagging`) reads ``KIND``
+    The stack-wide tag transformation (`components.azure.tags`) reads ``KIND``
     from each resource's parent to fill the ``pioneer:component`` tag.
     """
 

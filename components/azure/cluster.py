@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import cast
 
 import pulumi
@@ -23,9 +25,10 @@ import pulumi_azure_native as azure_native
 
 from components.azure import node_pools
 from components.azure.base import AzureComponent
+from components.azure.kubeconfig import non_interactive
 from components.azure.naming import agent_pool_names
-from components.azure.roles import role_definition_id
-from components.spec import NodePool, PlatformSpec
+from components.azure.roles import principal_type, role_definition_id
+from components.spec import NodePool
 
 # Pod and service ranges live outside the VNet; the first that does not overlap it is used.
 _OVERLAY_CANDIDATES = (
@@ -50,8 +53,47 @@ def overlay_ranges(vnet_cidr: str) -> tuple[str, str, str]:
     )
 
 
-def system_pool(spec: PlatformSpec) -> NodePool | None:
-    return spec.cpu_pools[0] if spec.cpu_pools else None
+def system_pool(pools: Sequence[NodePool]) -> NodePool | None:
+    """The first CPU pool of the spec (None: the cluster gets a default one)."""
+    return next((p for p in pools if p.accelerator is None), None)
+
+
+@dataclass
+class ClusterArgs:
+    platform: str
+    """The spec's name: the cluster's DNS prefix and the grants' descriptions."""
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region."""
+    tenant_id: pulumi.Input[str]
+    """The Entra tenant that signs users in (Azure RBAC for Kubernetes)."""
+    subscription_id: pulumi.Input[str]
+    """The subscription the built-in role definitions are read from."""
+    nodes_subnet_id: pulumi.Input[str]
+    """The subnet every agent pool's nodes join."""
+    registry_id: pulumi.Input[str]
+    """The platform registry the kubelet pulls images from (AcrPull)."""
+    log_analytics_id: pulumi.Input[str]
+    """The Log Analytics workspace Container Insights writes to."""
+    deployer_object_id: pulumi.Input[str]
+    """The identity running `pulumi up` (cluster admin, so it can install the add-ons)."""
+    deployer_client_id: pulumi.Input[str]
+    """The client id in the deployer's token: tells a user from a service principal."""
+    vnet_cidr: str
+    """The VNet range; pod and service overlay ranges are picked outside it."""
+    node_pools: Sequence[NodePool] = ()
+    """The spec's pools: the first CPU pool is the system pool, every other an AgentPool."""
+    kubernetes_version: str | None = None
+    """None: AKS's default version."""
+    private_endpoint: bool = True
+    """A private API server (private cluster); False: public, limited to ``authorized_cidrs``."""
+    authorized_cidrs: list[str] = field(default_factory=list)
+    """The networks allowed to reach a public API server."""
+    release_channel: str = "REGULAR"
+    """The spec's channel, mapped to the AKS auto-upgrade channel (`UPGRADE_CHANNEL`)."""
+    deletion_protection: bool = True
+    """Pulumi's ``protect`` on the cluster (AKS has no deletion-protection flag)."""
 
 
 class Cluster(AzureComponent):
@@ -62,49 +104,46 @@ class Cluster(AzureComponent):
     def __init__(
         self,
         name: str,
-        spec: PlatformSpec,
-        *,
-        resource_group_name: pulumi.Input[str],
-        tenant_id: pulumi.Input[str],
-        subscription_id: pulumi.Input[str],
-        nodes_subnet_id: pulumi.Input[str],
-        registry_id: pulumi.Input[str],
-        log_analytics_id: pulumi.Input[str],
-        deployer_object_id: pulumi.Input[str],
+        args: ClusterArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(name, opts)
-        pods, services, dns_ip = overlay_ranges(spec.network.cidr)
-        system = system_pool(spec) or NodePool(name="system", min_nodes=1, max_nodes=3)
-        names = agent_pool_names([p.name for p in spec.node_pools if p is not system])
+        resource_group_name, subscription_id = args.resource_group_name, args.subscription_id
+        nodes_subnet_id, location = args.nodes_subnet_id, args.location
+        pods, services, dns_ip = overlay_ranges(args.vnet_cidr)
+        system = system_pool(args.node_pools) or NodePool(name="system", min_nodes=1, max_nodes=3)
+        names = agent_pool_names([p.name for p in args.node_pools if p is not system])
         names = {
             system.name: "system",
             **{k: v if v != "system" else "system2" for k, v in names.items()},
         }
         access: azure_native.containerservice.ManagedClusterAPIServerAccessProfileArgsDict = (
             {"enable_private_cluster": True, "private_dns_zone": "system"}
-            if spec.cluster.private_endpoint
+            if args.private_endpoint
             else {
                 "enable_private_cluster": False,
-                "authorized_ip_ranges": list(spec.cluster.authorized_cidrs),
+                "authorized_ip_ranges": list(args.authorized_cidrs),
             }
         )
         self.cluster = azure_native.containerservice.ManagedCluster(
             f"{name}-aks",
             resource_group_name=resource_group_name,
-            location=spec.region,
-            dns_prefix=spec.name,
-            kubernetes_version=spec.cluster.kubernetes_version,
+            location=location,
+            dns_prefix=args.platform,
+            kubernetes_version=args.kubernetes_version,
             sku={"name": "Base", "tier": "Standard"},
             identity={"type": azure_native.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED},
             enable_rbac=True,
-            aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": tenant_id},
+            aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": args.tenant_id},
             disable_local_accounts=True,
             oidc_issuer_profile={"enabled": True},
+            # Checkpoints mount the platform container with the Blob CSI driver (blobfuse2),
+            # signed in as the trainer's workload identity; AKS leaves the driver off.
+            storage_profile={"blob_csi_driver": {"enabled": True}},
             security_profile={"workload_identity": {"enabled": True}},
             api_server_access_profile=access,
             auto_upgrade_profile={
-                "upgrade_channel": UPGRADE_CHANNEL[spec.cluster.release_channel],
+                "upgrade_channel": UPGRADE_CHANNEL[args.release_channel],
                 "node_os_upgrade_channel": "NodeImage",
             },
             network_profile={
@@ -122,7 +161,7 @@ class Cluster(AzureComponent):
                 "omsagent": {
                     "enabled": True,
                     "config": {
-                        "logAnalyticsWorkspaceResourceID": log_analytics_id,
+                        "logAnalyticsWorkspaceResourceID": args.log_analytics_id,
                         "useAADAuth": "true",
                     },
                 }
@@ -134,21 +173,34 @@ class Cluster(AzureComponent):
                     {
                         "name": "system",
                         **node_pools.pool_args(
-                            spec, system, mode="System", subnet_id=nodes_subnet_id
+                            location, system, mode="System", subnet_id=nodes_subnet_id
                         ),
                     },
                 )
             ],
             # AKS has no deletion-protection flag; Pulumi's `protect` refuses to delete it.
-            opts=self.child(protect=spec.cluster.deletion_protection),
+            opts=self.child(protect=args.deletion_protection),
         )
         self.pool_outputs = [
-            node_pools.describe(spec, p, names[p.name])
-            for p in ([system] if system not in spec.node_pools else []) + list(spec.node_pools)
+            node_pools.describe(location, p, names[p.name])
+            for p in ([system] if system not in args.node_pools else []) + list(args.node_pools)
         ]
-        self._container_insights(name, spec, resource_group_name, log_analytics_id)
+        self._container_insights(name, location, resource_group_name, args.log_analytics_id)
+        # ARM grants AKS's identity no rights on a bring-your-own subnet (the Azure CLI adds
+        # this itself); without it the cluster cannot join nodes or load balancers to it.
+        self.subnet_network_contributor = azure_native.authorization.RoleAssignment(
+            f"{name}-subnet-network",
+            scope=nodes_subnet_id,
+            principal_id=self.cluster.identity.apply(lambda i: i.principal_id if i else None),
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                lambda s: role_definition_id(s, "Network Contributor")
+            ),
+            description=f"pioneer {args.platform}: AKS -> Network Contributor on the node subnet",
+            opts=self.child(),
+        )
         self.agent_pools: dict[str, azure_native.containerservice.AgentPool] = {}
-        for pool in spec.node_pools:
+        for pool in args.node_pools:
             if pool is system:
                 continue
             self.agent_pools[pool.name] = azure_native.containerservice.AgentPool(
@@ -156,8 +208,8 @@ class Cluster(AzureComponent):
                 resource_group_name=resource_group_name,
                 resource_name_=self.cluster.name,
                 agent_pool_name=names[pool.name],
-                **node_pools.pool_args(spec, pool, mode="User", subnet_id=nodes_subnet_id),
-                opts=self.child(),
+                **node_pools.pool_args(location, pool, mode="User", subnet_id=nodes_subnet_id),
+                opts=self.child(depends_on=[self.subnet_network_contributor]),
             )
         # The kubelet pulls training images from the platform registry.
         kubelet_object_id = self.cluster.identity_profile.apply(
@@ -165,7 +217,7 @@ class Cluster(AzureComponent):
         )
         self.kubelet_acr_pull = azure_native.authorization.RoleAssignment(
             f"{name}-kubelet-acrpull",
-            scope=registry_id,
+            scope=args.registry_id,
             principal_id=kubelet_object_id,
             principal_type="ServicePrincipal",
             role_definition_id=pulumi.Output.from_input(subscription_id).apply(
@@ -179,11 +231,12 @@ class Cluster(AzureComponent):
         self.deployer_admin = azure_native.authorization.RoleAssignment(
             f"{name}-deployer-admin",
             scope=self.cluster.id,
-            principal_id=deployer_object_id,
+            principal_id=args.deployer_object_id,
+            principal_type=pulumi.Output.from_input(args.deployer_client_id).apply(principal_type),
             role_definition_id=pulumi.Output.from_input(subscription_id).apply(
                 lambda s: role_definition_id(s, admin)
             ),
-            description=f"pioneer {spec.name}: the deployer -> {admin}",
+            description=f"pioneer {args.platform}: the deployer -> {admin}",
             opts=self.child(),
         )
         creds = azure_native.containerservice.list_managed_cluster_user_credentials_output(
@@ -193,8 +246,12 @@ class Cluster(AzureComponent):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
-            creds.kubeconfigs.apply(lambda k: base64.b64decode(k[0].value).decode())
+            creds.kubeconfigs.apply(
+                lambda k: non_interactive(base64.b64decode(k[0].value).decode())
+            )
         )
+        # The API server's address: the private FQDN of a private cluster, else the public one.
+        self.endpoint = self.cluster.private_fqdn if args.private_endpoint else self.cluster.fqdn
         # The OIDC issuer is enabled above, so a deployed cluster always reports its URL.
         self.oidc_issuer_url = cast(
             pulumi.Output[str],
@@ -203,6 +260,7 @@ class Cluster(AzureComponent):
         self.register_outputs(
             {
                 "cluster_name": self.cluster.name,
+                "endpoint": self.endpoint,
                 "kubeconfig": self.kubeconfig,
                 "oidc_issuer_url": self.oidc_issuer_url,
                 "node_pools": self.pool_outputs,
@@ -212,7 +270,7 @@ class Cluster(AzureComponent):
     def _container_insights(
         self,
         name: str,
-        spec: PlatformSpec,
+        location: str,
         resource_group_name: pulumi.Input[str],
         log_analytics_id: pulumi.Input[str],
     ) -> None:
@@ -225,7 +283,7 @@ class Cluster(AzureComponent):
         self.insights_rule = azure_native.monitor.DataCollectionRule(
             f"{name}-insights-dcr",
             resource_group_name=resource_group_name,
-            location=spec.region,
+            location=location,
             kind="Linux",
             data_sources={
                 "extensions": [

@@ -10,6 +10,8 @@ acts as the platform's user-assigned compute identity.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -18,7 +20,7 @@ import pulumi_azure_native as azure_native
 from components.azure import node_pools
 from components.azure.base import AzureComponent
 from components.azure.naming import compute_name
-from components.spec import NodePool, PlatformSpec
+from components.spec import NodePool
 
 
 def idle_time(minutes: int) -> str:
@@ -32,37 +34,55 @@ def compute_priority(pool: NodePool) -> str:
     return "LowPriority" if pool.spot else "Dedicated"
 
 
+@dataclass
+class MachineLearningArgs:
+    platform: str
+    """The spec's name (the workspace's friendly name)."""
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region."""
+    storage_account_id: pulumi.Input[str]
+    """The platform storage account (the workspace's default storage)."""
+    key_vault_id: pulumi.Input[str]
+    """The platform Key Vault."""
+    app_insights_id: pulumi.Input[str]
+    """The Application Insights component Azure ML requires."""
+    registry_id: pulumi.Input[str]
+    """The platform registry (the workspace's image registry)."""
+    compute_identity_id: pulumi.Input[str]
+    """The user-assigned identity every AmlCompute cluster runs as."""
+    gpu_pools: Sequence[NodePool] = ()
+    """One AmlCompute cluster per GPU pool."""
+    public_network_access: bool = False
+    """Whether the workspace is reachable from the internet."""
+    compute_idle_minutes: int = 15
+    """Idle time before a compute cluster scales back to zero."""
+    compute_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """The compute identity's grants: no node starts before it can read data and images."""
+
+
 class MachineLearning(AzureComponent):
     KIND = "MachineLearning"
 
     def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        *,
-        resource_group_name: pulumi.Input[str],
-        storage_account_id: pulumi.Input[str],
-        key_vault_id: pulumi.Input[str],
-        app_insights_id: pulumi.Input[str],
-        registry_id: pulumi.Input[str],
-        compute_identity_id: pulumi.Input[str],
-        compute_depends_on: list[pulumi.Resource] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: MachineLearningArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__(name, opts)
-        public = spec.mlops.public_network_access
+        resource_group_name = args.resource_group_name
+        public = args.public_network_access
         self.workspace = azure_native.machinelearningservices.Workspace(
             f"{name}-ws",
             resource_group_name=resource_group_name,
-            location=spec.region,
-            friendly_name=f"pioneer {spec.name}",
+            location=args.location,
+            friendly_name=f"pioneer {args.platform}",
             kind="Default",
             sku={"name": "Basic", "tier": azure_native.machinelearningservices.SkuTier.BASIC},
             identity={"type": "SystemAssigned"},
-            storage_account=storage_account_id,
-            key_vault=key_vault_id,
-            application_insights=app_insights_id,
-            container_registry=registry_id,
+            storage_account=args.storage_account_id,
+            key_vault=args.key_vault_id,
+            application_insights=args.app_insights_id,
+            container_registry=args.registry_id,
             public_network_access="Enabled" if public else "Disabled",
             system_datastores_auth_mode="identity",
             managed_network={"isolation_mode": "AllowInternetOutbound"},
@@ -71,19 +91,19 @@ class MachineLearning(AzureComponent):
         )
         self.computes: list[dict[str, Any]] = []
         self.compute_resources: dict[str, azure_native.machinelearningservices.Compute] = {}
-        for pool in spec.gpu_pools:
+        for pool in args.gpu_pools:
             cname = compute_name(pool.name)
-            size = node_pools.vm_size(spec, pool)
+            size = node_pools.vm_size(args.location, pool)
             priority = compute_priority(pool)
             self.compute_resources[pool.name] = azure_native.machinelearningservices.Compute(
                 f"{name}-{pool.name}",
                 resource_group_name=resource_group_name,
                 workspace_name=self.workspace.name,
                 compute_name=cname,
-                location=spec.region,
+                location=args.location,
                 identity={
                     "type": "UserAssigned",
-                    "user_assigned_identities": [compute_identity_id],
+                    "user_assigned_identities": [args.compute_identity_id],
                 },
                 properties={
                     "compute_type": "AmlCompute",
@@ -100,7 +120,7 @@ class MachineLearning(AzureComponent):
                             "min_node_count": 0,
                             "max_node_count": pool.max_nodes,
                             "node_idle_time_before_scale_down": idle_time(
-                                spec.mlops.compute_idle_minutes
+                                args.compute_idle_minutes
                             ),
                         },
                         "enable_node_public_ip": False,
@@ -108,7 +128,7 @@ class MachineLearning(AzureComponent):
                     },
                 },
                 # A node must not start a job before its identity can read data and images.
-                opts=self.child(depends_on=list(compute_depends_on or [])),
+                opts=self.child(depends_on=list(args.compute_depends_on)),
             )
             self.computes.append(
                 {"name": cname, "priority": priority, "vm_size": size, "pool": pool.name}

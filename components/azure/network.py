@@ -9,12 +9,12 @@ default rules already deny inbound internet traffic, so no rule opens anything.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
-from components.spec import PlatformSpec
 
 # Service endpoints on the node subnet, so Key Vault and Storage firewalls can admit it.
 NODE_SERVICE_ENDPOINTS = ("Microsoft.Storage", "Microsoft.KeyVault", "Microsoft.ContainerRegistry")
@@ -26,38 +26,43 @@ def subnet_ranges(cidr: str) -> tuple[str, str]:
     return str(quarters[0]), str(quarters[1])
 
 
+@dataclass
+class NetworkArgs:
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region."""
+    cidr: str
+    """The VNet's address space; its first two quarters become the subnets."""
+
+
 class Network(AzureComponent):
     """VNet, node subnet, private-endpoint subnet and their NSGs."""
 
     KIND = "Network"
 
-    def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        resource_group_name: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, opts)
-        nodes_cidr, endpoints_cidr = subnet_ranges(spec.network.cidr)
+        resource_group_name = args.resource_group_name
+        nodes_cidr, endpoints_cidr = subnet_ranges(args.cidr)
         self.vnet = azure_native.network.VirtualNetwork(
             f"{name}-vnet",
-            address_space={"address_prefixes": [spec.network.cidr]},
+            address_space={"address_prefixes": [args.cidr]},
             opts=self.child(),
             resource_group_name=resource_group_name,
-            location=spec.region,
+            location=args.location,
         )
         self.nodes_nsg = azure_native.network.NetworkSecurityGroup(
             f"{name}-nodes-nsg",
             opts=self.child(),
             resource_group_name=resource_group_name,
-            location=spec.region,
+            location=args.location,
         )
         self.endpoints_nsg = azure_native.network.NetworkSecurityGroup(
             f"{name}-endpoints-nsg",
             opts=self.child(),
             resource_group_name=resource_group_name,
-            location=spec.region,
+            location=args.location,
         )
         self.nodes_subnet = azure_native.network.Subnet(
             f"{name}-nodes",

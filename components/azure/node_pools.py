@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.spec import NodePool, PlatformSpec
+from components.spec import NodePool
 from cost.catalog import get_catalog
 
 DEFAULT_SYSTEM_VM = "Standard_D4s_v5"  # 4 vCPU / 16 GiB: room for system pods and add-ons
@@ -18,14 +18,14 @@ SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
 
 
-def vm_size(spec: PlatformSpec, pool: NodePool) -> str:
+def vm_size(region: str, pool: NodePool) -> str:
     """The pool's VM size: its explicit ``instance_type``, else the catalog's cheapest match."""
     if pool.instance_type:
         return pool.instance_type
     if pool.accelerator is None:
         return DEFAULT_SYSTEM_VM
     return get_catalog().instance_types(
-        "azure", spec.region, pool.accelerator, pool.accelerators_per_node
+        "azure", region, pool.accelerator, pool.accelerators_per_node
     )[0]
 
 
@@ -62,7 +62,7 @@ def capacity_settings(pool: NodePool) -> dict[str, Any]:
     return {"scale_set_priority": "Regular"}
 
 
-def pool_args(spec: PlatformSpec, pool: NodePool, *, mode: str, subnet_id: Any) -> dict[str, Any]:
+def pool_args(region: str, pool: NodePool, *, mode: str, subnet_id: Any) -> dict[str, Any]:
     """Arguments shared by `ManagedClusterAgentPoolProfileArgs` and `AgentPool`."""
     min_count = pool.min_nodes
     if mode == "System":
@@ -70,7 +70,7 @@ def pool_args(spec: PlatformSpec, pool: NodePool, *, mode: str, subnet_id: Any) 
     count = min(max(pool.initial_nodes, min_count), pool.max_nodes)
     args: dict[str, Any] = {
         "mode": mode,
-        "vm_size": vm_size(spec, pool),
+        "vm_size": vm_size(region, pool),
         "os_type": "Linux",
         "os_sku": "Ubuntu",
         "os_disk_size_gb": pool.disk_size_gb,
@@ -90,7 +90,7 @@ def pool_args(spec: PlatformSpec, pool: NodePool, *, mode: str, subnet_id: Any) 
     return args
 
 
-def describe(spec: PlatformSpec, pool: NodePool, agent_pool_name: str) -> dict[str, Any]:
+def describe(region: str, pool: NodePool, agent_pool_name: str) -> dict[str, Any]:
     """The pool as the ``node_pools`` stack output lists it (what the kubernetes backend reads)."""
     system = agent_pool_name == "system"
     return {
@@ -100,7 +100,7 @@ def describe(spec: PlatformSpec, pool: NodePool, agent_pool_name: str) -> dict[s
         "capacity": pool.capacity,
         "accelerator": pool.accelerator,
         "accelerators_per_node": pool.accelerators_per_node,
-        "vm_size": vm_size(spec, pool),
+        "vm_size": vm_size(region, pool),
         "min_nodes": max(1, pool.min_nodes) if system else pool.min_nodes,
         "max_nodes": pool.max_nodes,
     }

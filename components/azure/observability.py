@@ -3,34 +3,39 @@ component Azure ML requires."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
-from components.spec import PlatformSpec
 
 RETENTION_DAYS = 30  # the free retention window of Log Analytics
+
+
+@dataclass
+class ObservabilityArgs:
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region."""
 
 
 class Observability(AzureComponent):
     KIND = "Observability"
 
     def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        *,
-        resource_group_name: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__(name, opts)
+        resource_group_name = args.resource_group_name
         self.log_analytics = azure_native.operationalinsights.Workspace(
             f"{name}-logs",
             sku={"name": "PerGB2018"},
             retention_in_days=RETENTION_DAYS,
             opts=self.child(),
             resource_group_name=resource_group_name,
-            location=spec.region,
+            location=args.location,
         )
         self.app_insights = azure_native.applicationinsights.Component(
             f"{name}-appinsights",
@@ -42,7 +47,7 @@ class Observability(AzureComponent):
             disable_local_auth=True,
             opts=self.child(),
             resource_group_name=resource_group_name,
-            location=spec.region,
+            location=args.location,
         )
         self.register_outputs(
             {"log_analytics_id": self.log_analytics.id, "app_insights_id": self.app_insights.id}

@@ -1,5 +1,8 @@
-"""`AzurePlatform`: the whole Azure ML platform under one component and one provider.
+"""The Azure platform: `build` composes the parts under `MlPlatform` with one provider.
 
+Every part is a direct child of `MlPlatform`, as on the other clouds.
+`pulumi_azure_native` has no provider-level default tags, so every part gets
+the one tag transformation (`components.azure.tags`) its children inherit.
 Order of construction follows the references: resource group -> network ->
 Key Vault, storage, observability, registry -> AKS cluster -> its training add-ons and
 pod workload identity (`components.k8s`) -> compute identity
@@ -9,183 +12,213 @@ and its grants -> Azure ML workspace and compute -> the workspace's private endp
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure import naming
-from components.azure.base import AzureComponent
-from components.azure.cluster import Cluster
-from components.azure.identity import ComputeIdentity
-from components.azure.keyvault import KeyVault
-from components.azure.mlops import MachineLearning
-from components.azure.network import Network
-from components.azure.observability import Observability
-from components.azure.private_link import PrivateLink
-from components.azure.registry import Registry
-from components.azure.storage import Storage
-from components.azure.tagging import tag_transformation
+from components.azure.cluster import Cluster, ClusterArgs
+from components.azure.identity import ComputeIdentity, ComputeIdentityArgs
+from components.azure.keys import KeyVault, KeyVaultArgs
+from components.azure.mlops import MachineLearning, MachineLearningArgs
+from components.azure.network import Network, NetworkArgs
+from components.azure.observability import Observability, ObservabilityArgs
+from components.azure.private_link import PrivateLink, PrivateLinkArgs
+from components.azure.registry import Registry, RegistryArgs
+from components.azure.storage import Storage, StorageArgs
+from components.azure.tags import tag_transformation
 from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.k8s.identity import azure_workload_identity
+from components.outputs import AzureOutputs
 from components.spec import PlatformSpec
 
 
-class AzurePlatform(AzureComponent):
-    """Every Azure resource of one platform; `outputs` holds the stack outputs (snake_case)."""
+def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutputs:
+    tagged = pulumi.ResourceOptions(parent=parent, transformations=[tag_transformation(spec)])
+    provider = azure_native.Provider(f"{name}-azure-native", location=spec.region, opts=tagged)
+    part = pulumi.ResourceOptions.merge(tagged, pulumi.ResourceOptions(providers=[provider]))
+    client = azure_native.authorization.get_client_config_output(
+        opts=pulumi.InvokeOutputOptions(provider=provider, parent=parent)
+    )
+    subscription_id, tenant_id = client.subscription_id, client.tenant_id
+    suffix = subscription_id.apply(lambda s: naming.unique_suffix(name, s))
 
-    KIND = "Platform"
-
-    def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(transformations=[tag_transformation(spec)])
-        )
-        super().__init__(name, opts)
-        provider = azure_native.Provider(
-            f"{name}-azure-native", location=spec.region, opts=self.child()
-        )
-        part = self.child(providers=[provider])
-        client = azure_native.authorization.get_client_config_output(
-            opts=pulumi.InvokeOutputOptions(provider=provider, parent=self)
-        )
-        subscription_id, tenant_id = client.subscription_id, client.tenant_id
-        suffix = subscription_id.apply(lambda s: naming.unique_suffix(name, s))
-
-        self.resource_group = azure_native.resources.ResourceGroup(
-            f"{name}-rg", location=spec.region, opts=part
-        )
-        rg = self.resource_group.name
-        network = Network(f"{name}-network", spec, rg, opts=part)
-        vault = KeyVault(
-            f"{name}-keys",
-            spec,
+    resource_group = azure_native.resources.ResourceGroup(
+        f"{name}-rg", location=spec.region, opts=part
+    )
+    rg, location = resource_group.name, spec.region
+    network = Network(
+        f"{name}-network",
+        NetworkArgs(resource_group_name=rg, location=location, cidr=spec.network.cidr),
+        opts=part,
+    )
+    vault = KeyVault(
+        f"{name}-keys",
+        KeyVaultArgs(
             resource_group_name=rg,
+            location=location,
             vault_name=suffix.apply(lambda s: naming.key_vault_name(name, s)),
             tenant_id=tenant_id,
             nodes_subnet_id=network.nodes_subnet.id,
-            opts=part,
-        )
-        storage = Storage(
-            f"{name}-storage",
-            spec,
+            soft_delete_days=spec.storage.soft_delete_days,
+            storage_key=spec.storage.customer_managed_key,
+        ),
+        opts=part,
+    )
+    storage = Storage(
+        f"{name}-storage",
+        StorageArgs(
+            platform=spec.name,
             resource_group_name=rg,
+            location=location,
             account_name=suffix.apply(lambda s: naming.storage_account_name(name, s)),
             subscription_id=subscription_id,
+            versioning=spec.storage.versioning,
+            public_access=spec.storage.public_access,
+            soft_delete_days=spec.storage.soft_delete_days,
+            checkpoint_retention_days=spec.storage.checkpoint_retention_days,
             key=vault.storage_key,
             key_vault_uri=vault.vault_uri,
-            opts=part,
-        )
-        observability = Observability(
-            f"{name}-observability", spec, resource_group_name=rg, opts=part
-        )
-        registry = Registry(
-            f"{name}-registry",
-            spec,
+            deployer_object_id=client.object_id,
+            deployer_client_id=client.client_id,
+        ),
+        opts=part,
+    )
+    observability = Observability(
+        f"{name}-observability",
+        ObservabilityArgs(resource_group_name=rg, location=location),
+        opts=part,
+    )
+    registry = Registry(
+        f"{name}-registry",
+        RegistryArgs(
             resource_group_name=rg,
+            location=location,
             registry_name=suffix.apply(lambda s: naming.registry_name(name, s)),
-            opts=part,
-        )
-        cluster = Cluster(
-            f"{name}-cluster",
-            spec,
+        ),
+        opts=part,
+    )
+    cluster = Cluster(
+        f"{name}-cluster",
+        ClusterArgs(
+            platform=spec.name,
             resource_group_name=rg,
+            location=location,
             tenant_id=tenant_id,
             subscription_id=subscription_id,
             nodes_subnet_id=network.nodes_subnet.id,
             registry_id=registry.registry.id,
             log_analytics_id=observability.log_analytics.id,
             deployer_object_id=client.object_id,
-            opts=part,
-        )
-        # Training on the cluster: JobSet, the NVIDIA device plugin (AKS GPU nodes carry the
-        # driver only) and a `training/trainer` service account federated (Entra workload
-        # identity) with an identity that may use the platform container only.
-        after_cluster = pulumi.ResourceOptions(
-            parent=self,
-            depends_on=[cluster.cluster, *cluster.agent_pools.values(), cluster.deployer_admin],
-        )
-        workload = azure_workload_identity(
-            f"{name}-workload-identity",
-            resource_group=rg,
-            location=spec.region,
-            oidc_issuer=cluster.oidc_issuer_url,
-            container_id=storage.container.id,
-            provider=provider,
-            opts=after_cluster,
-        )
-        ClusterAddons(
-            f"{name}-addons",
-            ClusterAddonsArgs(
-                kubeconfig=cluster.kubeconfig,
-                device_plugin=True,
-                service_account_annotations=workload.annotations,
-            ),
-            opts=after_cluster,
-        )
-        identity: ComputeIdentity | None = None
-        ml: MachineLearning | None = None
-        self.workspace_link: PrivateLink | None = None
-        if spec.mlops.enabled:
-            identity = ComputeIdentity(
-                f"{name}-identity",
-                spec,
+            deployer_client_id=client.client_id,
+            vnet_cidr=spec.network.cidr,
+            node_pools=spec.node_pools,
+            kubernetes_version=spec.cluster.kubernetes_version,
+            private_endpoint=spec.cluster.private_endpoint,
+            authorized_cidrs=list(spec.cluster.authorized_cidrs),
+            release_channel=spec.cluster.release_channel,
+            deletion_protection=spec.cluster.deletion_protection,
+        ),
+        opts=part,
+    )
+    # Training on the cluster: JobSet, the NVIDIA device plugin (AKS GPU nodes carry the
+    # driver only) and a `training/trainer` service account federated (Entra workload
+    # identity) with an identity that may use the platform container only.
+    after_cluster = pulumi.ResourceOptions.merge(
+        tagged,
+        pulumi.ResourceOptions(
+            depends_on=[cluster.cluster, *cluster.agent_pools.values(), cluster.deployer_admin]
+        ),
+    )
+    workload = azure_workload_identity(
+        f"{name}-workload-identity",
+        resource_group=rg,
+        location=location,
+        oidc_issuer=cluster.oidc_issuer_url,
+        container_id=storage.container.id,
+        provider=provider,
+        opts=after_cluster,
+    )
+    ClusterAddons(
+        f"{name}-addons",
+        ClusterAddonsArgs(
+            kubeconfig=cluster.kubeconfig,
+            device_plugin=True,
+            service_account_annotations=workload.annotations,
+        ),
+        opts=after_cluster,
+    )
+    identity: ComputeIdentity | None = None
+    ml: MachineLearning | None = None
+    if spec.mlops.enabled:
+        identity = ComputeIdentity(
+            f"{name}-identity",
+            ComputeIdentityArgs(
+                platform=spec.name,
                 resource_group_name=rg,
+                location=location,
                 subscription_id=subscription_id,
                 container_id=storage.container.id,
                 registry_id=registry.registry.id,
-                opts=part,
-            )
-            ml = MachineLearning(
-                f"{name}-ml",
-                spec,
+            ),
+            opts=part,
+        )
+        ml = MachineLearning(
+            f"{name}-ml",
+            MachineLearningArgs(
+                platform=spec.name,
                 resource_group_name=rg,
+                location=location,
                 storage_account_id=storage.account.id,
                 key_vault_id=vault.vault.id,
                 app_insights_id=observability.app_insights.id,
                 registry_id=registry.registry.id,
                 compute_identity_id=identity.identity.id,
+                gpu_pools=spec.gpu_pools,
+                public_network_access=spec.mlops.public_network_access,
+                compute_idle_minutes=spec.mlops.compute_idle_minutes,
                 compute_depends_on=list(identity.assignments.values()),
-                opts=part,
-            )
-            if not spec.mlops.public_network_access:
-                # Without public access the workspace is reached from inside the VNet only.
-                self.workspace_link = PrivateLink(
-                    f"{name}-ml-link",
-                    spec,
+            ),
+            opts=part,
+        )
+        if not spec.mlops.public_network_access:
+            # Without public access the workspace is reached from inside the VNet only.
+            PrivateLink(
+                f"{name}-ml-link",
+                PrivateLinkArgs(
                     resource_group_name=rg,
+                    location=location,
                     target_id=ml.workspace.id,
                     group_id="amlworkspace",
                     subnet_id=network.endpoints_subnet.id,
                     vnet_id=network.vnet.id,
-                    opts=part,
-                )
-        self.network, self.key_vault, self.storage = network, vault, storage
-        self.observability, self.registry, self.cluster = observability, registry, cluster
-        self.identity, self.ml = identity, ml
-        self.outputs: dict[str, Any] = {
-            "resource_group": rg,
-            "location": self.resource_group.location,
-            "subscription_id": subscription_id,
-            "tenant_id": tenant_id,
-            "vnet_name": network.vnet.name,
-            "storage_account": storage.account.name,
-            "storage_container": storage.container.name,
-            "storage_container_url": pulumi.Output.concat(
-                storage.account.primary_endpoints.apply(lambda e: e.blob), storage.container.name
-            ),
-            "key_vault_uri": vault.vault_uri,
-            "acr_login_server": registry.registry.login_server,
-            "aks_cluster_name": cluster.cluster.name,
-            "kubeconfig": cluster.kubeconfig,
-            "oidc_issuer_url": cluster.oidc_issuer_url,
-            "node_pools": cluster.pool_outputs,
-            "workload_identity_client_id": workload.client_id,
-            # Azure ML (None / empty with `mlops.enabled: false`).
-            "workspace_name": ml.workspace.name if ml else None,
-            "compute_clusters": ml.computes if ml else [],
-            "compute_identity_id": identity.identity.id if identity else None,
-            "compute_identity_principal_id": identity.identity.principal_id if identity else None,
-            "compute_identity_client_id": identity.identity.client_id if identity else None,
-            "application_insights_id": observability.app_insights.id,
-        }
-        self.register_outputs(self.outputs)
+                ),
+                opts=part,
+            )
+    return {
+        "cloud": "azure",
+        "region": spec.region,
+        "cluster_name": cluster.cluster.name,
+        "cluster_endpoint": cluster.endpoint,
+        "kubeconfig": cluster.kubeconfig,
+        "bucket_name": storage.container.name,
+        "bucket_url": pulumi.Output.concat(
+            storage.account.primary_endpoints.apply(lambda e: e.blob), storage.container.name
+        ),
+        "registry_url": registry.registry.login_server,
+        "node_pools": cluster.pool_outputs,
+        "resource_group": rg,
+        "subscription_id": subscription_id,
+        "tenant_id": tenant_id,
+        "vnet_name": network.vnet.name,
+        "storage_account": storage.account.name,
+        "key_vault_uri": vault.vault_uri,
+        "oidc_issuer_url": cluster.oidc_issuer_url,
+        "workload_identity_client_id": workload.client_id,
+        # Azure ML (None / empty with `mlops.enabled: false`).
+        "workspace_name": ml.workspace.name if ml else None,
+        "compute_clusters": ml.computes if ml else [],
+        "compute_identity_id": identity.identity.id if identity else None,
+        "compute_identity_principal_id": identity.identity.principal_id if identity else None,
+        "compute_identity_client_id": identity.identity.client_id if identity else None,
+        "application_insights_id": observability.app_insights.id,
+    }

@@ -9,12 +9,12 @@ the spec turns its public network access off.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
-from components.spec import PlatformSpec
 
 # Private DNS zones each Private Link group needs (Azure's documented zone names).
 ZONES: dict[str, tuple[str, ...]] = {
@@ -22,22 +22,30 @@ ZONES: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass
+class PrivateLinkArgs:
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region (of the endpoint; the DNS zones are global)."""
+    target_id: pulumi.Input[str]
+    """The PaaS resource reached privately."""
+    group_id: str
+    """Its Private Link sub-resource, one of `ZONES`."""
+    subnet_id: pulumi.Input[str]
+    """The private-endpoints subnet."""
+    vnet_id: pulumi.Input[str]
+    """The VNet the DNS zones are linked to."""
+
+
 class PrivateLink(AzureComponent):
     KIND = "PrivateLink"
 
     def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        *,
-        resource_group_name: pulumi.Input[str],
-        target_id: pulumi.Input[str],
-        group_id: str,
-        subnet_id: pulumi.Input[str],
-        vnet_id: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: PrivateLinkArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__(name, opts)
+        resource_group_name, group_id = args.resource_group_name, args.group_id
         try:
             zone_names: Sequence[str] = ZONES[group_id]
         except KeyError:
@@ -45,12 +53,12 @@ class PrivateLink(AzureComponent):
         self.endpoint = azure_native.network.PrivateEndpoint(
             f"{name}-pe",
             resource_group_name=resource_group_name,
-            location=spec.region,
-            subnet={"id": subnet_id},
+            location=args.location,
+            subnet={"id": args.subnet_id},
             private_link_service_connections=[
                 {
                     "name": f"{name}-{group_id}",
-                    "private_link_service_id": target_id,
+                    "private_link_service_id": args.target_id,
                     "group_ids": [group_id],
                 }
             ],
@@ -70,7 +78,7 @@ class PrivateLink(AzureComponent):
                 resource_group_name=resource_group_name,
                 location="global",
                 private_zone_name=private_zone.name,
-                virtual_network={"id": vnet_id},
+                virtual_network={"id": args.vnet_id},
                 registration_enabled=False,
                 opts=self.child(),
             )

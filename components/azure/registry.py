@@ -7,33 +7,36 @@ with Entra ID (AcrPull role assignments), never with the admin password.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
-from components.spec import PlatformSpec
 
 SKU = "Standard"
+
+
+@dataclass
+class RegistryArgs:
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region."""
+    registry_name: pulumi.Input[str]
+    """Globally unique registry name (`components.azure.naming.registry_name`)."""
 
 
 class Registry(AzureComponent):
     KIND = "Registry"
 
-    def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        *,
-        resource_group_name: pulumi.Input[str],
-        registry_name: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
+    def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(name, opts)
         self.registry = azure_native.containerregistry.Registry(
             f"{name}-acr",
-            resource_group_name=resource_group_name,
-            location=spec.region,
-            registry_name=registry_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            registry_name=args.registry_name,
             sku={"name": SKU},
             admin_user_enabled=False,
             anonymous_pull_enabled=False,

@@ -17,7 +17,31 @@ BUILT_IN_ROLES: dict[str, str] = {
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     # Wrap and unwrap with a Key Vault key (what a service needs for customer-managed keys).
     "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    # Join and read a subnet (what AKS's identity needs on a bring-your-own node subnet).
+    "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
 }
+
+# Microsoft's public client apps a *person* signs in through (Azure CLI, Azure PowerShell,
+# Visual Studio, VS Code): a caller with one of these client ids is a user; any other
+# client id is an app registration or managed identity, i.e. a service principal.
+USER_CLIENT_IDS = frozenset(
+    {
+        "04b07795-8ddb-461a-bbee-02f9e1bf7b46",  # Azure CLI
+        "1950a258-227b-4e31-a9cf-717495945fc2",  # Azure PowerShell
+        "872cd9fa-d31f-45e0-9eab-6e460a02d1f1",  # Visual Studio
+        "aebc6443-996d-45c2-90f0-388ff96faa56",  # Visual Studio Code
+    }
+)
+
+
+def principal_type(client_id: str | None) -> str:
+    """``User`` or ``ServicePrincipal`` for the caller whose token carries `client_id`.
+
+    A role assignment without ``principalType`` defaults to User, and ARM then
+    fails for a service principal (``UnmatchedPrincipalType``) when the new
+    principal has not replicated yet; stating the type avoids that lookup.
+    """
+    return "User" if (client_id or "").lower() in USER_CLIENT_IDS else "ServicePrincipal"
 
 
 def role_definition_id(subscription_id: str, role: str) -> str:

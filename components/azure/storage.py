@@ -10,16 +10,46 @@ keys stay off.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
-from components.azure.roles import role_definition_id
-from components.spec import PlatformSpec
+from components.azure.roles import principal_type, role_definition_id
 
 CONTAINER = "platform"
+
+
+@dataclass
+class StorageArgs:
+    platform: str
+    """The spec's name (in the grants' descriptions)."""
+    resource_group_name: pulumi.Input[str]
+    """The platform's resource group."""
+    location: str
+    """The Azure region."""
+    account_name: pulumi.Input[str]
+    """Globally unique account name (`components.azure.naming.storage_account_name`)."""
+    subscription_id: pulumi.Input[str]
+    """The subscription the built-in role definitions are read from."""
+    versioning: bool = True
+    """Blob versioning (old checkpoint versions expire after ``checkpoint_retention_days``)."""
+    public_access: bool = False
+    """Secure default False: no anonymous blob access."""
+    soft_delete_days: int = 7
+    """Blob and container soft delete; 0 turns it off."""
+    checkpoint_retention_days: int = 30
+    """Noncurrent blob versions are deleted after this many days."""
+    key: azure_native.keyvault.Key | None = None
+    """A Key Vault key to encrypt with (customer-managed); None: Microsoft-managed keys."""
+    key_vault_uri: pulumi.Input[str] | None = None
+    """The vault holding ``key``."""
+    deployer_object_id: pulumi.Input[str] | None = None
+    """The identity running `pulumi up` / `pioneer train`: blob data rights on the container."""
+    deployer_client_id: pulumi.Input[str] | None = None
+    """The client id in the deployer's token (user or service principal)."""
 
 
 class Storage(AzureComponent):
@@ -34,17 +64,12 @@ class Storage(AzureComponent):
     def __init__(
         self,
         name: str,
-        spec: PlatformSpec,
-        *,
-        resource_group_name: pulumi.Input[str],
-        account_name: pulumi.Input[str],
-        subscription_id: pulumi.Input[str],
-        key: azure_native.keyvault.Key | None = None,
-        key_vault_uri: pulumi.Input[str] | None = None,
+        args: StorageArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(name, opts)
-        cfg = spec.storage
+        cfg, key, key_vault_uri = args, args.key, args.key_vault_uri
+        resource_group_name, subscription_id = args.resource_group_name, args.subscription_id
         encryption: azure_native.storage.EncryptionArgsDict = {
             "key_source": "Microsoft.Storage",
             "services": {
@@ -59,7 +84,7 @@ class Storage(AzureComponent):
             self.encryption_identity = azure_native.managedidentity.UserAssignedIdentity(
                 f"{name}-cmk-id",
                 resource_group_name=resource_group_name,
-                location=spec.region,
+                location=args.location,
                 opts=self.child(),
             )
             role = "Key Vault Crypto Service Encryption User"
@@ -71,7 +96,7 @@ class Storage(AzureComponent):
                 role_definition_id=pulumi.Output.from_input(subscription_id).apply(
                     lambda s: role_definition_id(s, role)
                 ),
-                description=f"pioneer {spec.name}: storage encryption -> {role}",
+                description=f"pioneer {args.platform}: storage encryption -> {role}",
                 opts=self.child(),
             )
             encryption["key_source"] = "Microsoft.Keyvault"
@@ -92,8 +117,8 @@ class Storage(AzureComponent):
         self.account = azure_native.storage.StorageAccount(
             f"{name}-account",
             resource_group_name=resource_group_name,
-            location=spec.region,
-            account_name=account_name,
+            location=args.location,
+            account_name=args.account_name,
             kind="StorageV2",
             sku={"name": "Standard_ZRS"},
             access_tier=azure_native.storage.AccessTier.HOT,
@@ -134,6 +159,24 @@ class Storage(AzureComponent):
             ),
             opts=self.child(depends_on=[self.blob_service]),
         )
+        # Shared keys are off, so nobody has data-plane rights until granted: the deployer
+        # uploads code and data (`pioneer train`) to this container and nothing else.
+        self.deployer_grant: azure_native.authorization.RoleAssignment | None = None
+        if args.deployer_object_id is not None:
+            role = "Storage Blob Data Contributor"
+            self.deployer_grant = azure_native.authorization.RoleAssignment(
+                f"{name}-deployer-blob",
+                scope=self.container.id,
+                principal_id=args.deployer_object_id,
+                principal_type=pulumi.Output.from_input(args.deployer_client_id).apply(
+                    principal_type
+                ),
+                role_definition_id=pulumi.Output.from_input(subscription_id).apply(
+                    lambda s: role_definition_id(s, role)
+                ),
+                description=f"pioneer {args.platform}: the deployer -> {role} (container)",
+                opts=self.child(),
+            )
         # Old checkpoint versions (noncurrent blob versions) expire after the spec's retention.
         self.lifecycle = azure_native.storage.ManagementPolicy(
             f"{name}-lifecycle",

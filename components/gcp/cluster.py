@@ -9,15 +9,15 @@ GPU and TPU pools take their machine types from the catalog (see `node_pools`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp import iam_roles as roles
-from components.gcp.labels import platform_labels
-from components.gcp.network import MAX_PODS_PER_NODE, Network
-from components.gcp.node_pools import GPU_DRIVER_VERSION, PoolPlan, plan_pool
-from components.spec import PlatformSpec
+from components.gcp import roles
+from components.gcp.network import MAX_PODS_PER_NODE
+from components.gcp.node_pools import GPU_DRIVER_VERSION, PoolPlan
+from components.k8s.addons import WEBHOOK_PORTS
 
 TRAINING_NAMESPACE = "training"
 TRAINING_KSA = "trainer"
@@ -26,6 +26,48 @@ TRAINING_KSA = "trainer"
 
 def workload_pool(project: str) -> str:
     return f"{project}.svc.id.goog"
+
+
+@dataclass
+class GkeClusterArgs:
+    project: str
+    """The GCP project id (also names the workload-identity pool)."""
+    region: str
+    """A regional cluster in this region."""
+    vpc_id: pulumi.Input[str]
+    """The platform VPC."""
+    subnet_id: pulumi.Input[str]
+    """The node subnet (with the pods and services secondary ranges)."""
+    pods_range_name: str
+    """The subnet's secondary range for pod IPs."""
+    services_range_name: str
+    """The subnet's secondary range for service IPs."""
+    nodes_cidr: str
+    """The node subnet's range (always an authorised network of the control plane)."""
+    master_cidr: str
+    """The /28 the control plane's private endpoint uses."""
+    node_service_account: pulumi.Input[str]
+    """The minimal service account the nodes run as (never the default compute account)."""
+    training_service_account_name: pulumi.Input[str]
+    """The training service account the ``training/trainer`` pods act as."""
+    kms_key_id: pulumi.Input[str]
+    """The platform key: Kubernetes secrets and node boot disks."""
+    pools: Sequence[PoolPlan] = ()
+    """The spec's node pools, planned (`components.gcp.node_pools.plan_pool`)."""
+    private_endpoint: bool = True
+    """Control-plane endpoint reachable only from inside the network."""
+    authorized_cidrs: list[str] = field(default_factory=list)
+    """Networks allowed to reach the endpoint, besides the node subnet."""
+    release_channel: str = "REGULAR"
+    """GKE release channel."""
+    kubernetes_version: str | None = None
+    """Minimum control-plane version; None: the channel's default."""
+    deletion_protection: bool = True
+    """GKE's own deletion protection."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """The platform labels (`components.gcp.tags.platform_labels`)."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """The APIs and the GKE/Compute agents' key grants."""
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -37,19 +79,12 @@ class GkeCluster(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        spec: PlatformSpec,
-        *,
-        network: Network,
-        node_service_account: pulumi.Input[str],
-        training_service_account_name: pulumi.Input[str],
-        kms_key_id: pulumi.Input[str],
-        depends_on: Sequence[pulumi.Resource],
+        args: GkeClusterArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("pioneer:gcp:GkeCluster", name, {}, opts)
-        assert spec.project  # the spec edge requires a project on gcp
-        labels = platform_labels(spec, "GkeCluster")
-        cl = spec.cluster
+        labels, cl, depends_on = args.labels, args, args.depends_on
+        kms_key_id, node_service_account = args.kms_key_id, args.node_service_account
         authorized = [
             gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
                 cidr_block=c, display_name=f"authorized-{i}"
@@ -59,33 +94,39 @@ class GkeCluster(pulumi.ComponentResource):
         # Machines in the node subnet (CI runners, bastions) may always reach the endpoint.
         authorized.append(
             gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
-                cidr_block=network.ranges.nodes, display_name="node-subnet"
+                cidr_block=args.nodes_cidr, display_name="node-subnet"
             )
         )
         self.cluster = gcp.container.Cluster(
             f"{name}-cluster",
-            project=spec.project,
-            location=spec.region,
-            network=network.vpc.id,
-            subnetwork=network.subnet.id,
+            project=args.project,
+            location=args.region,
+            network=args.vpc_id,
+            subnetwork=args.subnet_id,
             networking_mode="VPC_NATIVE",
             ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
-                cluster_secondary_range_name=network.pods_range_name,
-                services_secondary_range_name=network.services_range_name,
+                cluster_secondary_range_name=args.pods_range_name,
+                services_secondary_range_name=args.services_range_name,
             ),
             default_max_pods_per_node=MAX_PODS_PER_NODE,
             private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
                 enable_private_nodes=True,
                 enable_private_endpoint=cl.private_endpoint,
-                master_ipv4_cidr_block=network.ranges.master,
+                master_ipv4_cidr_block=args.master_cidr,
             ),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=authorized
             ),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
-                workload_pool=workload_pool(spec.project)
+                workload_pool=workload_pool(args.project)
             ),
             enable_shielded_nodes=True,
+            # Pod-to-pod traffic on one node goes through the VPC too (flow logs, firewall).
+            enable_intranode_visibility=True,
+            # Admission checks every image against the project's Binary Authorization policy.
+            binary_authorization=gcp.container.ClusterBinaryAuthorizationArgs(
+                evaluation_mode="PROJECT_SINGLETON_POLICY_ENFORCE"
+            ),
             # Training pods mount the platform bucket for checkpoints (kubernetes backend).
             addons_config=gcp.container.ClusterAddonsConfigArgs(
                 gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(
@@ -118,11 +159,28 @@ class GkeCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )
 
+        # GKE's own control-plane firewall rule opens 443 and 10250 only: the add-ons'
+        # admission webhooks (JobSet: 9443) would time out on every submission.
+        self.webhook_firewall = gcp.compute.Firewall(
+            f"{name}-webhooks",
+            project=args.project,
+            network=args.vpc_id,
+            direction="INGRESS",
+            source_ranges=[args.master_cidr],
+            target_service_accounts=[node_service_account],
+            allows=[
+                gcp.compute.FirewallAllowArgs(
+                    protocol="tcp", ports=[str(p) for p in sorted(set(WEBHOOK_PORTS.values()))]
+                )
+            ],
+            description="control plane -> admission webhooks of the cluster add-ons",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
         after_cluster = pulumi.ResourceOptions(parent=self, depends_on=[*depends_on, self.cluster])
-        self.plans = [plan_pool(p, i, spec) for i, p in enumerate(spec.node_pools)]
+        self.plans = list(args.pools)
         self.node_pools = {
             plan.name: self._node_pool(
-                name, spec, plan, node_service_account, kms_key_id, labels, after_cluster
+                name, args, plan, node_service_account, kms_key_id, labels, after_cluster
             )
             for plan in self.plans
         }
@@ -130,9 +188,9 @@ class GkeCluster(pulumi.ComponentResource):
         # exists only once the cluster does.
         self.workload_identity_binding = gcp.serviceaccount.IAMMember(
             f"{name}-train-workload-identity",
-            service_account_id=training_service_account_name,
+            service_account_id=args.training_service_account_name,
             role=roles.check_grant(roles.WORKLOAD_IDENTITY_USER, "service_account"),
-            member=f"serviceAccount:{workload_pool(spec.project)}"
+            member=f"serviceAccount:{workload_pool(args.project)}"
             f"[{TRAINING_NAMESPACE}/{TRAINING_KSA}]",
             opts=after_cluster,
         )
@@ -150,7 +208,7 @@ class GkeCluster(pulumi.ComponentResource):
     def _node_pool(
         self,
         name: str,
-        spec: PlatformSpec,
+        args: GkeClusterArgs,
         plan: PoolPlan,
         service_account: pulumi.Input[str],
         kms_key_id: pulumi.Input[str],
@@ -186,8 +244,8 @@ class GkeCluster(pulumi.ComponentResource):
             )
         return gcp.container.NodePool(
             f"{name}-{plan.name}",
-            project=spec.project,
-            location=spec.region,
+            project=args.project,
+            location=args.region,
             node_locations=list(plan.zones) or None,
             cluster=self.cluster.name,
             autoscaling=autoscaling,

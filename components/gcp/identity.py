@@ -10,43 +10,51 @@ storage roles, plus ``roles/aiplatform.user`` to run jobs and write metadata.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp import iam_roles as roles
-from components.spec import PlatformSpec
+from components.gcp import roles
 
 NODE_PROJECT_ROLES = (roles.LOG_WRITER, roles.METRIC_WRITER, roles.MONITORING_VIEWER)
 
 
+@dataclass
+class IdentityArgs:
+    platform: str
+    """The spec's name (in display names)."""
+    project: str
+    """The GCP project id."""
+    region: str
+    """The repository's region."""
+    bucket_name: pulumi.Input[str]
+    """The platform bucket: the training account's only data scope."""
+    repository_name: pulumi.Input[str]
+    """The platform Artifact Registry repository both accounts read images from."""
+    vertex: bool = True
+    """Let the training account run Vertex AI jobs (the spec's ``mlops.enabled``)."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """The project's APIs, which must be on first."""
+
+
 class Identity(pulumi.ComponentResource):
-    def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        *,
-        bucket_name: pulumi.Input[str],
-        repository: gcp.artifactregistry.Repository,
-        depends_on: Sequence[pulumi.Resource],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
+    def __init__(self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pioneer:gcp:Identity", name, {}, opts)
-        project = spec.project
-        assert project  # the spec edge requires a project on gcp
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+        project = args.project
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         self.node_sa = gcp.serviceaccount.Account(
             f"{name}-nodes",
             account_id=f"{name}-nodes",
             project=project,
-            display_name=f"pioneer {spec.name} GKE nodes",
+            display_name=f"pioneer {args.platform} GKE nodes",
             opts=child,
         )
         self.training_sa = gcp.serviceaccount.Account(
             f"{name}-train",
             account_id=f"{name}-train",
             project=project,
-            display_name=f"pioneer {spec.name} training",
+            display_name=f"pioneer {args.platform} training",
             opts=child,
         )
         node_member = self.node_sa.email.apply(lambda e: f"serviceAccount:{e}")
@@ -64,20 +72,20 @@ class Identity(pulumi.ComponentResource):
             gcp.artifactregistry.RepositoryIamMember(
                 f"{name}-{who}-images-reader",
                 project=project,
-                location=spec.region,
-                repository=repository.name,
+                location=args.region,
+                repository=args.repository_name,
                 role=roles.check_grant(roles.AR_READER, "repository"),
                 member=member,
                 opts=child,
             )
         gcp.storage.BucketIAMMember(
             f"{name}-train-bucket",
-            bucket=bucket_name,
+            bucket=args.bucket_name,
             role=roles.check_grant(roles.STORAGE_OBJECT_ADMIN, "bucket"),
             member=train_member,
             opts=child,
         )
-        if spec.mlops.enabled:
+        if args.vertex:
             gcp.projects.IAMMember(
                 f"{name}-train-vertex",
                 project=project,

@@ -60,34 +60,42 @@ def check_capacity(spec: PlatformSpec, ranges: SubnetRanges) -> None:
         )
 
 
+@dataclass
+class NetworkArgs:
+    platform: str
+    """The spec's name (in descriptions)."""
+    project: str
+    """The GCP project id."""
+    region: str
+    """The subnet's, router's and NAT's region."""
+    cidr: str
+    """The VNet range, split by `plan_ranges` into nodes, pods, services and the control plane."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """The project's APIs, which must be on first."""
+
+
 class Network(pulumi.ComponentResource):
     """Custom-mode VPC (no auto subnets, no default network), subnet, router and NAT."""
 
-    def __init__(
-        self,
-        name: str,
-        spec: PlatformSpec,
-        depends_on: Sequence[pulumi.Resource],
-        opts: pulumi.ResourceOptions | None = None,
-    ):
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("pioneer:gcp:Network", name, {}, opts)
-        self.ranges = plan_ranges(spec.network.cidr)
-        check_capacity(spec, self.ranges)
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+        # The spec edge has checked that the ranges hold every pool's pods (`check_capacity`).
+        self.ranges = plan_ranges(args.cidr)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         self.vpc = gcp.compute.Network(
             f"{name}-vpc",
-            project=spec.project,
+            project=args.project,
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
-            description=f"pioneer {spec.name}",
+            description=f"pioneer {args.platform}",
             opts=child,
         )
         self.pods_range_name = "pods"
         self.services_range_name = "services"
         self.subnet = gcp.compute.Subnetwork(
             f"{name}-subnet",
-            project=spec.project,
-            region=spec.region,
+            project=args.project,
+            region=args.region,
             network=self.vpc.id,
             ip_cidr_range=self.ranges.nodes,
             private_ip_google_access=True,
@@ -108,15 +116,15 @@ class Network(pulumi.ComponentResource):
         )
         self.router = gcp.compute.Router(
             f"{name}-router",
-            project=spec.project,
-            region=spec.region,
+            project=args.project,
+            region=args.region,
             network=self.vpc.id,
             opts=child,
         )
         self.nat = gcp.compute.RouterNat(
             f"{name}-nat",
-            project=spec.project,
-            region=spec.region,
+            project=args.project,
+            region=args.region,
             router=self.router.name,
             nat_ip_allocate_option="AUTO_ONLY",
             source_subnetwork_ip_ranges_to_nat="LIST_OF_SUBNETWORKS",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
 CORE_SERVICES = (
     "compute.googleapis.com",
     "container.googleapis.com",
+    "binaryauthorization.googleapis.com",  # the cluster enforces the project's policy
     "storage.googleapis.com",
     "cloudkms.googleapis.com",
     "artifactregistry.googleapis.com",
@@ -24,6 +27,14 @@ def required_services(mlops_enabled: bool) -> tuple[str, ...]:
     return CORE_SERVICES + (VERTEX_SERVICES if mlops_enabled else ())
 
 
+@dataclass
+class ProjectServicesArgs:
+    project: str
+    """The GCP project id."""
+    services: tuple[str, ...]
+    """The APIs to turn on (`required_services`)."""
+
+
 class ProjectServices(pulumi.ComponentResource):
     """One `gcp.projects.Service` per API; every other resource depends on `resources`."""
 
@@ -32,10 +43,10 @@ class ProjectServices(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        project: str,
-        services: tuple[str, ...],
+        args: ProjectServicesArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
+        project, services = args.project, args.services
         super().__init__("pioneer:gcp:ProjectServices", name, {"services": list(services)}, opts)
         self.by_service = {
             svc: gcp.projects.Service(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.labels import platform_labels
-from components.spec import PlatformSpec, SpecError
+from components.spec import SpecError
 
 DAY = 86_400
 
@@ -22,19 +22,41 @@ def soft_delete_seconds(days: int) -> int:
     return days * DAY
 
 
+@dataclass
+class StorageArgs:
+    project: str
+    """The GCP project id."""
+    region: str
+    """The bucket's (regional) location."""
+    kms_key_id: pulumi.Input[str] | None = None
+    """The platform key for CMEK; None: Google-managed keys (the spec's opt-out)."""
+    versioning: bool = True
+    """Object versioning (old checkpoint versions expire after ``checkpoint_retention_days``)."""
+    public_access: bool = False
+    """Secure default False: public access prevention enforced."""
+    checkpoint_retention_days: int = 30
+    """Noncurrent object versions are deleted after this many days."""
+    soft_delete_days: int = 7
+    """GCS soft delete (0 or 7-90 days, checked at the spec edge)."""
+    force_destroy: bool = False
+    """Let `pulumi destroy` delete a bucket that still holds objects."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """The platform labels (`components.gcp.tags.platform_labels`)."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """The APIs and the storage agent's key grant, which must exist first."""
+
+
 class Storage(pulumi.ComponentResource):
     """One regional bucket: uniform access, public access prevention, CMEK, lifecycle."""
 
     def __init__(
         self,
         name: str,
-        spec: PlatformSpec,
-        kms_key_id: pulumi.Input[str] | None,
-        depends_on: Sequence[pulumi.Resource],
+        args: StorageArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("pioneer:gcp:Storage", name, {}, opts)
-        st = spec.storage
+        st, kms_key_id = args, args.kms_key_id
         rules = [
             # Overwritten or deleted checkpoints stay recoverable for the retention period.
             gcp.storage.BucketLifecycleRuleArgs(
@@ -52,8 +74,8 @@ class Storage(pulumi.ComponentResource):
         ]
         self.bucket = gcp.storage.Bucket(
             f"{name}-data",
-            project=spec.project,
-            location=spec.region.upper(),
+            project=args.project,
+            location=args.region.upper(),
             storage_class="STANDARD",
             uniform_bucket_level_access=True,
             public_access_prevention="inherited" if st.public_access else "enforced",
@@ -66,8 +88,8 @@ class Storage(pulumi.ComponentResource):
                 retention_duration_seconds=soft_delete_seconds(st.soft_delete_days)
             ),
             force_destroy=st.force_destroy,
-            labels=platform_labels(spec, "Storage"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+            labels=args.labels,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.bucket_name = self.bucket.name
         self.bucket_url = self.bucket.url

@@ -29,6 +29,10 @@ DEVICE_PLUGIN_CHART = (
     "nvidia-device-plugin",
     "0.17.1",
 )
+WEBHOOK_PORTS: dict[str, int] = {"jobset": 9443}
+"""Ports the add-ons' admission webhooks listen on, by Helm release (the device plugin has
+none). A private GKE control plane reaches nodes on 443 and 10250 only, so the GKE cluster
+opens these to it (`components.gcp.cluster`)."""
 # The device plugin must run on the tainted GPU nodes, spot ones included.
 GPU_TOLERATIONS = [
     {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},

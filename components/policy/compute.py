@@ -14,6 +14,7 @@ from components.policy.model import (
     as_bool,
     as_list,
     as_map,
+    as_number,
     each,
     get,
     identifiers,
@@ -25,6 +26,8 @@ EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 AWS_SUBNET = "aws:ec2/subnet:Subnet"
 AWS_LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+AWS_VPC = "aws:ec2/vpc:Vpc"
+AWS_FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 GKE_CLUSTER = "gcp:container/cluster:Cluster"
 GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
 GCE_INSTANCES = ("gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate")
@@ -313,6 +316,150 @@ PRIVATE_ML_WORKSPACE = Rule(
     check_resource=_private_ml_workspace,
 )
 
+
+def _imds_hop_limit(r: Resource) -> Iterator[str]:
+    options = as_map(r.get("metadataOptions"))
+    hops = options.get("httpPutResponseHopLimit")
+    limit = as_number(hops)
+    if options.get("httpTokens") != "required":
+        yield f"{short(r)} allows IMDSv1 (metadataOptions.httpTokens is not 'required')"
+    if limit is None or limit > 1:
+        yield (
+            f"{short(r)} lets containers reach the node's instance metadata "
+            f"(metadataOptions.httpPutResponseHopLimit={hops if hops is not None else 'unset'})"
+        )
+
+
+IMDS_HOP_LIMIT = Rule(
+    id="compute-imds-hop-limit",
+    severity="mandatory",
+    area="compute",
+    description="EKS node launch templates require IMDSv2 with a hop limit of 1, so pods "
+    "cannot take the node's instance role (they get credentials from EKS Pod Identity).",
+    fix="metadata_options: http_tokens='required', http_put_response_hop_limit=1.",
+    types=frozenset({AWS_LAUNCH_TEMPLATE}),
+    check_resource=_imds_hop_limit,
+)
+
+
+def _gke_hardening(r: Resource) -> Iterator[str]:
+    mode = get(r.inputs, "binaryAuthorization.evaluationMode")
+    if (
+        mode in (None, "DISABLED")
+        and as_bool(get(r.inputs, "binaryAuthorization.enabled")) is not True
+    ):
+        yield f"{short(r)} admits any image (binaryAuthorization is off)"
+    if as_bool(r.get("enableIntranodeVisibility")) is not True:
+        yield f"{short(r)} hides pod-to-pod traffic on a node from the VPC (enableIntranodeVisibility)"
+
+
+GKE_HARDENING = Rule(
+    id="compute-gke-binauthz-intranode",
+    severity="mandatory",
+    area="compute",
+    description="GKE clusters enforce the project's Binary Authorization policy and route "
+    "same-node pod traffic through the VPC (intranode visibility), so flow logs and firewall "
+    "rules see it.",
+    fix="binary_authorization.evaluation_mode='PROJECT_SINGLETON_POLICY_ENFORCE', "
+    "enable_intranode_visibility=True.",
+    types=frozenset({GKE_CLUSTER}),
+    check_resource=_gke_hardening,
+)
+
+
+def _vpc_flow_logs(stack: Stack) -> Iterator[Finding]:
+    """AWS: every VPC has a flow log (matched by id, or by dependency while ids are unknown)."""
+    logs = stack.of_type(AWS_FLOW_LOG)
+    for vpc in stack.of_type(AWS_VPC):
+        if not any(
+            (log.get("vpcId") in identifiers(vpc)) or vpc.urn in log.dependencies for log in logs
+        ):
+            yield Finding(vpc.urn, f"{short(vpc)} has no flow log (aws.ec2.FlowLog)")
+
+
+VPC_FLOW_LOGS = Rule(
+    id="compute-vpc-flow-logs",
+    severity="mandatory",
+    area="compute",
+    description="Every AWS VPC records its traffic (VPC Flow Logs), kept as an audit log.",
+    fix="An aws.ec2.FlowLog with traffic_type='ALL' for the VPC, to a log group kept 365 days.",
+    check_stack=_vpc_flow_logs,
+)
+
+# ---- compute-multi-node-interconnect --------------------------------------------------------
+
+# EFA-capable GPU families (components/aws/interconnect.py EFA_INTERFACES; repeated as a
+# pattern here because the policy pack's venv cannot import the AWS components).
+EFA_INSTANCE = re.compile(r"^(p4d|p4de|p5|p5e|p5en)\.")
+# Fabrics pioneer does not provision (cost/scaling.py NOT_PROVISIONED): reported, not failed.
+UNPROVISIONED_FABRIC = re.compile(r"^(a3-(high|mega|ultra)gpu|Standard_ND96)")
+
+
+def _max_nodes(r: Resource) -> int:
+    for path in ("scalingConfig.maxSize", "autoscaling.totalMaxNodeCount",
+                 "autoscaling.maxNodeCount", "maxCount", "count"):  # fmt: skip
+        value = get(r.inputs, path)
+        if isinstance(value, int | float):
+            return int(value)
+    return 1
+
+
+def _efa_missing(stack: Stack) -> Iterator[Finding]:
+    """An EKS group of EFA instance types that can hold 2+ nodes launches with EFA interfaces."""
+    templates = {t.id: t for t in stack.of_type(AWS_LAUNCH_TEMPLATE) if t.id}
+    for group in stack.of_type(EKS_NODE_GROUP):
+        types = [t for t in as_list(group.get("instanceTypes")) if isinstance(t, str)]
+        if not types or not all(EFA_INSTANCE.match(t) for t in types) or _max_nodes(group) < 2:
+            continue
+        lt_id = get(group.inputs, "launchTemplate.id")
+        if is_unknown(lt_id):
+            continue
+        lt = templates.get(lt_id)
+        if lt is None:  # the template's id is not in this view of the plan: cannot decide
+            continue
+        nics = each(as_list(lt.get("networkInterfaces")))
+        if not any(n.get("interfaceType") == "efa" for n in nics):
+            yield Finding(
+                group.urn,
+                f"{short(group)} runs {', '.join(types)} across up to {_max_nodes(group)} nodes "
+                "without EFA interfaces: all-reduce would use the ENA network at a fraction of "
+                "the modelled bandwidth",
+            )
+
+
+def _fabric_not_provisioned(r: Resource) -> Iterator[str]:
+    machine = get(r.inputs, "nodeConfig.machineType") or r.get("vmSize") or ""
+    if isinstance(machine, str) and UNPROVISIONED_FABRIC.match(machine) and _max_nodes(r) > 1:
+        yield (
+            f"{short(r)} ({machine}) can hold several nodes but its RDMA fabric (GPUDirect-TCPX/"
+            "RDMA on GCP, InfiniBand on Azure) is not provisioned: multi-node jobs use the host "
+            "NIC, and `pioneer optimize` prices them at that bandwidth"
+        )
+
+
+MULTI_NODE_EFA = Rule(
+    id="compute-multi-node-efa",
+    severity="mandatory",
+    area="compute",
+    description="EKS node groups of EFA instance types (p4d, p5) that can hold two or more nodes "
+    "attach EFA on every network card (the bandwidth the scaling model prices).",
+    fix="Launch template network_interfaces with interface_type='efa' (card 0) and 'efa-only' "
+    "on the other cards, a cluster placement group, the EFA device plugin.",
+    check_stack=_efa_missing,
+)
+FABRIC_NOT_PROVISIONED = Rule(
+    id="compute-fabric-not-provisioned",
+    severity="advisory",
+    area="compute",
+    description="Multi-node GKE A3 and AKS ND96 pools: the RDMA fabric is not provisioned, so "
+    "multi-node jobs run at host-NIC bandwidth.",
+    fix="Keep such jobs on one node, or provision GPUDirect-TCPX/RDMA networks (GKE) or the "
+    "NVIDIA Network Operator (AKS) outside pioneer; the optimizer already prices the slower link.",
+    types=frozenset({GKE_NODE_POOL, AKS_AGENT_POOL}),
+    check_resource=_fabric_not_provisioned,
+)
+
+
 RULES: tuple[Rule, ...] = (
     NO_PUBLIC_NODE_IPS,
     GKE_PRIVATE_NODES,
@@ -322,4 +469,9 @@ RULES: tuple[Rule, ...] = (
     GPU_TAINT,
     PRIVATE_ENDPOINT,
     PRIVATE_ML_WORKSPACE,
+    IMDS_HOP_LIMIT,
+    GKE_HARDENING,
+    VPC_FLOW_LOGS,
+    MULTI_NODE_EFA,
+    FABRIC_NOT_PROVISIONED,
 )

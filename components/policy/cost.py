@@ -251,7 +251,17 @@ def _within_budget(stack: Stack) -> Iterator[Finding]:
     estimate = as_number(get(stack.doc, "cost.monthly_usd"))
     if estimate is None:
         raise RuleSkipped("the plan carries no cost estimate (doc['cost']['monthly_usd'])")
-    if estimate > budget:
+    missing = as_list(get(stack.doc, "cost.unpriced_compute"))
+    if missing and estimate <= budget:
+        # a partial total under budget proves nothing: fail rather than pass it
+        names = ", ".join(str(as_map(m).get("name")) for m in missing)
+        yield Finding(
+            stack.root_urn(),
+            f"cannot check the budget ${budget:,.2f}/month: the estimate is incomplete, "
+            f"{len(missing)} compute resource(s) not priced ({names}); the priced part is "
+            f"${estimate:,.2f}/month",
+        )
+    elif estimate > budget:
         yield Finding(
             stack.root_urn(),
             f"estimated ${estimate:,.2f}/month exceeds the budget "

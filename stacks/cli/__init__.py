@@ -25,8 +25,10 @@ def _root() -> None:
 from stacks.cli import catalog as _catalog  # noqa: E402,F401
 from stacks.cli import cost as _cost  # noqa: E402,F401
 from stacks.cli import optimize as _optimize  # noqa: E402,F401
+from stacks.cli import pipeline as _pipeline  # noqa: E402,F401
 from stacks.cli import plan as _plan  # noqa: E402,F401
 from stacks.cli import preflight as _preflight  # noqa: E402,F401
+from stacks.cli import serve as _serve  # noqa: E402,F401
 from stacks.cli import spot as _spot  # noqa: E402,F401
 from stacks.cli import train as _train  # noqa: E402,F401
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 import typer
 from rich.table import Table
 
+from cost.accelerators import parse_accelerator
 from cost.catalog import INTERRUPTION_RANGES, Offer, get_catalog
 from cost.refresh import RefreshError, refresh
-from cost.report import short_source
+from cost.report import fit, short_source
 from stacks.cli import app
-from stacks.cli.common import console, fail, print_json, user_errors
+from stacks.cli.common import console, fail, print_json, refuse_together, user_errors
 
 catalog_app = typer.Typer(help="The dated, sourced price catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
@@ -41,9 +43,35 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
 ) -> None:
     """Offers from the shipped snapshot, cheapest first, each with its source and date."""
+    if services:  # service prices have no accelerator, count or spot price to filter by
+        refuse_together(
+            **{"--services": True, "--accelerator": accelerator is not None},
+        )
+        refuse_together(**{"--services": True, "--count": count is not None})
+        refuse_together(**{"--services": True, "--spot": spot})
     cat = get_catalog()
     if cloud is not None and cloud not in CLOUDS:
         fail(f"--cloud: {cloud!r} is not one of {', '.join(CLOUDS)}")
+    if limit < 0:
+        fail(f"--limit: {limit} is negative; give a number of rows, or 0 for all")
+    if region is not None:
+        known_regions = sorted(
+            {r for c in CLOUDS if cloud in (None, c) for r in cat.regions(c)}
+            | {sp.region for sp in cat.service_prices(cloud) if sp.region}
+        )
+        if region not in known_regions:
+            fail(
+                f"--region: the catalog has no {cloud + ' ' if cloud else ''}region {region!r}; "
+                f"regions: {', '.join(known_regions)}"
+            )
+    if accelerator is not None:
+        try:
+            accelerator, per_node = parse_accelerator(accelerator)
+        except ValueError as e:
+            fail(f"--accelerator: {e}")
+        if per_node is not None and count not in (None, per_node):
+            fail(f"--accelerator {per_node} per node and --count {count} disagree; give one")
+        count = per_node if per_node is not None else count
     if services:
         rows = [
             p for p in cat.service_prices(cloud) if region is None or p.region in (None, region)
@@ -83,7 +111,7 @@ def show(
     if json_out:
         print_json(
             {
-                "offers": shown,
+                "offers": [{**asdict(o), "spot_suspect": o.spot_suspect} for o in shown],
                 "matched": len(offers),
                 "sorted_by": "spot" if spot else "on_demand",
                 "catalog_dates": cat.dates(),
@@ -118,12 +146,18 @@ def show(
             o.instance_type,
             f"{o.accelerator_count}x{o.accelerator}",
             _usd(o.on_demand_usd_per_hour),
-            _usd(o.spot_usd_per_hour),
+            _usd(o.spot_usd_per_hour) + (" ?" if o.spot_suspect else ""),
             per,
             interrupt,
             f"{o.source.split(' ')[0]} ({o.date})",
         )
-    console.print(t)
+    if any(o.spot_suspect for o in shown):
+        t.caption = (
+            "? = suspect spot price: below a plausible fraction of on-demand (--json: spot_suspect)"
+        )
+    keep = ("cloud", "region", "instance type", "on-demand $/h", "spot $/h", "$/accel-h")
+    drop = ("source (date)", "interrupt", "accel", "$/accel-h")
+    console.print(fit(t, console.width, keep=keep, drop=drop))
 
 
 @catalog_app.command("refresh")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -13,6 +15,8 @@ from rich.console import Console
 
 from components.spec import SpecError
 from cost.catalog import CatalogError
+from cost.input_file import InputFileError
+from cost.usage import UsageError
 from stacks.config import StackNotFound
 
 console = Console()
@@ -23,6 +27,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     SpecError,
     StackNotFound,
     CatalogError,
+    InputFileError,
+    UsageError,
     FileNotFoundError,
 )
 
@@ -30,6 +36,29 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 def fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
     raise typer.Exit(code)
+
+
+def progress(step: int, total: int, what: str) -> None:
+    """One line on stderr per slow step, so stdout stays one JSON document under --json."""
+    err_console.print(f"[dim]\\[{step}/{total}] {what} ...[/]", highlight=False)
+
+
+def refuse_together(**given: bool) -> None:
+    """Fail when more than one of these mutually exclusive inputs was given (none is ignored)."""
+    named = [name for name, on in given.items() if on]
+    if len(named) > 1:
+        fail(f"{' and '.join(named)} cannot be used together; give one of {', '.join(given)}")
+
+
+def check_output_path(path: Path, flag: str) -> None:
+    """Fail before any work when `path` cannot be written: its folder is missing or read-only."""
+    folder = path.parent
+    if path.is_dir():
+        fail(f"{flag}: {path} is a directory; give a file name")
+    if not folder.is_dir():
+        fail(f"{flag}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        fail(f"{flag}: folder {folder} is not writable")
 
 
 @contextmanager

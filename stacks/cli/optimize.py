@@ -10,7 +10,7 @@ from rich.table import Table
 from cost.optimize import OBJECTIVE_NAMES, optimize, parse_weights
 from cost.workload import Workload, WorkloadError, load_workload
 from stacks.cli import app
-from stacks.cli.common import console, fail, print_json, user_errors
+from stacks.cli.common import check_output_path, console, fail, print_json, user_errors
 
 
 @app.command("optimize")
@@ -52,6 +52,8 @@ def optimize_cmd(
     axes = plot_axes or ("cost-carbon" if uses_carbon else "cost-time")
     if axes not in ("cost-time", "cost-carbon"):
         fail(f"--plot-axes: {plot_axes!r} is not one of cost-time, cost-carbon")
+    if plot is not None:
+        check_output_path(plot, "--plot")
     with user_errors(WorkloadError):
         w = load_workload(workload)
         if cloud:

@@ -12,8 +12,8 @@ from rich.tree import Tree
 
 from components.policy import evaluate, mandatory_rule_ids
 from stacks.cli import app
-from stacks.cli.common import console, err_console, print_json, user_errors
-from stacks.config import list_stacks
+from stacks.cli.common import console, err_console, print_json, progress, user_errors
+from stacks.config import list_stacks, spec_from_stack
 from stacks.plan import Plan, preview_document, run_plan
 
 # Inputs worth a glance in the tree, in the order they are shown.
@@ -88,7 +88,9 @@ def estimate(plan: Plan, doc: dict[str, Any]) -> dict[str, Any] | None:
         from cost.usage import load_usage
     except ImportError:
         return None
-    return estimate_preview(doc, load_usage(stack=plan.stack, directory=plan.path.parent))
+    usage = load_usage(stack=plan.stack, directory=plan.path.parent)
+    usage.check_pools(plan.spec)
+    return estimate_preview(doc, usage)
 
 
 def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Table | str:
@@ -98,6 +100,10 @@ def render_policy(stack: str, result: dict[str, Any], doc: dict[str, Any]) -> Ta
         if cost.get("monthly_usd") is not None
         else ""
     )
+    if cost.get("unpriced_compute"):
+        from cost.report import incomplete_note
+
+        money += f" [red]{escape(incomplete_note(cost))}[/]"
     head = (
         f"[bold]{stack}[/] policy: [{'red' if result['mandatory'] else 'green'}]"
         f"{result['mandatory']} mandatory[/], {result['advisory']} advisory "
@@ -135,11 +141,15 @@ def plan(
     ),
 ) -> None:
     """Preview a stack offline (no credentials, no Pulumi CLI): resources, policy findings, cost."""
-    refs = list_stacks() if all_stacks else list(stacks or [])
-    if not refs:
-        raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")
+    with user_errors():
+        refs = list_stacks() if all_stacks else list(stacks or [])
+        if not refs:
+            raise typer.BadParameter(f"give a stack ({', '.join(list_stacks())}) or --all")
+        for ref in refs:  # every name and config is checked before the first (slow) plan runs
+            spec_from_stack(ref)
     docs: dict[str, dict[str, Any]] = {}
-    for ref in refs:
+    for i, ref in enumerate(refs, 1):
+        progress(i, len(refs), f"planning {ref}")
         with user_errors():
             p = run_plan(ref)
         doc = preview_document(p, show_secrets=show_secrets)

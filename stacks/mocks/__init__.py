@@ -52,6 +52,8 @@ class MockRun:
     resources: list[Recorded]
     outputs: dict[str, Any]
     secret_outputs: set[str]
+    invokes: list[str] = field(default_factory=list)
+    """The data-source (invoke) tokens the program called, in order."""
 
     def of_type(self, type_: str) -> list[Recorded]:
         return [r for r in self.resources if r.type == type_]
@@ -80,6 +82,7 @@ class PioneerMocks(pulumi.runtime.Mocks):
     def __init__(self, stack: str, region: Mapping[str, str] | None = None):
         self.stack = stack
         self.region = dict(region or {})
+        self.invokes: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         package = args.typ.split(":", 1)[0]
@@ -91,6 +94,7 @@ class PioneerMocks(pulumi.runtime.Mocks):
         return module.new_resource(args, self)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        self.invokes.append(args.token)
         package = args.token.split(":", 1)[0]
         module = _BY_PREFIX.get(package)
         return (module.call(args, self) if module else {}), []  # [] not None: the SDK iterates it
@@ -177,7 +181,8 @@ def _run(program, stack, config, secret_keys, region) -> MockRun:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        monitor = RecordingMonitor(PioneerMocks(stack, region))
+        mocks = PioneerMocks(stack, region)
+        monitor = RecordingMonitor(mocks)
         pulumi.runtime.settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
@@ -193,6 +198,7 @@ def _run(program, stack, config, secret_keys, region) -> MockRun:
             resources=_ordered(monitor.recorded),
             outputs=outputs,
             secret_outputs=secrets,
+            invokes=list(mocks.invokes),
         )
     finally:
         loop.close()

@@ -21,11 +21,13 @@ _EC2_ID_PREFIX = {
     "aws:ec2/routeTable:RouteTable": "rtb",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/placementGroup:PlacementGroup": "pg",
     "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
 }
 _EC2_ARN_KIND = {
+    "aws:ec2/placementGroup:PlacementGroup": "placement-group",
     "aws:ec2/securityGroup:SecurityGroup": "security-group",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security-group",
     "aws:ec2/natGateway:NatGateway": "natgateway",
@@ -76,6 +78,11 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
             ],
             version=args.inputs.get("version") or "1.31",
             status="ACTIVE",
+            # EKS creates the cluster security group and reports it here.
+            vpcConfig={
+                **(args.inputs.get("vpcConfig") or {}),
+                "clusterSecurityGroupId": f"sg-{hex_id(args.name + '-cluster', n=17)}",
+            },
         )
         arn = f"arn:aws:eks:{region}:{ACCOUNT}:cluster/{name}"
     elif args.typ == "aws:ecr/repository:Repository":
@@ -86,6 +93,8 @@ def new_resource(args: Any, mocks: Any) -> tuple[str, dict]:
     elif args.typ in _EC2_ID_PREFIX:
         rid = f"{_EC2_ID_PREFIX[args.typ]}-{hex_id(args.name, n=17)}"
         arn = f"arn:aws:ec2:{region}:{ACCOUNT}:{_EC2_ARN_KIND.get(args.typ, kind.lower())}/{rid}"
+        if args.typ == "aws:ec2/placementGroup:PlacementGroup":
+            state.update(name=args.inputs.get("name") or name)
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state.update(latestVersion=1, defaultVersion=1)
         elif args.typ == "aws:ec2/securityGroup:SecurityGroup":

@@ -18,6 +18,8 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TENANT = "11111111-1111-1111-1111-111111111111"
 # The well-known app id of the AKS Entra ID server (kubelogin's --server-id).
 AKS_AAD_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+# The public client AKS puts in device-code kubeconfigs (Azure Kubernetes Service AAD Client).
+AKS_AAD_CLIENT_APP_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a"
 
 # token kind -> (provider namespace, ARM collection, input holding the resource's own name)
 _TYPES: dict[tuple[str, str], tuple[str, str, str]] = {
@@ -269,7 +271,8 @@ def _computed(
 
 
 def kubeconfig(cluster: str, resource_group: str, location: str) -> str:
-    """An Entra ID kubeconfig as AKS returns it with ``format=exec`` (runs kubelogin)."""
+    """An Entra ID kubeconfig as AKS returns it with ``format=exec``: kubelogin in its
+    interactive device-code mode (the platform rewrites it to a non-interactive login)."""
     server = (
         f"https://{cluster}-{hex_id(resource_group, cluster, n=8)}.privatelink.{location}"
         f".azmk8s.io:443"
@@ -295,7 +298,8 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: kubelogin
-      args: [get-token, --login, azurecli, --server-id, {AKS_AAD_SERVER_APP_ID}]
+      args: [get-token, --environment, AzurePublicCloud, --server-id, {AKS_AAD_SERVER_APP_ID},
+        --client-id, {AKS_AAD_CLIENT_APP_ID}, --tenant-id, {TENANT}, --login, devicecode]
       interactiveMode: IfAvailable
       provideClusterInfo: false
 """

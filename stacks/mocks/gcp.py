@@ -107,6 +107,14 @@ def call(args: Any, mocks: Any) -> dict:
         }
     if args.token == "gcp:organizations/getClientConfig:getClientConfig":
         return {"project": project, "region": region, "accessToken": "mock", "id": project}
+    if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+        # Asking for the Cloud Storage service agent is what creates it on a fresh project.
+        return {
+            "emailAddress": f"service-{NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+            "member": f"serviceAccount:service-{NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+            "id": project,
+            "project": project,
+        }
     if args.token == "gcp:projects/getProject:getProject":
         return {"projects": [{"projectId": project, "number": NUMBER}]}
     return {}

@@ -63,7 +63,7 @@ def aws_outputs() -> dict[str, Any]:
         "bucket_name": "mlp-aws-data-0123abcd",
         "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/1111-2222",
         "sagemaker_role_arn": "arn:aws:iam::123456789012:role/mlp-aws-sagemaker",
-        "ecr_repository_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
+        "registry_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
         "private_subnet_ids": ["subnet-0aaa", "subnet-0bbb"],
         "security_group_id": "sg-0ccc",
     }
@@ -80,7 +80,7 @@ def gcp_outputs() -> dict[str, Any]:
         "kms_key_id": "projects/pioneer-ml-dev/locations/us-central1/keyRings/mlp-gcp/"
         "cryptoKeys/mlp-gcp-data",
         "training_service_account": "mlp-gcp-train@pioneer-ml-dev.iam.gserviceaccount.com",
-        "artifact_registry_url": "us-central1-docker.pkg.dev/pioneer-ml-dev/mlp-gcp",
+        "registry_url": "us-central1-docker.pkg.dev/pioneer-ml-dev/mlp-gcp",
         "tensorboard_id": "projects/123/locations/us-central1/tensorboards/456",
         "network": "projects/pioneer-ml-dev/global/networks/mlp-gcp",
     }
@@ -91,7 +91,7 @@ def azure_outputs() -> dict[str, Any]:
     return {
         "cloud": "azure",
         "resource_group": "mlp-azure-rg",
-        "location": "eastus",
+        "region": "eastus",
         "subscription_id": "00000000-0000-0000-0000-000000000001",
         "workspace_name": "mlp-azure-ws",
         "compute_clusters": [
@@ -109,5 +109,5 @@ def azure_outputs() -> dict[str, Any]:
             },
         ],
         "storage_account": "mlpazuredata0123",
-        "storage_container": "training",
+        "bucket_name": "training",
     }

@@ -37,7 +37,7 @@ def _azureml(doc: dict[str, Any], outputs: dict[str, Any]) -> tuple[bool, str, s
     body = doc["request"]["properties"]
     (cluster,) = [c for c in outputs["compute_clusters"] if c["name"] == body["computeId"]]
     assert doc["datastore"]["account_name"] == outputs["storage_account"]
-    assert doc["datastore"]["container_name"] == outputs["storage_container"]
+    assert doc["datastore"]["container_name"] == outputs["bucket_name"]
     entry = body["command"].split("python ")[1].split()[0]
     return cluster["priority"] == "LowPriority", body["outputs"]["checkpoints"]["uri"], entry
 
@@ -49,7 +49,7 @@ CASES = [
         "azureml",
         "azure-dev",
         _azureml,
-        lambda o: f"azureml://datastores/pioneer_{o['storage_container']}/paths/checkpoints/",
+        lambda o: f"azureml://datastores/pioneer_{o['bucket_name']}/paths/checkpoints/",
     ),
 ]
 

@@ -21,7 +21,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
         "cloud": "aws",
         "region": "us-east-1",
         "bucket_name": "mlp-aws-data-1a2b",
-        "ecr_repository_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
+        "registry_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
         "kubeconfig": KUBECONFIG,
         "node_pools": [
             {"name": "system", "capacity": "on_demand", "accelerator": None},
@@ -43,7 +43,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
         "cloud": "gcp",
         "region": "us-central1",
         "bucket_name": "mlp-gcp-data-1a2b",
-        "artifact_registry_url": "us-central1-docker.pkg.dev/p/mlp-gcp",
+        "registry_url": "us-central1-docker.pkg.dev/p/mlp-gcp",
         "kubeconfig": KUBECONFIG,
         "node_pools": [
             {
@@ -63,11 +63,11 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     },
     "azure": {
         "cloud": "azure",
-        "location": "eastus",
+        "region": "eastus",
         "storage_account": "mlpazuredata1a2b",
-        "storage_container": "ml",
+        "bucket_name": "ml",
         "resource_group": "mlp-azure-rg",
-        "acr_login_server": "mlpazure.azurecr.io",
+        "registry_url": "mlpazure.azurecr.io",
         "kubeconfig": KUBECONFIG,
         "workload_identity_client_id": "22222222-2222-2222-2222-222222222222",
         "node_pools": [
@@ -360,7 +360,9 @@ def test_cli_dry_run_prints_a_multi_node_spot_job_for_each_stack(stack, storage)
     pod = spec["template"]["spec"]
     container = pod["containers"][0]
     assert spec["parallelism"] == 2 and "--nnodes=2" in container["command"]
-    assert container["resources"]["limits"] == {"nvidia.com/gpu": "8"}
+    # aws-dev's p5 pool has EFA: the multi-node pod asks for all 32 interfaces of its node.
+    efa = {"vpc.amazonaws.com/efa": "32"} if stack == "aws-dev" else {}
+    assert container["resources"]["limits"] == {"nvidia.com/gpu": "8", **efa}
     assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
     assert pod["nodeSelector"]["pioneer.dev/pool"].startswith("train-")
     env = {e["name"]: e.get("value") for e in container["env"]}

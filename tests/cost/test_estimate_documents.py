@@ -138,3 +138,22 @@ def test_shipped_stack_plan_is_priced_with_its_usage_file():
     assert est["node_pools"]["max_monthly_usd"] == pytest.approx(
         730 * (3 * 0.192 + 4 * 16.9508), abs=0.01
     )
+
+
+def test_unpriced_node_pool_makes_the_estimate_incomplete():
+    """An AKS pool in a region the catalog does not price: the estimate says it is incomplete."""
+    from cost.estimate import estimate_preview
+    from cost.report import incomplete_note
+
+    root = {"type": "pulumi:pulumi:Stack", "urn": "urn:s", "custom": False, "inputs": {}}
+    pool = {
+        "type": "azure-native:containerservice:AgentPool",
+        "urn": "urn:pulumi:t::p::azure-native:containerservice:AgentPool::workers",
+        "custom": True,
+        "parent": "urn:s",
+        "inputs": {"vmSize": "Standard_D4s_v5", "count": 41, "location": "brazilsouth"},
+    }
+    est = estimate_preview({"steps": [{"op": "create", "newState": s} for s in (root, pool)]})
+    assert est["complete"] is False
+    assert [m["name"] for m in est["unpriced_compute"]] == ["workers"]
+    assert incomplete_note(est).startswith("INCOMPLETE: 1 compute resource(s) not priced")

@@ -320,3 +320,42 @@ def test_private_ml_workspaces():
         == []
     )
     assert findings("compute-private-ml-workspace", res(domain, "d", {}))
+
+
+@pytest.mark.parametrize(
+    ("options", "bad"),
+    [
+        ({"httpTokens": "required", "httpPutResponseHopLimit": 1}, False),
+        ({"httpTokens": "required", "httpPutResponseHopLimit": 2}, True),
+        ({"httpTokens": "optional", "httpPutResponseHopLimit": 1}, True),
+        ({"httpTokens": "required"}, True),  # EC2's default hop limit for EKS templates is 2
+    ],
+)
+def test_imds_hop_limit(options, bad):
+    lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"metadataOptions": options})
+    assert bool(findings("compute-imds-hop-limit", lt)) is bad
+
+
+@pytest.mark.parametrize(
+    ("inputs", "problems"),
+    [
+        (
+            {
+                "binaryAuthorization": {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
+                "enableIntranodeVisibility": True,
+            },
+            0,
+        ),
+        ({"enableIntranodeVisibility": True}, 1),
+        ({"binaryAuthorization": {"evaluationMode": "DISABLED"}}, 2),
+    ],
+)
+def test_gke_binary_authorization_and_intranode_visibility(inputs, problems):
+    assert len(findings("compute-gke-binauthz-intranode", res(GKE, "gke", inputs))) == problems
+
+
+def test_vpc_flow_logs():
+    vpc = res("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16"})
+    log = res("aws:ec2/flowLog:FlowLog", "log", {"vpcId": "vpc-id", "trafficType": "ALL"})
+    assert findings("compute-vpc-flow-logs", vpc, log) == []
+    assert findings("compute-vpc-flow-logs", vpc) == ["Vpc 'vpc' has no flow log (aws.ec2.FlowLog)"]

@@ -205,3 +205,17 @@ def test_budget_defined_advisory(base_config, shipped_spec):
     config = base_config("aws")
     del config["budget"]
     assert findings("cost-budget-defined", spec=PlatformSpec.parse(config))
+
+
+def test_budget_rule_fails_when_compute_is_not_priced(shipped_spec):
+    """A total without its node pools is not under budget: the rule says it cannot check."""
+    spec = shipped_spec("aws-dev")  # budget 5000
+    missing = [{"name": "pool-a", "type": NODE_GROUP, "reason": "no price"}]
+    result = evaluate(
+        doc_of(cost={"monthly_usd": 113.49, "unpriced_compute": missing}),
+        spec,
+        rules=[get_rule("cost-within-budget")],
+    )
+    assert result["mandatory"] == 1
+    assert "cannot check the budget" in result["violations"][0]["message"]
+    assert "pool-a" in result["violations"][0]["message"]

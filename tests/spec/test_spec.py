@@ -94,7 +94,9 @@ def test_accelerator_not_offered_in_region_names_regions_that_offer_it(base_conf
     errs = errors_of(cfg)
     tpu = next(e for e in errs if e.startswith("node_pools[2].accelerator:"))
     assert tpu.startswith(
-        "node_pools[2].accelerator: gcp offers no 4xTPU-v5e in europe-north1; regions that do: "
+        "node_pools[2].accelerator: the catalog has no price for 4xTPU-v5e on gcp in "
+        "europe-north1 (a gap in the catalog, not necessarily in the cloud); "
+        "the catalog's regions for it: "
     )
     assert "us-central1" in tpu and "europe-west4" in tpu
 
@@ -159,3 +161,42 @@ def test_pool_zones_are_gcp_zones_of_the_region(base_config):
     aws = base_config("aws")
     aws["node_pools"][1]["zones"] = ["us-east-1a"]
     assert errors_of(aws) == ["node_pools[1].zones: only used on gcp (cloud is 'aws')"]
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure"])
+def test_tag_count_over_the_cloud_limit_is_refused(base_config, cloud):
+    """51 tags planned clean on AWS (limit 50, and pioneer adds two of its own)."""
+    config = base_config(cloud)
+    config["tags"] = {f"t{i}": "v" for i in range(49)}
+    with pytest.raises(SpecError, match=r"tags: 49 tags; .* so at most 48"):
+        PlatformSpec.parse(config)
+    config["tags"] = {f"t{i}": "v" for i in range(48)}
+    assert len(PlatformSpec.parse(config).tags) == 48
+
+
+def test_aws_tag_alphabet_and_reserved_prefix(base_config):
+    config = base_config("aws")
+    config["tags"] = {"aws:owner": "me", "team": "ml#1"}
+    with pytest.raises(SpecError) as e:
+        PlatformSpec.parse(config)
+    assert "tags.aws:owner: the aws: prefix is reserved" in str(e.value)
+    assert "tags.team: AWS tag values allow only" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "cloud, itype, accel",
+    [
+        ("aws", "p4d.24xlarge", "A100"),
+        ("gcp", "a2-highgpu-8g", "A100"),
+        ("azure", "Standard_ND96asr_v4", "A100"),
+    ],
+)
+def test_pool_given_by_gpu_instance_type_is_a_gpu_pool(base_config, cloud, itype, accel):
+    """It used to become a CPU pool: no GPU image, no taint, no on-demand opt-in check."""
+    config = base_config(cloud)
+    config["region"] = {"aws": "us-east-1", "gcp": "us-central1", "azure": "eastus"}[cloud]
+    config["node_pools"].append(
+        {"name": "by-type", "instance_type": itype, "capacity": "spot", "max_nodes": 2}
+    )
+    pool = PlatformSpec.parse(config).node_pools[-1]
+    assert (pool.accelerator, pool.accelerators_per_node, pool.is_gpu) == (accel, 8, True)

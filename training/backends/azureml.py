@@ -35,9 +35,9 @@ REQUIRED_OUTPUTS = (
     "subscription_id",
     "resource_group",
     "workspace_name",
-    "location",
+    "region",
     "storage_account",
-    "storage_container",
+    "bucket_name",
 )
 SERVERLESS = "serverless"
 ENVIRONMENT = DEFAULT_IMAGES[BACKEND].uri
@@ -47,7 +47,7 @@ TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding")
 
 def datastore_name(outputs: Mapping[str, Any]) -> str:
     """The identity-based datastore submit registers for the platform container."""
-    return "pioneer_" + re.sub(r"[^a-z0-9_]", "_", str(outputs["storage_container"]).lower())
+    return "pioneer_" + re.sub(r"[^a-z0-9_]", "_", str(outputs["bucket_name"]).lower())
 
 
 def datastore_uri(outputs: Mapping[str, Any], path: str) -> str:
@@ -91,14 +91,14 @@ def compute_target(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, An
                 f"the job's capacity {job.capacity} needs {want}; use a "
                 f"{want} pool's cluster or pool={SERVERLESS!r}"
             )
-        if not _carries(cluster["vm_size"], outputs["location"], job):
+        if not _carries(cluster["vm_size"], outputs["region"], job):
             raise BackendError(
                 f"pool: cluster {cluster['name']} ({cluster['vm_size']}) does not "
                 f"carry {job.accelerators_per_node}x{job.accelerator}"
             )
         return cluster
     for cluster in clusters:
-        if cluster["priority"] == want and _carries(cluster["vm_size"], outputs["location"], job):
+        if cluster["priority"] == want and _carries(cluster["vm_size"], outputs["region"], job):
             return cluster
     raise BackendError(
         f"compute_clusters: no {want} cluster with {job.accelerators_per_node}x{job.accelerator} "
@@ -132,15 +132,18 @@ def command_line(job: TrainingJob) -> str:
     return run
 
 
-def build_job(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any:
-    """The `command()` job for one submission named `run`."""
+def build_job(
+    job: TrainingJob, outputs: Mapping[str, Any], run: str, inputs: dict[str, Any] | None = None
+) -> Any:
+    """The `command()` job for one submission named `run` (`inputs`: extra bindings, e.g. an
+    upstream pipeline step's output the job must wait for)."""
     from azure.ai.ml import Output, PyTorchDistribution, command
     from azure.ai.ml.entities import ManagedIdentityConfiguration
 
     cluster = compute_target(job, outputs)
     extra: dict[str, Any] = {}
     if cluster is None:  # serverless: the job names its VM size and capacity tier
-        extra["instance_type"] = common.instance_type("azure", outputs["location"], job)
+        extra["instance_type"] = common.instance_type("azure", outputs["region"], job)
         extra["queue_settings"] = {"job_tier": "Spot" if job.spot else "Standard"}
     else:
         extra["compute"] = cluster["name"]
@@ -176,6 +179,7 @@ def build_job(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any:
                 else job.output_uri,
             ),
         },
+        inputs=inputs or {},
         tags={"pioneer-job": job.name, "capacity": job.capacity},
         **extra,
     )
@@ -202,7 +206,7 @@ def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     vm_size = (
         cluster["vm_size"]
         if cluster is not None
-        else common.instance_type("azure", outputs["location"], job)
+        else common.instance_type("azure", outputs["region"], job)
     )
     workspace = (
         f"/subscriptions/{outputs['subscription_id']}/resourceGroups/"
@@ -219,14 +223,14 @@ def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
         "azure.ai.ml MLClient.jobs.create_or_update",
         body,
         [code],
-        common.price_estimate("azure", outputs["location"], vm_size, job),
+        common.price_estimate("azure", outputs["region"], vm_size, job),
         workspace=workspace,
         job_name=run,
         datastore={
             "name": datastore_name(outputs),
             "type": "AzureBlob",
             "account_name": outputs["storage_account"],
-            "container_name": outputs["storage_container"],
+            "container_name": outputs["bucket_name"],
             "credentials": "identity",
         },
     )
@@ -296,7 +300,7 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> AzureMLJob:
         AzureBlobDatastore(
             name=datastore_name(outputs),
             account_name=outputs["storage_account"],
-            container_name=outputs["storage_container"],
+            container_name=outputs["bucket_name"],
             description="pioneer platform storage (identity-based access)",
         )
     )

@@ -32,6 +32,7 @@ from training.backends.common import (
     tpu_refusal,
     validate_job,
 )
+from training.backends.fabric import EFA_ENV, EFA_RESOURCE
 from training.job import TrainingJob
 
 MASTER_PORT = 29500
@@ -52,17 +53,13 @@ _REQUIRED = {
     "gcp": ("cloud", "region", "bucket_name", "node_pools", "kubeconfig"),
     "azure": (
         "cloud",
+        "region",
         "storage_account",
-        "storage_container",
+        "bucket_name",
         "resource_group",
         "node_pools",
         "kubeconfig",
     ),
-}
-_REGISTRY = {
-    "aws": "ecr_repository_url",
-    "gcp": "artifact_registry_url",
-    "azure": "acr_login_server",
 }
 
 
@@ -91,11 +88,9 @@ def _pool(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
 def _image(job: TrainingJob, outputs: Mapping[str, Any], cloud: str) -> str:
     if job.image:
         return job.image
-    registry = outputs.get(_REGISTRY[cloud])
+    registry = outputs.get("registry_url")
     if not registry:
-        raise BackendError(
-            f"kubernetes: give --image (the stack outputs have no {_REGISTRY[cloud]})"
-        )
+        raise BackendError("kubernetes: give --image (the stack outputs have no registry_url)")
     suffix = "" if cloud == "aws" else "/pioneer-train"  # the ECR output is already a repository
     return f"{registry}{suffix}:latest"
 
@@ -175,7 +170,7 @@ def _checkpoint_volume(
     # azure
     attrs = {
         "storageAccount": outputs["storage_account"],
-        "containerName": outputs["storage_container"],
+        "containerName": outputs["bucket_name"],
         "resourceGroup": outputs["resource_group"],
         "protocol": "fuse2",
     }
@@ -183,13 +178,13 @@ def _checkpoint_volume(
         attrs["clientID"] = outputs["workload_identity_client_id"]
     csi = {
         "driver": "blob.csi.azure.com",
-        "volumeHandle": f"{outputs['storage_account']}-{outputs['storage_container']}-{job.name}",
+        "volumeHandle": f"{outputs['storage_account']}-{outputs['bucket_name']}-{job.name}",
         "volumeAttributes": attrs,
     }
     options = ["-o allow_other", "--file-cache-timeout-in-seconds=0"]
     uri = (
         f"https://{outputs['storage_account']}.blob.core.windows.net/"
-        f"{outputs['storage_container']}/checkpoints"
+        f"{outputs['bucket_name']}/checkpoints"
     )
     pv = {
         "apiVersion": "v1",
@@ -258,6 +253,11 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
         command += ["--ckpt-sync", f"{storage_uri}/{job.name}"]
     resource = "google.com/tpu" if accelerator and is_tpu(accelerator) else "nvidia.com/gpu"
     limits = {resource: str(per_node)} if accelerator else {}
+    fabric_env: dict[str, str] = {}
+    if job.nodes > 1 and pool.get("efa_interfaces"):
+        # All of the node's EFA interfaces (one pod per node) and NCCL pointed at them.
+        limits[EFA_RESOURCE] = str(pool["efa_interfaces"])
+        fabric_env = EFA_ENV
     env = [
         {
             "name": "NODE_RANK",
@@ -268,7 +268,7 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
             },
         },
         {"name": "PIONEER_CHECKPOINT_URI", "value": f"{storage_uri}/{job.name}"},
-        *({"name": k, "value": v} for k, v in sorted(job.environment.items())),
+        *({"name": k, "value": v} for k, v in sorted({**fabric_env, **job.environment}.items())),
     ]
     labels = {"app.kubernetes.io/name": "pioneer-train", "app.kubernetes.io/instance": job.name}
     if cloud == "azure":

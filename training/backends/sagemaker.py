@@ -23,9 +23,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from components.aws.images import PYTORCH_VERSION
 from training.backends import common
 from training.backends.common import BackendError
-from training.images import DEFAULT_IMAGES
 from training.job import TrainingJob
 
 BACKEND = "sagemaker"
@@ -34,7 +34,6 @@ CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 MODEL_DIR = "/opt/ml/model"
 # AWS Deep Learning Container for training; resolved per region and instance
 # (GPU vs CPU image) by the SDK's offline image table.
-PYTORCH_VERSION = DEFAULT_IMAGES[BACKEND].torch
 # Retries after internal service errors (spot interruptions are handled by
 # managed spot itself and do not consume these).
 MAX_RETRY_ATTEMPTS = 3

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.aws.nodegroups import plan_node_group
+from components.aws.node_pools import plan_node_group
 from components.spec import PlatformSpec
 from cost.catalog import get_catalog
 
@@ -93,7 +93,9 @@ def test_spot_gpu_pool(run_spec, base_config):
     ]
     assert ng.inputs["labels"]["pioneer.dev/accelerator"] == "H100"
     assert ng.inputs["labels"]["pioneer.dev/capacity"] == "spot"
-    assert set(ng.inputs["subnetIds"]) == _private_subnet_ids(run)
+    # A multi-node p5 pool uses EFA in a cluster placement group: one private subnet (one zone).
+    assert len(ng.inputs["subnetIds"]) == 1
+    assert set(ng.inputs["subnetIds"]) <= _private_subnet_ids(run)
     assert ng.inputs["clusterName"] == run.one("aws:eks/cluster:Cluster").inputs["name"]
 
 
@@ -212,6 +214,8 @@ def test_launch_template_requires_imdsv2_and_encrypts_the_root_disk(run_spec, ba
     )
     assert ng.inputs["launchTemplate"]["version"] == "1"
     assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+    # Pods use EKS Pod Identity: no container may reach the node role through IMDS.
+    assert lt.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
     (disk,) = lt.inputs["blockDeviceMappings"]
     assert disk["ebs"]["encrypted"] == "true"
     assert disk["ebs"]["volumeSize"] == 500  # the pool's disk_size_gb

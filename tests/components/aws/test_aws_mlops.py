@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.aws.iam_allowlist import REASONS, WILDCARD_RESOURCE_ACTIONS
-from components.aws.policies import wildcard_problems
+from components.aws.iam_documents import wildcard_problems
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 OPTIONAL = {
@@ -48,8 +48,9 @@ def test_no_identity_policy_has_wildcard_actions_or_unlisted_wildcard_resources(
     cfg["mlops"].update(sagemaker_domain=True, mlflow_server=True)
     run = run_spec(cfg)
     docs = [json.loads(p.inputs["policy"]) for p in run.of_type(ROLE_POLICY)]
-    # EKS cluster role (key use), the SageMaker execution role, the training pods' role
-    assert len(docs) == 3
+    # EKS cluster role (key use), the SageMaker execution role, the training pods' role,
+    # the VPC flow-log delivery role, the cluster autoscaler's role
+    assert len(docs) == 5
     for doc in docs:
         for st in doc["Statement"]:
             assert st["Effect"] == "Allow"
@@ -91,7 +92,10 @@ def test_sagemaker_role_is_scoped_to_the_platform_resources(run_spec, base_confi
     assert by_sid["ListPlatformBucket"]["Resource"] == bucket
     assert by_sid["ReadWritePlatformObjects"]["Resource"] == f"{bucket}/*"
     assert by_sid["UsePlatformKey"]["Resource"] == key
-    assert by_sid["PullTrainingImages"]["Resource"] == repo
+    # The platform's repository and exactly the AWS Deep Learning Container repository the
+    # SageMaker backend's default image comes from (AWS's DLC account in us-east-1).
+    dlc = "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-training"
+    assert by_sid["PullTrainingImages"]["Resource"] == [repo, dlc]
     assert logs in by_sid["WriteLogs"]["Resource"]
     assert all(
         r.startswith("arn:aws:logs:us-east-1:123456789012:log-group:")
@@ -178,4 +182,14 @@ def test_mlops_disabled_creates_no_sagemaker_resources(run_spec, base_config):
     assert not [r for r in run.resources if r.type.startswith("aws:sagemaker/")]
     assert not [r for r in run.resources if r.type == "pioneer:aws:SageMakerPlatform"]
     assert run.outputs["sagemaker_role_arn"] is None
-    assert run.outputs["ecr_repository_url"]  # images are still needed for EKS training
+    assert run.outputs["registry_url"]  # images are still needed for EKS training
+
+
+def test_the_dlc_repository_is_the_one_the_sagemaker_backend_image_lives_in():
+    from components.aws.images import PYTORCH_VERSION, dlc_repository_arn
+    from training.backends import sagemaker
+
+    assert sagemaker.PYTORCH_VERSION == PYTORCH_VERSION  # one version, one repository
+    arn = dlc_repository_arn("aws", "eu-west-1")
+    assert arn == "arn:aws:ecr:eu-west-1:763104351884:repository/pytorch-training"
+    assert dlc_repository_arn("aws", "mars-north-1") is None

@@ -141,3 +141,19 @@ def test_more_zones_than_the_region_has_fails_naming_the_field():
         r"us-west-1 has 2 available \(us-west-1a, us-west-1c\)",
     ):
         pick_zones(["us-west-1a", "us-west-1c"], 3, "us-west-1")
+
+
+def test_vpc_flow_logs_go_to_an_audit_log_group_kept_a_year(run_spec, base_config):
+    run = run_spec(base_config("aws"))
+    vpc = run.one("aws:ec2/vpc:Vpc")
+    log = run.one("aws:ec2/flowLog:FlowLog").inputs
+    (group,) = [
+        g
+        for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if g.name == "mlp-aws-network-flow-logs"
+    ]
+    assert log["vpcId"] == vpc.id and log["trafficType"] == "ALL"
+    assert log["logDestination"] == group.state["arn"]
+    assert group.inputs["retentionInDays"] == 365
+    role = next(r for r in run.of_type("aws:iam/role:Role") if r.state["arn"] == log["iamRoleArn"])
+    assert "vpc-flow-logs.amazonaws.com" in role.inputs["assumeRolePolicy"]

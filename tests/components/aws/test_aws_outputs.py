@@ -27,7 +27,7 @@ def test_outputs_have_the_documented_keys_and_real_values(run_spec, base_config)
     assert out["cluster_name"] == run.one("aws:eks/cluster:Cluster").inputs["name"]
     assert out["cluster_endpoint"].startswith("https://")
     assert out["sagemaker_role_arn"].startswith("arn:aws:iam::123456789012:role/")
-    assert out["ecr_repository_url"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+    assert out["registry_url"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
     assert out["vpc_id"] == run.one("aws:ec2/vpc:Vpc").id
     assert len(out["private_subnet_ids"]) == 2 and all(
         s.startswith("subnet-") for s in out["private_subnet_ids"]
@@ -45,8 +45,10 @@ def test_outputs_have_the_documented_keys_and_real_values(run_spec, base_config)
         "min_nodes": 0,
         "max_nodes": 4,
         "enabled": True,
+        "efa_interfaces": 32,
     }
     assert pools["system"]["capacity_type"] == "ON_DEMAND"
+    assert pools["system"]["efa_interfaces"] == 0
 
 
 def test_kubeconfig_is_a_secret_using_aws_eks_get_token(run_spec, base_config):
@@ -98,6 +100,7 @@ def test_components_use_pioneer_aws_type_tokens_and_nest_under_the_platform(run_
         "pioneer:aws:DataBucket",
         "pioneer:aws:ImageRepository",
         "pioneer:aws:EksCluster",
+        "pioneer:aws:ClusterAutoscaler",
         "pioneer:aws:SageMakerPlatform",
     }
     urns = {r.urn: r for r in run.resources}
@@ -140,8 +143,10 @@ def test_offline_plan_of_aws_dev_shows_what_the_issue_requires():
     assert sorted(roles) == [
         "ec2.amazonaws.com",
         "eks.amazonaws.com",
-        "pods.eks.amazonaws.com",
+        "pods.eks.amazonaws.com",  # the cluster autoscaler
+        "pods.eks.amazonaws.com",  # the training pods
         "sagemaker.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
     ]
     assert of("aws:sagemaker/modelPackageGroup:ModelPackageGroup")
     assert of("aws:ecr/repository:Repository")
@@ -152,5 +157,5 @@ def test_physical_names_are_derived_from_platform_and_a_sanitised_stack(run_spec
     run = run_spec(base_config("aws"), stack="Team_A.Prod")
     assert run.outputs["cluster_name"] == "mlp-aws-team-a-prod"
     assert run.outputs["model_package_group_name"] == "mlp-aws-team-a-prod-models"
-    assert run.outputs["ecr_repository_url"].endswith("/mlp-aws-team-a-prod/training")
+    assert run.outputs["registry_url"].endswith("/mlp-aws-team-a-prod/training")
     assert run.one("aws:kms/alias:Alias").inputs["name"] == "alias/pioneer/mlp-aws-team-a-prod"

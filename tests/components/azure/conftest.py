@@ -36,7 +36,7 @@ T = {
 
 
 def run_azure(config: dict[str, Any], stack: str = "test") -> MockRun:
-    spec = PlatformSpec.parse(config)
+    spec = PlatformSpec.parse(config, stack=stack)
 
     def program() -> None:
         platform = MlPlatform(spec.name, spec)

@@ -144,25 +144,29 @@ def test_release_channel_maps_to_an_aks_upgrade_channel():
 
 
 @pytest.mark.parametrize("protected", [True, False])
-def test_cluster_deletion_protection_follows_the_spec(protected):
-    import pulumi
+def test_cluster_deletion_protection_follows_the_spec(protected, monkeypatch):
+    from components.azure import platform
+    from components.azure.cluster import Cluster
 
-    from components import PlatformSpec
-    from components.azure import AzurePlatform
-    from stacks.mocks import run_program
+    built: list[Cluster] = []
 
+    def record(*args, **kwargs):
+        built.append(Cluster(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(platform, "Cluster", record)
     config = azure_config()
     config["cluster"]["deletion_protection"] = protected
-    spec = PlatformSpec.parse(config)
-    built: list[AzurePlatform] = []
+    run_azure(config)
+    (cluster,) = built
+    assert cluster.cluster._protect is protected
+    assert cluster.agent_pools and all(not pool._protect for pool in cluster.agent_pools.values())
 
-    def program() -> None:
-        built.append(AzurePlatform(spec.name, spec))
-        pulumi.export("name", built[0].cluster.cluster.name)
 
-    run_program(program, stack="test", region={"azure": "eastus"})
-    assert built[0].cluster.cluster._protect is protected
-    assert all(not pool._protect for pool in built[0].cluster.agent_pools.values())
+def test_blob_csi_driver_is_on_so_the_checkpoint_volume_mounts(dev_run):
+    # The kubernetes backend mounts checkpoints with blob.csi.azure.com; AKS has it off.
+    profile = dev_run.one(T["aks"]).inputs["storageProfile"]
+    assert profile["blobCSIDriver"] == {"enabled": True}
 
 
 def test_container_insights_rule_sends_cluster_logs_to_the_platform_workspace(dev_run):
@@ -213,3 +217,36 @@ def test_the_deployer_may_administer_this_clusters_objects_before_the_addons_ins
     assert grant.inputs["roleDefinitionId"].endswith("/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b")
     addons = next(r for r in dev_run.resources if r.type == "pioneer:k8s:ClusterAddons")
     assert grant.urn in addons.dependencies
+
+
+def test_aks_identity_may_join_the_node_subnet_before_pools_are_added(dev_run):
+    # ARM (unlike the Azure CLI) grants the cluster identity nothing on a bring-your-own subnet.
+    grant = by_suffix(dev_run, T["role"], "-subnet-network")
+    aks = dev_run.one(T["aks"])
+    nodes = [s for s in dev_run.of_type(T["subnet"]) if s.name.endswith("-nodes")]
+    assert grant.inputs["scope"] == nodes[0].id
+    assert grant.inputs["principalId"] == aks.state["identity"]["principalId"]
+    assert grant.inputs["principalType"] == "ServicePrincipal"
+    assert grant.inputs["roleDefinitionId"].endswith("4d97b98b-1d4f-4787-a291-c67834d212e7")
+    for pool in dev_run.of_type(T["agent_pool"]):
+        assert grant.urn in pool.dependencies, pool.name
+
+
+def test_deployer_grant_states_the_callers_principal_type(dev_run):
+    from components.azure.roles import principal_type
+
+    # The mocks' caller is an app registration (a CI service principal).
+    grant = by_suffix(dev_run, T["role"], "-deployer-admin")
+    assert grant.inputs["principalType"] == "ServicePrincipal"
+    assert principal_type("04b07795-8ddb-461a-bbee-02f9e1bf7b46") == "User"  # az login
+    assert principal_type("9f1c6bd7-0f2c-4d5f-8a3e-000000000000") == "ServicePrincipal"
+
+
+def test_deployer_may_upload_to_the_platform_container_only(dev_run):
+    # Shared keys are off: without a data-plane grant every upload gets 403.
+    grant = by_suffix(dev_run, T["role"], "-deployer-blob").inputs
+    assert grant["scope"] == dev_run.one(T["container"]).id
+    assert grant["roleDefinitionId"].endswith("ba92f5b4-2d11-453d-a403-e96b0029c9fe")
+    assert grant["principalType"] == "ServicePrincipal"
+    admin = by_suffix(dev_run, T["role"], "-deployer-admin").inputs
+    assert grant["principalId"] == admin["principalId"]

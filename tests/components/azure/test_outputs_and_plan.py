@@ -7,52 +7,28 @@ import json
 import yaml
 from typer.testing import CliRunner
 
+from components.outputs import output_keys
 from stacks.cli import app
 from tests.components.azure.conftest import T, by_suffix
 
-OUTPUT_KEYS = {
-    "cloud",
-    "region",
-    "resource_group",
-    "location",
-    "subscription_id",
-    "tenant_id",
-    "vnet_name",
-    "storage_account",
-    "storage_container",
-    "storage_container_url",
-    "key_vault_uri",
-    "acr_login_server",
-    "aks_cluster_name",
-    "kubeconfig",
-    "workspace_name",
-    "compute_clusters",
-    "compute_identity_id",
-    "compute_identity_principal_id",
-    "compute_identity_client_id",
-    "application_insights_id",
-    "oidc_issuer_url",
-    "node_pools",
-    "workload_identity_client_id",
-}
+OUTPUT_KEYS = set(output_keys("azure"))
 
 
 def test_outputs_name_what_was_created(dev_run):
     out = dev_run.outputs
     assert set(out) == OUTPUT_KEYS
     assert out["resource_group"] == dev_run.one(T["rg"]).state["name"]
-    assert out["location"] == "eastus"
+    assert out["region"] == "eastus"
     assert out["storage_account"] == dev_run.one(T["account"]).inputs["accountName"]
-    assert out["storage_container"] == "platform"
-    assert out["storage_container_url"] == (
-        f"https://{out['storage_account']}.blob.core.windows.net/platform"
-    )
+    assert out["bucket_name"] == "platform"
+    assert out["bucket_url"] == (f"https://{out['storage_account']}.blob.core.windows.net/platform")
     assert (
         out["key_vault_uri"]
         == f"https://{dev_run.one(T['vault']).inputs['vaultName']}.vault.azure.net/"
     )
-    assert out["acr_login_server"] == f"{dev_run.one(T['acr']).inputs['registryName']}.azurecr.io"
-    assert out["aks_cluster_name"] == dev_run.one(T["aks"]).state["name"]
+    assert out["registry_url"] == f"{dev_run.one(T['acr']).inputs['registryName']}.azurecr.io"
+    assert out["cluster_name"] == dev_run.one(T["aks"]).state["name"]
+    assert out["cluster_endpoint"] == dev_run.one(T["aks"]).state["privateFQDN"]
     assert out["workspace_name"] == dev_run.one(T["workspace"]).state["name"]
     identity = by_suffix(dev_run, T["uami"], "-compute-id").state
     assert out["compute_identity_principal_id"] == identity["principalId"]
@@ -129,7 +105,17 @@ def test_kubeconfig_is_a_secret_entra_id_kubeconfig_without_static_credentials(d
     (user,) = config["users"]
     assert user["user"]["exec"]["command"] == "kubelogin"
     assert "token" not in user["user"] and "client-key-data" not in user["user"]
-    assert config["clusters"][0]["name"] == dev_run.outputs["aks_cluster_name"]
+    assert config["clusters"][0]["name"] == dev_run.outputs["cluster_name"]
+
+
+def test_kubeconfig_signs_in_without_an_interactive_device_code(dev_run):
+    """AKS returns `kubelogin --login devicecode`; `pulumi up` and `pioneer train` would stop."""
+    (user,) = yaml.safe_load(dev_run.outputs["kubeconfig"])["users"]
+    args = user["user"]["exec"]["args"]
+    assert args[args.index("--login") + 1] == "azurecli" and args.count("--login") == 1
+    assert "devicecode" not in args and "--client-id" not in args
+    assert args[args.index("--server-id") + 1] == "6dae42f8-4368-4678-94ff-3960e28e3630"
+    assert user["user"]["exec"]["interactiveMode"] == "Never"
 
 
 def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
@@ -167,7 +153,9 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
         "registries",
         "storageAccounts",
         "storageAccounts",
+        "storageAccounts",  # the deployer's blob rights on the platform container
         "vaults",
+        "virtualNetworks",  # AKS's Network Contributor on the node subnet
     ]
     assert doc["outputs"]["kubeconfig"] == "[secret]"
     assert doc["outputs"]["compute_clusters"][0]["priority"] == "LowPriority"

@@ -39,7 +39,8 @@ def test_every_taggable_resource_carries_spec_stack_and_component_tags(dev_run):
 def test_component_tag_names_the_part_of_the_platform(dev_run):
     assert dev_run.one(T["account"]).inputs["tags"]["pioneer:component"] == "Storage"
     assert dev_run.one(T["aks"]).inputs["tags"]["pioneer:component"] == "Cluster"
-    assert dev_run.one(T["rg"]).inputs["tags"]["pioneer:component"] == "Platform"
+    # Platform-wide resources sit directly under `MlPlatform`, as on AWS and GCP.
+    assert dev_run.one(T["rg"]).inputs["tags"]["pioneer:component"] == "MlPlatform"
 
 
 def test_changed_spec_tags_reach_every_resource():
@@ -59,7 +60,6 @@ def test_components_use_the_pioneer_azure_type_tokens_and_own_their_resources(de
     components = {r.urn: r for r in dev_run.resources if not r.custom}
     kinds = {r.type for r in components.values()}
     assert {
-        "pioneer:azure:Platform",
         "pioneer:azure:Network",
         "pioneer:azure:KeyVault",
         "pioneer:azure:Storage",
@@ -69,11 +69,21 @@ def test_components_use_the_pioneer_azure_type_tokens_and_own_their_resources(de
         "pioneer:azure:ComputeIdentity",
         "pioneer:azure:MachineLearning",
     } <= kinds
+    # The same depth as the other clouds: MlPlatform > part > resource, no Platform level.
+    assert "pioneer:azure:Platform" not in kinds
+    (platform,) = [r for r in components.values() if r.type == "pioneer:index:MlPlatform"]
+    for r in components.values():
+        if r.type.startswith(("pioneer:azure:", "pioneer:k8s:")) and r.parent != platform.urn:
+            assert components[r.parent].type.startswith(("pioneer:azure:", "pioneer:k8s:")), r.name
     for r in dev_run.resources:
         if r.custom:
             assert r.parent in components, r.name
-            # Azure parts, or the shared training add-ons (`components.k8s`) for the cluster.
-            assert components[r.parent].type.startswith(("pioneer:azure:", "pioneer:k8s:")), r.name
+            # Azure parts or the shared training add-ons (`components.k8s`); directly under the
+            # platform only what every part shares: the provider and the resource group.
+            if r.parent == platform.urn:
+                assert r.type in ("pulumi:providers:azure-native", T["rg"]), r.name
+            else:
+                assert components[r.parent].type.startswith(("pioneer:azure:", "pioneer:k8s:"))
         assert r.name.startswith("mlp-azure"), r.name
 
 

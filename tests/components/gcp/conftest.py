@@ -27,7 +27,7 @@ def dev_run() -> MockRun:
 
 
 def run_config(config: dict[str, Any], stack: str = "test") -> MockRun:
-    spec = PlatformSpec.parse(config)
+    spec = PlatformSpec.parse(config, stack=stack)
 
     def program() -> None:
         platform = MlPlatform(spec.name, spec)

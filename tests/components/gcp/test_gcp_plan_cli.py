@@ -69,4 +69,4 @@ def test_plan_lists_accounts_vertex_and_registry_and_hides_the_kubeconfig(doc):
     assert _one(doc, "gcp:vertex/aiTensorboard:AiTensorboard")["encryptionSpec"]["kmsKeyName"]
     assert _one(doc, "gcp:artifactregistry/repository:Repository")["format"] == "DOCKER"
     assert doc["outputs"]["kubeconfig"] == "[secret]"
-    assert doc["outputs"]["artifact_registry_url"].startswith("us-central1-docker.pkg.dev/")
+    assert doc["outputs"]["registry_url"].startswith("us-central1-docker.pkg.dev/")

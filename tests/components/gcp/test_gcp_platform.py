@@ -9,8 +9,8 @@ import re
 import yaml
 
 from components.gcp import OUTPUT_KEYS
-from components.gcp.iam_roles import ALLOWED_ROLES, PRIMITIVE_ROLES, SCOPE_OF_TYPE
 from components.gcp.keys import AGENT_DOMAINS
+from components.gcp.roles import ALLOWED_ROLES, PRIMITIVE_ROLES, SCOPE_OF_TYPE
 from components.gcp.services import required_services
 from cost.catalog import get_catalog
 from stacks.mocks.gcp import NUMBER
@@ -362,7 +362,7 @@ def test_outputs_name_what_users_and_backends_read(dev_run):
     assert out["bucket_url"] == f"gs://{bucket.state['name']}"
     assert out["kms_key_id"] == _key_id(dev_run)
     assert out["training_service_account"] == f"mlp-gcp-iam-train@{PROJECT}.iam.gserviceaccount.com"
-    assert out["artifact_registry_url"] == f"{REGION}-docker.pkg.dev/{PROJECT}/mlp-gcp-mlops-images"
+    assert out["registry_url"] == f"{REGION}-docker.pkg.dev/{PROJECT}/mlp-gcp-mlops-images"
     assert out["metadata_store_id"] == dev_run.one("gcp:vertex/aiMetadataStore:AiMetadataStore").id
     assert out["tensorboard_id"] == dev_run.one("gcp:vertex/aiTensorboard:AiTensorboard").id
     assert out["network"] == dev_run.one("gcp:compute/network:Network").state["selfLink"]
@@ -396,3 +396,37 @@ def test_kubeconfig_is_secret_and_uses_the_gke_auth_plugin(dev_run):
     exec_ = cfg["users"][0]["user"]["exec"]
     assert exec_["command"] == "gke-gcloud-auth-plugin"
     assert "token" not in str(cfg["users"])
+
+
+def test_storage_agent_is_requested_before_its_key_grant(dev_run):
+    # On a fresh project the Cloud Storage agent exists only once it has been asked for.
+    assert "gcp:storage/getProjectServiceAccount:getProjectServiceAccount" in dev_run.invokes
+    members = dev_run.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    grant = next(r for r in members if r.name.endswith("-storage-agent-key"))
+    assert grant.inputs["member"].endswith("@gs-project-accounts.iam.gserviceaccount.com")
+
+
+def test_control_plane_reaches_every_add_on_webhook_port(dev_run):
+    from components.k8s.addons import WEBHOOK_PORTS
+
+    (rule,) = [
+        r for r in dev_run.of_type("gcp:compute/firewall:Firewall") if r.name.endswith("-webhooks")
+    ]
+    cluster = dev_run.one("gcp:container/cluster:Cluster").inputs
+    assert rule.inputs["direction"] == "INGRESS"
+    assert rule.inputs["sourceRanges"] == [cluster["privateClusterConfig"]["masterIpv4CidrBlock"]]
+    allowed = {p for a in rule.inputs["allows"] if a["protocol"] == "tcp" for p in a["ports"]}
+    releases = {r.inputs["name"] for r in dev_run.of_type("kubernetes:helm.sh/v3:Release")}
+    assert set(WEBHOOK_PORTS) <= releases  # each port belongs to an add-on this stack installs
+    for release, port in WEBHOOK_PORTS.items():
+        assert str(port) in allowed, release
+    assert rule.inputs["targetServiceAccounts"] == [cluster["nodeConfig"]["serviceAccount"]]
+
+
+def test_gke_enforces_binary_authorization_with_intranode_visibility(dev_run):
+    cluster = dev_run.one("gcp:container/cluster:Cluster").inputs
+    assert cluster["binaryAuthorization"] == {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"}
+    assert cluster["enableIntranodeVisibility"] is True
+    assert "binaryauthorization.googleapis.com" in {
+        s.inputs["service"] for s in dev_run.of_type("gcp:projects/service:Service")
+    }

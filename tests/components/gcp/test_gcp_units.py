@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.gcp.iam_roles import ALLOWED_ROLES, check_grant
-from components.gcp.labels import sanitise_key, sanitise_labels, sanitise_value
 from components.gcp.network import plan_ranges
 from components.gcp.node_pools import GKE_ACCELERATOR_TYPES, machine_type, plan_pool, tpu_hosts
+from components.gcp.roles import ALLOWED_ROLES, check_grant
+from components.gcp.tags import sanitise_key, sanitise_labels, sanitise_value
 from components.spec import NodePool, PlatformSpec, SpecError
 from cost.catalog import get_catalog
 
@@ -156,7 +156,7 @@ def test_accelerator_not_offered_in_the_region_names_the_regions_that_offer_it(b
     with pytest.raises(SpecError) as e:
         PlatformSpec.parse(cfg)
     (msg,) = [m for m in e.value.errors if m.startswith("node_pools[2].accelerator")]
-    assert msg.endswith("regions that do: " + ", ".join(offering))
+    assert msg.endswith("the catalog's regions for it: " + ", ".join(offering))
 
 
 def test_gpu_missing_from_a_region_is_rejected_with_the_catalogs_regions(base_config):
@@ -166,7 +166,7 @@ def test_gpu_missing_from_a_region_is_rejected_with_the_catalogs_regions(base_co
     with pytest.raises(SpecError) as e:
         PlatformSpec.parse(cfg)
     regions = get_catalog().regions_offering("gcp", "A100", 8)
-    assert f"regions that do: {', '.join(regions)}" in str(e.value)
+    assert f"the catalog's regions for it: {', '.join(regions)}" in str(e.value)
 
 
 def test_gcp_rules_are_reported_together(base_config):

@@ -1,7 +1,8 @@
 """Tags on every Azure resource, through one stack-wide transformation.
 
-`pulumi_azure_native` has no provider-level default tags, so the platform
-component carries a legacy ``transformations`` entry that children inherit. It
+`pulumi_azure_native` has no provider-level default tags (AWS and GCP use
+theirs), so `build` gives every part a legacy ``transformations`` entry that
+its children inherit. It
 adds the spec's tags plus ``pioneer:stack`` and ``pioneer:component`` to every
 resource whose arguments accept ``tags``. The legacy option is used on purpose:
 it runs in-process (also under the test mocks), the newer ``transforms`` do not.
@@ -28,7 +29,7 @@ def component_kind(resource: pulumi.Resource | None) -> str:
     """The component a resource belongs to: its parent's ``KIND`` (pioneer Azure components)
     or class name (shared components such as ``components.k8s``'s ``WorkloadIdentity``)."""
     if resource is None:
-        return "Platform"
+        return "MlPlatform"
     return getattr(type(resource), "KIND", None) or type(resource).__name__
 
 

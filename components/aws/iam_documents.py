@@ -89,6 +89,23 @@ def tls_only_bucket_policy(bucket_arn: str) -> Document:
     )
 
 
+def flow_log_delivery_policy(log_group_arn: str) -> Document:
+    """What VPC Flow Logs needs to write to one log group (its documented delivery role)."""
+    return document(
+        {
+            "Sid": "WriteFlowLogs",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogGroups",
+                "logs:DescribeLogStreams",
+            ],
+            "Resource": [log_group_arn, f"{log_group_arn}:*"],
+        }
+    )
+
+
 def kms_use_policy(key_arn: str, *, grants: bool = False) -> Document:
     """Use of the platform key only (EKS secrets encryption needs grants too)."""
     actions = KMS_USE_ACTIONS + (["kms:CreateGrant", "kms:ListGrants"] if grants else [])
@@ -107,6 +124,8 @@ class SageMakerScope:
     bucket_arn: str
     key_arn: str
     repository_arn: str
+    dlc_repository_arn: str | None
+    """AWS's Deep Learning Container repository the backend's default image comes from."""
     log_group_arn: str
     model_package_group_name: str
     vpc_id: str
@@ -189,7 +208,11 @@ def sagemaker_execution_policy(s: SageMakerScope) -> Document:
                 "ecr:GetDownloadUrlForLayer",
                 "ecr:BatchCheckLayerAvailability",
             ],
-            "Resource": s.repository_arn,
+            # The platform's repository, and the one AWS repository of the default image.
+            "Resource": [
+                s.repository_arn,
+                *([s.dlc_repository_arn] if s.dlc_repository_arn else []),
+            ],
         },
         {
             "Sid": "RegistryLogin",
