@@ -9,10 +9,12 @@ script runs as one plain process (a laptop, a notebook, a debugger).
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -91,13 +93,17 @@ def init(env: DistEnv, device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.set_device(device)
     backend = "nccl" if device.type == "cuda" else "gloo"
+    extra: dict[str, Any] = {}
+    # device_id (eager NCCL init) exists from torch 2.3; older images (Azure ML's ACPT 2.2,
+    # training.images) would raise TypeError on it.
+    if (
+        device.type == "cuda"
+        and "device_id" in inspect.signature(dist.init_process_group).parameters
+    ):
+        extra["device_id"] = device
     # env:// reads MASTER_ADDR/PORT, RANK and WORLD_SIZE itself.
     dist.init_process_group(
-        backend=backend,
-        init_method="env://",
-        rank=env.rank,
-        world_size=env.world_size,
-        device_id=device if device.type == "cuda" else None,
+        backend=backend, init_method="env://", rank=env.rank, world_size=env.world_size, **extra
     )
 
 

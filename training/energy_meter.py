@@ -117,3 +117,42 @@ class EnergyMeter:
         return EnergyReading(
             energy_kwh=float(d.energy_consumed), emissions_kg=float(emissions), detail=detail
         )
+
+
+class JobEnergy:
+    """A job's energy across machines and restarts: this segment's meter plus earlier segments.
+
+    Every method is collective (sums over ranks), so every rank calls it at the same point.
+    """
+
+    def __init__(self, meter: EnergyMeter, earlier: dict[str, float] | None, env: Any, device: Any):
+        from training import distributed  # torch stays out of the CLI's argument checks
+
+        self.meter, self.env, self.device, self._dist = meter, env, device, distributed
+        self.earlier = earlier or {"kwh": 0.0, "kg": 0.0}
+
+    def _sum(self, kwh_kg: tuple[float, float] | None) -> tuple[float, float] | None:
+        n, kwh, kg = self._dist.sum_vector_over_ranks(
+            [1.0, *kwh_kg] if kwh_kg else [0.0, 0.0, 0.0], self.env, self.device
+        )
+        return (kwh, kg) if n else None
+
+    def total_so_far(self) -> dict[str, float] | None:
+        """What a checkpoint records: the job's total up to now."""
+        now = self._sum(self.meter.so_far())
+        if now is None:
+            return None
+        return {"kwh": self.earlier["kwh"] + now[0], "kg": self.earlier["kg"] + now[1]}
+
+    def finish(self) -> dict[str, Any]:
+        """Stop the meter; the summary's energy fields (None where nothing was measured)."""
+        reading = self.meter.stop()
+        this = self._sum((reading.energy_kwh, reading.emissions_kg) if reading else None)
+        details = self._dist.gather_objects(reading.detail if reading else None, self.env)
+        return {
+            "energy_kwh": this[0] if this else None,
+            "emissions_kg": this[1] if this else None,
+            "energy_kwh_total": self.earlier["kwh"] + this[0] if this else None,
+            "emissions_kg_total": self.earlier["kg"] + this[1] if this else None,
+            "energy_measurements": [d for d in details if d],
+        }

@@ -17,7 +17,6 @@ import json
 import logging
 import math
 import os
-import random
 import socket
 import sys
 import time
@@ -27,17 +26,18 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script path (torchrun training/train.py)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader
 
-from training import checkpoint, data, dirs, distributed, remote_checkpoints
+from training import data, dirs, distributed, remote_checkpoints
+from training.checkpoint_manager import CheckpointManager
 from training.distributed import DistEnv
-from training.energy_meter import EnergyMeter, country_code
+from training.energy_meter import EnergyMeter, JobEnergy, country_code
 from training.models import LMConfig, TinyLM, build_model, lm_loss
 from training.signals import StopRequest
+from training.state import TrainState, seed_everything
 from training.tracking import Tracker
 from training.weights import state_sha256
 
@@ -163,29 +163,6 @@ def _setup_logging(env: DistEnv) -> None:
     )
 
 
-def _rng_state(device: torch.device) -> dict[str, Any]:
-    return {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
-    }
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if state.get("cuda") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
 def _lr_schedule(warmup: int, total: int) -> Any:
     """Linear warm-up, then cosine decay to 10% of the peak at `total` steps."""
 
@@ -247,26 +224,15 @@ def _accuracy(model: nn.Module, test: Any, device: torch.device) -> float:
     return float((pred == y).float().mean())
 
 
-def _find_resume_point(args: argparse.Namespace, env: DistEnv) -> checkpoint.Checkpoint | None:
-    # Rank 0 chooses (and verifies), every rank loads that one: no rank may pick another step,
-    # and hashing a large file once is enough.
-    ckpt = checkpoint.latest(args.ckpt_dir) if env.is_main else None
-    chosen = distributed.broadcast_object(ckpt, env)
-    return chosen if isinstance(chosen, checkpoint.Checkpoint) else None
-
-
-def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[str, Any]:
-    stop = StopRequest().install()  # early: a notice during set-up stops after the first step
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    _write_rank_file(args, env, device)
-    _seed(args.seed)  # same initial weights on every rank
+def _build_state(
+    args: argparse.Namespace, env: DistEnv, device: torch.device, splits: data.Splits
+) -> TrainState:
+    seed_everything(args.seed)  # same initial weights on every rank
     lm_cfg = _lm_config(args) if args.model == "lm" else None
     model = build_model(args.model, arch=args.arch, lm=lm_cfg).to(device)
-    splits = _datasets(args)
     sampler = data.ResumableSampler(
         splits.train, num_replicas=env.world_size, rank=env.rank, seed=args.seed
     )
-    loader = DataLoader(splits.train, batch_size=args.batch_size, sampler=sampler, drop_last=True)
     steps_per_epoch = sampler.num_samples // args.batch_size
     if steps_per_epoch < 1:
         raise SystemExit(
@@ -277,46 +243,43 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         args.max_steps = math.ceil(args.epochs * steps_per_epoch)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_schedule(args.warmup_steps, args.max_steps))
-    _seed(args.seed + 1000 * (env.rank + 1))  # per-rank streams (dropout, augmentation)
+    seed_everything(args.seed + 1000 * (env.rank + 1))  # per-rank streams (dropout, augmentation)
+    return TrainState(model, opt, sched, sampler, env, device)
 
-    step, epoch, position, last_loss, resumed_from, run_id = 0, 0, 0, None, None, None
-    earlier_energy: dict[str, float] | None = None  # kWh and kg of earlier segments of this job
-    remote = None
-    if args.ckpt_sync:
-        # One download per machine (each node resumes from its own local --ckpt-dir), before
-        # rank 0 chooses the newest local checkpoint; rank 0 alone uploads.
-        if env.is_local_main:
-            remote = remote_checkpoints.RemoteCheckpoints(args.ckpt_sync, args.ckpt_dir, args.keep)
-            remote.pull()
-        distributed.barrier(env)
-    ckpt = _find_resume_point(args, env)
-    if ckpt is not None:
-        # On the CPU: RNG states must stay CPU tensors; load_state_dict moves weights to the device.
-        state = checkpoint.load(ckpt, map_location="cpu")
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        step, epoch, position = state["step"], state["epoch"], state["position"]
-        last_loss, run_id = state.get("last_loss"), state.get("mlflow_run_id")
-        earlier_energy = state.get("energy_total")
-        rngs = state["rng"]
-        if len(rngs) == env.world_size:
-            _set_rng_state(rngs[env.rank])
-        else:
-            log.warning(
-                "checkpoint was written by %d processes, this job has %d: RNG streams "
-                "restart (the run continues, but not bit-identically)",
-                len(rngs),
-                env.world_size,
-            )
-        resumed_from = step
-        log.info("resumed from step %d (%s)", step, ckpt.data)
-    else:
-        log.info("no checkpoint in %s: starting at step 0", args.ckpt_dir)
 
-    net: nn.Module = model
+def _train_step(
+    net: nn.Module, state: TrainState, batch: Any, args: argparse.Namespace
+) -> torch.Tensor:
+    x, y = (t.to(state.device, non_blocking=True) for t in batch)
+    with distributed.autocast(state.device):
+        out = net(x)
+        loss = lm_loss(out, y) if args.model == "lm" else nn.functional.cross_entropy(out, y)
+    state.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(state.model.parameters(), 1.0)
+    state.optimizer.step()
+    state.scheduler.step()
+    state.step += 1
+    state.position += args.batch_size
+    return loss
+
+
+def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[str, Any]:
+    stop = StopRequest().install()  # early: a notice during set-up stops after the first step
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    _write_rank_file(args, env, device)
+    splits = _datasets(args)
+    state = _build_state(args, env, device, splits)
+    loader = DataLoader(
+        splits.train, batch_size=args.batch_size, sampler=state.sampler, drop_last=True
+    )
+    ckpts = CheckpointManager(
+        args.ckpt_dir, keep=args.keep, every=args.ckpt_every, sync_uri=args.ckpt_sync, env=env
+    )
+    resumed_from = ckpts.restore(state)
+    net: nn.Module = state.model
     if env.distributed:
-        net = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
+        net = DDP(state.model, device_ids=[device.index] if device.type == "cuda" else None)
 
     tracker = Tracker(
         env.is_main and args.tracking == "mlflow",
@@ -325,179 +288,150 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         args.tracking_uri,
     )
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    run_id = tracker.start(run_id, {**params, "world_size": env.world_size, "device": str(device)})
-    meter = EnergyMeter(args.country, enabled=args.energy and env.is_local_main)
-    meter.start()
+    state.mlflow_run_id = tracker.start(
+        state.mlflow_run_id, {**params, "world_size": env.world_size, "device": str(device)}
+    )
+    energy = JobEnergy(
+        EnergyMeter(args.country, enabled=args.energy and env.is_local_main),
+        state.energy_total,
+        env,
+        device,
+    )
+    energy.meter.start()
+
+    def save() -> None:
+        state.energy_total = energy.total_so_far() if args.energy else None
+        ckpts.save(state, {"args": params})
 
     if env.is_main:
         _progress(
             event="start",
-            step=step,
+            step=state.step,
             max_steps=args.max_steps,
             resumed_from=resumed_from,
             world_size=env.world_size,
         )
-
-    def energy_total() -> dict[str, float] | None:
-        """The job's energy so far (earlier segments + this one), summed over machines."""
-        now = meter.so_far()
-        n, kwh, kg = distributed.sum_vector_over_ranks(
-            [1.0, *now] if now else [0.0, 0.0, 0.0], env, device
-        )
-        if not n:
-            return None
-        before = earlier_energy or {"kwh": 0.0, "kg": 0.0}
-        return {"kwh": before["kwh"] + kwh, "kg": before["kg"] + kg}
-
-    def save(at: int) -> None:
-        rngs = distributed.gather_objects(_rng_state(device), env)
-        total = energy_total() if args.energy else None
-        if env.is_main:
-            saved = checkpoint.save(
-                args.ckpt_dir,
-                at,
-                {
-                    "model": model.state_dict(),
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "step": at,
-                    "epoch": epoch,
-                    "position": position,
-                    "rng": rngs,
-                    "last_loss": last_loss,
-                    "mlflow_run_id": run_id,
-                    "world_size": env.world_size,
-                    "energy_total": total,
-                    "args": params,
-                },
-                keep=args.keep,
-            )
-            log.info("checkpoint at step %d -> %s", at, args.ckpt_dir)
-            if remote is not None:
-                remote.push(saved)  # complete before returning: the SIGTERM save relies on it
-
-    interrupted = False
-    samples = 0
-    start_step = step
+    interrupted, samples, start_step = False, 0, state.step
     t0 = time.perf_counter()
-    while step < args.max_steps and not interrupted:
-        sampler.start_epoch(epoch, position)
+    while state.step < args.max_steps and not interrupted:
+        state.sampler.start_epoch(state.epoch, state.position)
         for batch in loader:
-            x, y = (t.to(device, non_blocking=True) for t in batch)
-            with distributed.autocast(device):
-                out = net(x)
-                loss = (
-                    lm_loss(out, y) if args.model == "lm" else nn.functional.cross_entropy(out, y)
-                )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            position += args.batch_size
+            loss = _train_step(net, state, batch, args)
             samples += args.batch_size * env.world_size
-            if step % args.log_every == 0 or step == args.max_steps:
-                last_loss = distributed.sum_over_ranks(loss.item(), env, device) / env.world_size
-                tracker.metrics({"loss": last_loss, "lr": float(sched.get_last_lr()[0])}, step)
+            last = state.step == args.max_steps
+            if state.step % args.log_every == 0 or last:
+                total = distributed.sum_over_ranks(loss.item(), env, device)
+                state.last_loss = total / env.world_size
+                lr = float(state.scheduler.get_last_lr()[0])
+                tracker.metrics({"loss": state.last_loss, "lr": lr}, state.step)
                 if env.is_main:
-                    _progress(step=step, max_steps=args.max_steps, loss=round(last_loss, 5))
+                    _progress(
+                        step=state.step, max_steps=args.max_steps, loss=round(state.last_loss, 5)
+                    )
             if args.step_sleep:
                 time.sleep(args.step_sleep)
             interrupted = distributed.all_ranks_agree(stop.requested, env, device)
-            if interrupted or step % args.ckpt_every == 0 or step == args.max_steps:
-                save(step)
-            if interrupted or step >= args.max_steps:
+            if interrupted or ckpts.due(state.step, last):
+                save()
+            if interrupted or last:
                 break
         else:
-            epoch, position = epoch + 1, 0
+            state.epoch, state.position = state.epoch + 1, 0
     if device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - t0
-    if step == start_step and resumed_from is None:
-        save(step)  # --max-steps 0: still leave a checkpoint to resume from
+    if state.step == start_step and resumed_from is None:
+        save()  # --max-steps 0: still leave a checkpoint to resume from
 
-    reading = meter.stop()
-    measured, energy, emissions = distributed.sum_vector_over_ranks(
-        [1.0, reading.energy_kwh, reading.emissions_kg] if reading else [0.0, 0.0, 0.0], env, device
-    )
-    details = distributed.gather_objects(reading.detail if reading else None, env)
-    before = earlier_energy or {"kwh": 0.0, "kg": 0.0}
-
-    summary: dict[str, Any] = {
-        "status": "interrupted" if interrupted else "completed",
-        "model": args.model,
-        "final_step": step,
-        "max_steps": args.max_steps,
-        "resumed_from_step": resumed_from,
-        "world_size": env.world_size,
-        "device": str(device),
-        "test_accuracy": None,
-        "final_loss": last_loss,
-        "weights_sha256": state_sha256(model.state_dict()),
+    summary = {
+        **_summary(args, state, resumed_from, interrupted, state.step - start_step, elapsed),
         "samples_per_second": samples / elapsed if samples and elapsed > 0 else None,
-        "steps_this_run": step - start_step,
-        "seconds_training": elapsed,
-        "energy_kwh": energy if measured else None,
-        "emissions_kg": emissions if measured else None,
-        "energy_kwh_total": before["kwh"] + energy if measured else None,
-        "emissions_kg_total": before["kg"] + emissions if measured else None,
-        "energy_measurements": [d for d in details if d],
-        "mlflow_run_id": run_id,
-        "mlflow_tracking_uri": tracker.tracking_uri if run_id else None,
-        "registered_model": None,
-        "checkpoint_dir": str(args.ckpt_dir.resolve()),
-        "output_dir": str(args.output_dir.resolve()),
+        **energy.finish(),
+        "mlflow_run_id": state.mlflow_run_id,
+        "mlflow_tracking_uri": tracker.tracking_uri if state.mlflow_run_id else None,
     }
     if args.model == "lm" and summary["samples_per_second"]:
         summary["tokens_per_second"] = summary["samples_per_second"] * args.seq_len
     if env.is_main:
-        if args.model == "digits" and not interrupted:
-            summary["test_accuracy"] = _accuracy(model, splits.test, device)
-        if isinstance(model, TinyLM):
-            summary["parameters"] = model.num_params()
-        final = {
-            k: summary[k]
-            for k in (
-                "test_accuracy",
-                "final_loss",
-                "samples_per_second",
-                "energy_kwh",
-                "emissions_kg",
-                "energy_kwh_total",
-                "emissions_kg_total",
-            )
-            if summary[k] is not None
-        }
-        tracker.metrics(final, step)
-        if summary["energy_measurements"]:
-            tracker.log_dict({"measurements": summary["energy_measurements"]}, "energy.json")
-        if interrupted:
-            tracker.end("KILLED")
-        else:
-            if (
-                step > start_step or resumed_from is None
-            ):  # a finished run restarted: no new version
-                version = tracker.log_model(model, args.registered_model)
-                if version is not None:
-                    summary["registered_model"] = {
-                        "name": args.registered_model,
-                        "version": version,
-                    }
-            tracker.log_dict(summary, "summary.json")
-            tracker.end()
-        (args.output_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
-        _progress(
-            event="interrupted" if interrupted else "done", step=step, max_steps=args.max_steps
-        )
+        _finish_on_rank0(args, state, tracker, summary, splits)
         if interrupted:
             log.warning(
                 "stopped by signal %s at step %d after checkpointing; start again to resume",
                 stop.signal,
-                step,
+                state.step,
             )
     distributed.barrier(env)
     return summary
+
+
+def _summary(
+    args: argparse.Namespace,
+    state: TrainState,
+    resumed_from: int | None,
+    interrupted: bool,
+    steps: int,
+    elapsed: float,
+) -> dict[str, Any]:
+    return {
+        "status": "interrupted" if interrupted else "completed",
+        "model": args.model,
+        "final_step": state.step,
+        "max_steps": args.max_steps,
+        "resumed_from_step": resumed_from,
+        "world_size": state.env.world_size,
+        "device": str(state.device),
+        "test_accuracy": None,
+        "final_loss": state.last_loss,
+        "weights_sha256": state_sha256(state.model.state_dict()),
+        "steps_this_run": steps,
+        "seconds_training": elapsed,
+        "registered_model": None,
+        "checkpoint_dir": str(args.ckpt_dir.resolve()),
+        "output_dir": str(args.output_dir.resolve()),
+    }
+
+
+FINAL_METRICS = (
+    "test_accuracy",
+    "final_loss",
+    "samples_per_second",
+    "energy_kwh",
+    "emissions_kg",
+    "energy_kwh_total",
+    "emissions_kg_total",
+)
+
+
+def _finish_on_rank0(
+    args: argparse.Namespace,
+    state: TrainState,
+    tracker: Tracker,
+    summary: dict[str, Any],
+    splits: data.Splits,
+) -> None:
+    """Accuracy, final metrics, model registration, summary.json and the last progress line."""
+    interrupted = summary["status"] == "interrupted"
+    if args.model == "digits" and not interrupted:
+        summary["test_accuracy"] = _accuracy(state.model, splits.test, state.device)
+    if isinstance(state.model, TinyLM):
+        summary["parameters"] = state.model.num_params()
+    tracker.metrics({k: summary[k] for k in FINAL_METRICS if summary[k] is not None}, state.step)
+    if summary["energy_measurements"]:
+        tracker.log_dict({"measurements": summary["energy_measurements"]}, "energy.json")
+    if interrupted:
+        tracker.end("KILLED")
+    else:
+        # A finished run restarted trains nothing more: no new version.
+        if summary["steps_this_run"] or summary["resumed_from_step"] is None:
+            version = tracker.log_model(state.model, args.registered_model)
+            if version is not None:
+                summary["registered_model"] = {"name": args.registered_model, "version": version}
+        tracker.log_dict(summary, "summary.json")
+        tracker.end()
+    (args.output_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2))
+    _progress(
+        event="interrupted" if interrupted else "done", step=state.step, max_steps=args.max_steps
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,13 @@ import typer
 from stacks.cli import app
 from stacks.cli.common import console, err_console, fail, print_json, user_errors
 from training.backends import BACKENDS, get_backend
+
+# Options that mean something for one kind of backend only: refused elsewhere, never ignored.
+LOCAL_ONLY = ("--nproc", "--output-dir", "--spot-trace")
+MANAGED_ONLY = ("--stack", "--outputs", "--pool", "--image", "--nodes", "--spot", "--on-demand")
+
+# 128 + signal number, the shell's convention for "stopped by a signal".
+INTERRUPTED_EXIT = {"SIGINT": 130, "SIGTERM": 143}
 
 SUMMARY_ROWS = (
     "status",
@@ -54,16 +62,20 @@ def _train_args(
     return args + extra
 
 
-def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bool) -> None:
+def _run_local(
+    nproc: int, train_args: list[str], output_dir: Path, json_out: bool, dry_run: bool
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
     from training.backends.local import LocalRun, LocalRunError, run_local
 
     try:
-        LocalRun(nproc, train_args, output_dir)  # validates the arguments; starts nothing
+        plan = LocalRun(nproc, train_args, output_dir)  # validates the arguments; starts nothing
     except ValueError as e:  # e.g. --output-dir given after `--` instead of as an option
         fail(str(e))
+    if dry_run:
+        _print_local_plan(plan, json_out)
+        return
     with Progress(
         TextColumn("[bold]train[/] {task.description}"),
         BarColumn(),
@@ -91,7 +103,16 @@ def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bo
             fail(str(e), code=1)
     if json_out:
         print_json(summary)
-        return
+    else:
+        _print_summary(summary)
+    if summary.get("status") == "interrupted":
+        # Checkpointed but not finished: scripts must not mistake it for a completed run.
+        raise typer.Exit(INTERRUPTED_EXIT.get(summary.get("signal", ""), 143))
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title="training summary", show_header=False)
     resumed = summary.get("resumed_from_step") is not None
     for key in SUMMARY_ROWS:
@@ -99,6 +120,28 @@ def _run_local(nproc: int, train_args: list[str], output_dir: Path, json_out: bo
             continue  # equal to this run's own figure on a fresh start
         if summary.get(key) is not None:
             table.add_row(key, _fmt(key, summary[key]))
+    console.print(table)
+
+
+def _print_local_plan(plan: Any, json_out: bool) -> None:
+    """What `--dry-run` shows for the local backend: the launch, without launching it."""
+    doc = {
+        "backend": "local",
+        "dry_run": True,
+        "command": plan.command,
+        "environment": {k: plan.env[k] for k in ("OMP_NUM_THREADS", "PYTHONUNBUFFERED")},
+        "output_dir": str(plan.output_dir),
+        "log_file": str(plan.log_path),
+    }
+    if json_out:
+        print_json(doc)
+        return
+    from rich.table import Table
+
+    table = Table(title="local dry run: nothing started", show_header=False)
+    table.add_row("command", shlex.join(doc["command"]))
+    for key in ("output_dir", "log_file"):
+        table.add_row(key, doc[key])
     console.print(table)
 
 
@@ -128,10 +171,15 @@ def train(
         None, "--outputs", help="JSON file of stack outputs (`pulumi stack output --json`)."
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print the request a managed backend would send; send nothing."
+        False,
+        "--dry-run",
+        help="Print what would run (local: the torchrun command; managed: the request); "
+        "start and send nothing.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
-    nproc: int = typer.Option(2, "--nproc", min=1, help="Local processes (local backend)."),
+    nproc: int | None = typer.Option(
+        None, "--nproc", min=1, help="Local processes (local backend; default 2)."
+    ),
     model: str = typer.Option(
         "digits", "--model", help="digits (classifier) or lm (tiny transformer)."
     ),
@@ -153,9 +201,12 @@ def train(
         None, "--pool", help="Node pool to size the job from (default: first spot GPU pool)."
     ),
     image: str | None = typer.Option(None, "--image", help="Container image (managed backends)."),
-    nodes: int = typer.Option(1, "--nodes", min=1, help="Nodes (managed backends)."),
-    spot: bool | None = typer.Option(
-        None, "--spot/--on-demand", help="Capacity (default: the pool's)."
+    nodes: int | None = typer.Option(
+        None, "--nodes", min=1, help="Nodes (managed backends; default 1)."
+    ),
+    spot: bool = typer.Option(False, "--spot", help="Spot capacity (default: the pool's)."),
+    on_demand: bool = typer.Option(
+        False, "--on-demand", help="On-demand capacity (default: the pool's)."
     ),
     spot_trace: str | None = typer.Option(
         None, "--spot-trace", help="Local: replay this spot trace (preempt, resume, bill)."
@@ -169,14 +220,32 @@ def train(
         fail(f"--backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     if model not in ("digits", "lm"):
         fail(f"--model: {model!r} is not one of digits, lm")
+    if spot and on_demand:
+        fail("--spot and --on-demand: give one of them (or neither for the pool's capacity)")
+    given = {
+        "--nproc": nproc,
+        "--output-dir": output_dir,
+        "--spot-trace": spot_trace,
+        "--stack": stack,
+        "--outputs": outputs,
+        "--pool": pool,
+        "--image": image,
+        "--nodes": nodes,
+        "--spot": spot or None,
+        "--on-demand": on_demand or None,
+    }
+    for flag in LOCAL_ONLY if backend != "local" else MANAGED_ONLY:
+        if given[flag] is not None:
+            where = "--backend local" if flag in LOCAL_ONLY else "the managed backends"
+            fail(f"{flag}: only for {where}, not --backend {backend}")
     args = _train_args(model, max_steps, ckpt_dir, seed, batch_size, lr, list(extra or []))
     if backend == "local" and spot_trace:
         from stacks.cli.spot_train import train_on_trace
 
         out = output_dir or Path("runs") / model
-        return train_on_trace(nproc, args, out, spot_trace, time_scale, spot_policy, json_out)
+        return train_on_trace(nproc or 2, args, out, spot_trace, time_scale, spot_policy, json_out)
     if backend == "local":
-        _run_local(nproc, args, output_dir or Path("runs") / model, json_out)
+        _run_local(nproc or 2, args, output_dir or Path("runs") / model, json_out, dry_run)
         return
 
     from stacks.config import spec_from_stack
@@ -192,8 +261,8 @@ def train(
             spec=spec,
             train_args=args,
             pool=pool,
-            nodes=nodes,
-            capacity=None if spot is None else ("spot" if spot else "on_demand"),
+            nodes=nodes or 1,
+            capacity="spot" if spot else "on_demand" if on_demand else None,
             image=image,
         )
         stack_outputs = load_stack_outputs(stack, outputs, dry_run, plan_outputs)

@@ -55,7 +55,7 @@ def test_torchrun_line_quotes_arguments_but_keeps_node_variables(job):
     )
     words = shlex.split(line)
     assert words[:3] == ["torchrun", "--nnodes=4", "--nproc_per_node=8"]
-    assert "--node_rank=${RANK:-0}" in words  # left for the node's shell to expand
+    assert "--node_rank=$NODE_RANK" in words  # left for the node's shell to expand
     assert words[-3:] == ["training/train.py", "--tag", "a b; rm -rf /"]
 
 

@@ -18,7 +18,7 @@ def _sagemaker(doc: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         "spot": req["EnableManagedSpotTraining"],
         "nodes": req["ResourceConfig"]["InstanceCount"],
         "procs_per_node": drivers["distributed.json"]["process_count_per_node"],
-        "checkpoints": req["CheckpointConfig"]["S3Uri"],
+        "checkpoints": req["CheckpointConfig"]["S3Uri"].removesuffix("/"),
         "entry_point": drivers["sourcecode.json"]["entry_script"],
         "storage": f"s3://{outputs['bucket_name']}/",
     }

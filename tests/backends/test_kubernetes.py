@@ -220,12 +220,10 @@ def test_on_demand_pool_has_no_spot_selector_or_toleration():
     assert [t["key"] for t in pod["tolerations"]] == ["nvidia.com/gpu"]
 
 
-def test_tpu_pool_requests_tpu_chips_with_topology():
-    pod = pod_of(jobset(k8s.render(job(pool="train-tpu"), OUTPUTS["gcp"])))["spec"]
-    assert pod["containers"][0]["resources"]["limits"] == {"google.com/tpu": "4"}
-    assert pod["nodeSelector"]["cloud.google.com/gke-tpu-accelerator"] == "tpu-v5-lite-podslice"
-    assert pod["nodeSelector"]["cloud.google.com/gke-tpu-topology"] == "2x2"
-    assert "--nproc_per_node=1" in pod["containers"][0]["command"]
+def test_tpu_pool_is_refused_until_the_training_code_has_an_xla_path():
+    # Rendered, the job would train on the TPU host's CPU while the TPU chips are billed.
+    with pytest.raises(BackendError, match="pool 'train-tpu': TPU-v5e — TPU training is not"):
+        k8s.render(job(pool="train-tpu"), OUTPUTS["gcp"])
 
 
 def test_checkpoints_live_in_platform_storage():

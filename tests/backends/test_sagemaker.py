@@ -33,7 +33,7 @@ def test_dry_run_is_a_managed_spot_request_in_the_platform_bucket(job, aws_outpu
         "MaxWaitTimeInSeconds": 12 * 3600,
     }
     assert req["CheckpointConfig"] == {
-        "S3Uri": f"s3://{bucket}/checkpoints/digits",
+        "S3Uri": f"s3://{bucket}/checkpoints/digits/",
         "LocalPath": "/opt/ml/checkpoints",
     }
     assert req["OutputDataConfig"]["S3OutputPath"] == f"s3://{bucket}/outputs/digits"
@@ -132,7 +132,7 @@ def test_submit_creates_the_job_and_uploads_the_code(job, aws_outputs, fake_aws)
     )
     assert d["EnableManagedSpotTraining"] is True
     assert d["StoppingCondition"]["MaxWaitTimeInSeconds"] == 12 * 3600
-    assert d["CheckpointConfig"]["S3Uri"] == f"s3://{bucket}/checkpoints/digits"
+    assert d["CheckpointConfig"]["S3Uri"] == f"s3://{bucket}/checkpoints/digits/"
     assert d["RoleArn"] == aws_outputs["sagemaker_role_arn"]
     assert d["ResourceConfig"]["InstanceType"] == "ml.p4de.24xlarge"
     assert d["ResourceConfig"]["InstanceCount"] == 2
@@ -180,3 +180,19 @@ def _describe(name: str, status: str) -> dict:
         "StoppingCondition": {},
         "CreationTime": datetime(2026, 1, 1),
     }
+
+
+@mock_aws
+def test_checkpoint_prefix_does_not_reach_a_job_whose_name_extends_this_one(
+    job, aws_outputs, fake_aws
+):
+    # SageMaker restores every object under CheckpointConfig.S3Uri onto the instance.
+    bucket = aws_outputs["bucket_name"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    for key in ("checkpoints/digits/step-00000050.json", "checkpoints/digits-2/step-00000900.json"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    uri = sagemaker.dry_run(job, aws_outputs)["request"]["CheckpointConfig"]["S3Uri"]
+    prefix = uri.removeprefix(f"s3://{bucket}/")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]
+    assert [o["Key"] for o in listed] == ["checkpoints/digits/step-00000050.json"]

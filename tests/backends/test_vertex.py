@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +16,8 @@ from google.cloud import aiplatform_v1 as v1
 
 from training.backends import vertex
 from training.backends.common import BackendError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _request(job, outputs) -> v1.CreateCustomJobRequest:
@@ -41,7 +46,8 @@ def test_spot_scheduling_restart_and_timeout(job, gcp_outputs):
     assert sched.restart_job_on_worker_restart is True
     assert sched.timeout.total_seconds() == 6 * 3600
     on_demand = _request(dataclasses.replace(job, capacity="on_demand"), gcp_outputs)
-    assert on_demand.custom_job.job_spec.scheduling.strategy == v1.Scheduling.Strategy.ON_DEMAND
+    # ON_DEMAND is deprecated in the API in favour of STANDARD.
+    assert on_demand.custom_job.job_spec.scheduling.strategy == v1.Scheduling.Strategy.STANDARD
 
 
 def test_identity_storage_and_encryption_come_from_the_outputs(job, gcp_outputs):
@@ -64,9 +70,9 @@ def test_container_runs_torchrun_with_node_level_rank(job, gcp_outputs):
     assert "pip install --quiet -r training/requirements.txt" in script
     run = script.splitlines()[-1]
     assert run.startswith("exec torchrun --nnodes=2 --nproc_per_node=8 ")
-    assert '--node_rank="${RANK:-0}"' in run
-    assert '--master_addr="${MASTER_ADDR:-127.0.0.1}"' in run
-    assert '--master_port="${MASTER_PORT:-29500}"' in run
+    assert '--node_rank="$NODE_RANK"' in run
+    assert '--master_addr="$MASTER_ADDR"' in run
+    assert '--master_port="$MASTER_PORT"' in run
     assert run.index("training/train.py") < run.index("--model digits --max-steps 50")
     assert "--ckpt-dir /gcs/mlp-gcp-data-0123abcd/checkpoints/digits" in run
     assert "--output-dir /gcs/mlp-gcp-data-0123abcd/outputs/digits/model" in run
@@ -171,3 +177,70 @@ def test_submit_sends_the_request_over_rest(job, gcp_outputs, monkeypatch):
     assert [int(p["replicaCount"]) for p in spec["workerPoolSpecs"]] == [1, 1]
     assert sent["body"]["displayName"] == uploads[0]  # the code went up under the run name
     assert handle.name == "projects/pioneer-ml-dev/locations/us-central1/customJobs/42"
+
+
+def _run_node_start(job, outputs, environ: dict[str, str], tmp_path: Path) -> Any:
+    """The container script from the node-rank lines on, in bash, with torchrun stubbed."""
+    script = _request(job, outputs).custom_job.job_spec.worker_pool_specs[0].container_spec
+    lines = script.command[2].splitlines()
+    start = next(i for i, line in enumerate(lines) if "vertex_cluster" in line)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    (bin_dir / "torchrun").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (bin_dir / "torchrun").chmod(0o755)
+    body = "\n".join(["set -euo pipefail", *lines[start:]])
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHONPATH": str(REPO), **environ}
+    return subprocess.run(
+        ["bash", "-c", body], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+CLUSTER_SPEC = {
+    "cluster": {
+        "workerpool0": ["cmle-training-workerpool0-1a-0:2222"],
+        "workerpool1": [
+            "cmle-training-workerpool1-1a-0:2222",
+            "cmle-training-workerpool1-1a-1:2222",
+        ],
+    },
+    "environment": "cloud",
+    "task": {"type": "workerpool1", "index": 1},
+}
+
+
+def test_multi_node_rank_and_chief_come_from_cluster_spec(job, gcp_outputs, tmp_path):
+    three = dataclasses.replace(job, nodes=3)
+    out = _run_node_start(three, gcp_outputs, {"CLUSTER_SPEC": json.dumps(CLUSTER_SPEC)}, tmp_path)
+    assert out.returncode == 0, out.stderr
+    args = out.stdout.splitlines()
+    assert "--node_rank=2" in args  # chief 0, workerpool1 index 0 -> 1, index 1 -> 2
+    assert "--master_addr=cmle-training-workerpool0-1a-0" in args
+    assert "--master_port=2222" in args
+
+
+def test_vertex_rank_variables_win_over_cluster_spec(job, gcp_outputs, tmp_path):
+    environ = {"RANK": "1", "MASTER_ADDR": "10.0.0.2", "MASTER_PORT": "23456"}
+    out = _run_node_start(job, gcp_outputs, {**environ, "CLUSTER_SPEC": "{}"}, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert {"--node_rank=1", "--master_addr=10.0.0.2", "--master_port=23456"} <= set(
+        out.stdout.splitlines()
+    )
+
+
+def test_multi_node_without_rank_or_cluster_spec_fails_before_torchrun(job, gcp_outputs, tmp_path):
+    out = _run_node_start(job, gcp_outputs, {}, tmp_path)
+    assert out.returncode == 2
+    assert out.stdout == ""  # torchrun never started
+    assert "CLUSTER_SPEC: a 2-node job needs RANK and MASTER_ADDR or CLUSTER_SPEC" in out.stderr
+    wrong = {"CLUSTER_SPEC": json.dumps(CLUSTER_SPEC)}  # three replicas for a two-node job
+    out = _run_node_start(job, gcp_outputs, wrong, tmp_path / "again")
+    assert out.returncode == 2
+    assert "CLUSTER_SPEC: lists 3 replicas, the job has 2 nodes" in out.stderr
+
+
+def test_single_node_job_needs_no_cluster_spec(job, gcp_outputs, tmp_path):
+    one = dataclasses.replace(job, nodes=1)
+    out = _run_node_start(one, gcp_outputs, {}, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "--node_rank=0" in out.stdout.splitlines()

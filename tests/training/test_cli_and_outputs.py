@@ -137,6 +137,17 @@ def test_missing_backend_module_is_reported_cleanly(
             ["--backend", "sagemaker", "--dry-run", "--stack", "mars-dev"],
             "unknown stack 'mars-dev'",
         ),
+        # One of two contradicting or meaningless options would otherwise be dropped silently.
+        (["--backend", "sagemaker", "--spot", "--on-demand"], "--spot and --on-demand: give one"),
+        (["--backend", "sagemaker", "--nproc", "4"], "--nproc: only for --backend local"),
+        (["--backend", "vertex", "--output-dir", "x"], "--output-dir: only for --backend local"),
+        (["--backend", "local", "--nodes", "2"], "--nodes: only for the managed backends"),
+        (["--backend", "local", "--on-demand"], "--on-demand: only for the managed backends"),
+        (["--backend", "local", "--stack", "aws-dev"], "--stack: only for the managed backends"),
+        (
+            ["--backend", "vertex", "--dry-run", "--pool", "train-tpu"],
+            "accelerator: TPU-v5e — TPU training is not supported",
+        ),
     ],
 )
 def test_bad_options_name_the_field(argv: list[str], message: str) -> None:
@@ -159,3 +170,22 @@ def test_dry_run_without_an_offline_plan_says_what_to_do(no_pulumi: None) -> Non
     """training/ does not import stacks/: the offline plan comes in as a callable, or not at all."""
     with pytest.raises(OutputsError, match="--dry-run works offline"):
         load_stack_outputs("aws-dev", None, dry_run=True)
+
+
+def test_local_dry_run_prints_the_launch_and_starts_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    res = runner.invoke(
+        app,
+        ["train", "--backend", "local", "--dry-run", "--json", "--output-dir", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["dry_run"] is True
+    assert doc["command"][1:5] == [
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node=2",
+    ]
+    assert doc["command"][-2:] == ["--output-dir", str(out)]
+    assert not out.exists()  # no checkpoints, no MLflow store, no registered model

@@ -27,6 +27,7 @@ from typing import Any
 from cost.catalog import CatalogError, get_catalog
 from training.backends import common
 from training.backends.common import BackendError
+from training.images import DEFAULT_IMAGES
 from training.job import TrainingJob
 
 BACKEND = "azureml"
@@ -39,8 +40,7 @@ REQUIRED_OUTPUTS = (
     "bucket_name",
 )
 SERVERLESS = "serverless"
-# Azure ML curated PyTorch environment (ACPT: PyTorch, CUDA, NCCL, DeepSpeed).
-ENVIRONMENT = "azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest"
+ENVIRONMENT = DEFAULT_IMAGES[BACKEND].uri
 EXPERIMENT = "pioneer"
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding")
 

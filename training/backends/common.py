@@ -56,6 +56,17 @@ class BackendError(ValueError):
     """
 
 
+def tpu_refusal(accelerator: str | None, field: str = "accelerator") -> str | None:
+    """Why a TPU job is refused, or None: the training code has no XLA (torch_xla) path yet."""
+    if accelerator is None or not is_tpu(accelerator):
+        return None
+    return (
+        f"{field}: {accelerator} — TPU training is not supported: the training code has no "
+        "torch_xla path, so the job would train on the host CPU while paying for TPU chips; "
+        "use a GPU pool (--pool) or accelerator"
+    )
+
+
 def validate_job(job: TrainingJob, backend: str) -> None:
     """Check the job's fields once, naming the field and what is allowed."""
     errors: list[str] = []
@@ -73,6 +84,8 @@ def validate_job(job: TrainingJob, backend: str) -> None:
             )
         if job.accelerators_per_node < 1:
             errors.append(f"accelerators_per_node: {job.accelerators_per_node} must be at least 1")
+        if refusal := tpu_refusal(job.accelerator):
+            errors.append(refusal)
     if job.capacity not in ("spot", "on_demand"):
         errors.append(f"capacity: {job.capacity!r} is not one of spot, on_demand")
     if job.max_run_hours <= 0:
@@ -136,6 +149,16 @@ def checkpoint_uri(job: TrainingJob, storage_root: str) -> str:
     return (job.checkpoint_uri or f"{storage_root}/checkpoints/{job.name}").rstrip("/")
 
 
+def checkpoint_prefix(job: TrainingJob, storage_root: str) -> str:
+    """The checkpoint URI as an object-store key prefix, ending in `/`.
+
+    Services that copy "every object under the prefix" (SageMaker's checkpoint
+    sync) would otherwise also restore `checkpoints/<name>-2/...` into a job
+    named `<name>`.
+    """
+    return checkpoint_uri(job, storage_root) + "/"
+
+
 def output_uri(job: TrainingJob, storage_root: str) -> str:
     return (job.output_uri or f"{storage_root}/outputs/{job.name}").rstrip("/")
 
@@ -175,15 +198,15 @@ def torchrun_command(
     script_arguments: list[str],
     *,
     nproc_per_node: int,
-    node_rank: str = '"${RANK:-0}"',
-    master_addr: str = '"${MASTER_ADDR:-127.0.0.1}"',
-    master_port: str = f'"${{MASTER_PORT:-{MASTER_PORT}}}"',
+    node_rank: str = '"$NODE_RANK"',
+    master_addr: str = '"$MASTER_ADDR"',
+    master_port: str = '"$MASTER_PORT"',
 ) -> str:
     """A shell command running the entry point under torchrun across `job.nodes` nodes.
 
-    For services (Vertex AI) that start one container per node and set node-level
-    RANK/WORLD_SIZE/MASTER_ADDR: torchrun turns them into per-process ranks.
-    The node-level values stay shell expressions so each replica reads its own.
+    For services (Vertex AI) that start one container per node: torchrun turns
+    the node's rank into per-process ranks. The node-level values stay shell
+    expressions so each replica reads its own (training.vertex_cluster sets them).
     """
     parts = [
         "torchrun",

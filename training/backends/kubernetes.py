@@ -29,6 +29,7 @@ from training.backends.common import (
     processes_per_node,
     require_outputs,
     script_args,
+    tpu_refusal,
     validate_job,
 )
 from training.backends.fabric import EFA_ENV, EFA_RESOURCE
@@ -230,6 +231,8 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
     require_outputs(outputs, _REQUIRED[cloud], "kubernetes")
     pool = _pool(job, outputs)
     accelerator = pool.get("accelerator")
+    if refusal := tpu_refusal(accelerator, f"pool {pool.get('name')!r}"):
+        raise BackendError(f"kubernetes: {refusal}")
     per_node = int(pool.get("accelerators_per_node") or job.accelerators_per_node)
     nproc = processes_per_node(TrainingJob(accelerator=accelerator, accelerators_per_node=per_node))
     volume, extra, annotations, storage_uri = _checkpoint_volume(job, cloud, outputs)

@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -173,13 +174,31 @@ def run_local(
 ) -> dict[str, Any]:
     """Run to the end (or to an interruption) and return the summary.
 
-    Raises `LocalRunError` with the log's tail when no summary was written.
+    SIGTERM (timeout, CI, systemd) and SIGINT (Ctrl-C) sent to this process are
+    forwarded to torchrun as SIGTERM, and this process keeps reading until the
+    workers have checkpointed and written the summary: dying at once would also
+    break rank 0's progress pipe before its stop checkpoint. The summary's
+    `signal` names what arrived. Raises `LocalRunError` with the log's tail when
+    no summary was written.
     """
     run = LocalRun(nproc, train_args, output_dir, env=env).start()
+    received: list[int] = []
+
+    def forward(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        run.interrupt()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         for event in run.events():
             if on_event is not None:
                 on_event(event)
-    except KeyboardInterrupt:
-        run.interrupt()
-    return run.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    summary = run.wait()
+    if received:
+        summary["signal"] = signal.Signals(received[0]).name
+    return summary

@@ -185,7 +185,7 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
                 max_wait_time_in_seconds=int(job.max_wait_hours * 3600) if job.spot else None,
             ),
             checkpoint_config=cfg.CheckpointConfig(
-                s3_uri=common.checkpoint_uri(job, storage),
+                s3_uri=common.checkpoint_prefix(job, storage),
                 local_path=CHECKPOINT_LOCAL_PATH,
             ),
             output_data_config=cfg.OutputDataConfig(

@@ -2,9 +2,10 @@
 
 Worker pools: a chief (one replica) plus a pool of `nodes - 1` workers, all on
 the catalog's machine type for the accelerator (TPU machine types with a
-topology). Vertex starts one container per replica and sets node-level
-`RANK`, `WORLD_SIZE`, `MASTER_ADDR` and `MASTER_PORT`, so the container runs
-torchrun to start one process per GPU.
+topology). Vertex starts one container per replica; training.vertex_cluster
+finds the node's rank and the chief (Vertex's RANK/MASTER_ADDR, else its
+CLUSTER_SPEC) and the container runs torchrun to start one process per GPU.
+On-demand jobs use the STANDARD strategy (ON_DEMAND is deprecated).
 
 The training code travels as a tarball in the platform bucket and is read
 through Vertex's Cloud Storage FUSE mount (`/gcs/<bucket>/...`); checkpoints
@@ -24,13 +25,14 @@ from typing import Any
 from cost.accelerators import is_tpu
 from training.backends import common
 from training.backends.common import BackendError
+from training.images import DEFAULT_IMAGES
 from training.job import TrainingJob
 
 BACKEND = "vertex"
 REQUIRED_OUTPUTS = ("project", "region", "bucket_name", "kms_key_id", "training_service_account")
 # Vertex AI prebuilt PyTorch training containers (GPU and TPU/XLA).
-GPU_IMAGE = "us-docker.pkg.dev/vertex-ai/training/pytorch-gpu.2-4.py310:latest"
-TPU_IMAGE = "us-docker.pkg.dev/vertex-ai/training/pytorch-xla.2-4.py310:latest"
+GPU_IMAGE = DEFAULT_IMAGES["vertex"].uri
+TPU_IMAGE = DEFAULT_IMAGES["vertex-tpu"].uri
 CODE_DIR = "/tmp/pioneer"
 BOOT_DISK_GB = 200
 TERMINAL = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED")
@@ -112,6 +114,9 @@ def container_script(job: TrainingJob, outputs: Mapping[str, Any], code_uri: str
     ]
     if job.requirements and (Path(job.source_dir) / job.requirements).is_file():
         steps.append(f"pip install --quiet -r {shlex.quote(job.requirements)}")
+    # An assignment, not `eval "$(...)"`: set -e stops the script when the rank is unknown.
+    steps.append(f'node_env="$(python3 -m training.vertex_cluster --nodes {job.nodes})"')
+    steps.append('eval "$node_env"')
     steps.append(
         "exec "
         + common.torchrun_command(
@@ -146,7 +151,7 @@ def build_request(job: TrainingJob, outputs: Mapping[str, Any], run: str) -> Any
         )
 
     pools = [pool(1)] + ([pool(job.nodes - 1)] if job.nodes > 1 else [])
-    strategy = v1.Scheduling.Strategy.SPOT if job.spot else v1.Scheduling.Strategy.ON_DEMAND
+    strategy = v1.Scheduling.Strategy.SPOT if job.spot else v1.Scheduling.Strategy.STANDARD
     job_spec = v1.CustomJobSpec(
         worker_pool_specs=pools,
         scheduling=v1.Scheduling(
