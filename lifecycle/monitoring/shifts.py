@@ -8,8 +8,6 @@ to the baseline's training split, standing in for the served model.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +16,7 @@ from scipy.ndimage import rotate as nd_rotate
 
 from lifecycle import capture
 from lifecycle.monitoring import checks
-from lifecycle.monitoring.baseline import Baseline
+from lifecycle.monitoring.baseline import Baseline, predictor  # noqa: F401  (callers use shifts.predictor)
 from lifecycle.monitoring.spec import MonitoringSpec
 from lifecycle.monitoring.traffic import collect
 
@@ -27,16 +25,6 @@ SHIFTS: tuple[str, ...] = ("none", "rotate", "noise", "brightness", "prior")
 # Severity 1.0 means: 30 degrees, noise sigma 0.3, +0.3 brightness, 90% of requests one class.
 SCALE = {"rotate": 30.0, "noise": 0.3, "brightness": 0.3, "prior": 0.9}
 SIDE = 8  # digits images are 8x8
-
-
-def predictor(b: Baseline) -> Callable[[np.ndarray], np.ndarray]:
-    """A classifier fitted to the baseline's training split (the served model's stand-in)."""
-    from sklearn.neighbors import NearestCentroid  # fits in milliseconds; ~90% on digits
-
-    with warnings.catch_warnings():  # constant border pixels: harmless for centroids
-        warnings.simplefilter("ignore", UserWarning)
-        model = NearestCentroid().fit(b.X, b.y)
-    return lambda X: model.predict(X).astype(int)
 
 
 def draw(
