@@ -28,15 +28,25 @@ install: $(STAMP) $(PACK_STAMP)
 # The offline tour; COLUMNS keeps the tables readable when the output is not a terminal.
 demo: export COLUMNS ?= 140
 demo: $(STAMP)
-	@echo "== 1/4  pioneer plan --all: every stack's resources and policy findings"
+	@echo "== 1/7  pioneer plan --all: every stack's resources and policy findings"
 	$(PIONEER) plan --all
-	@echo "== 2/4  pioneer cost: the three stacks' monthly cost side by side"
+	@echo "== 2/7  pioneer cost: the three stacks' monthly cost side by side"
 	$(PIONEER) cost aws-dev gcp-dev azure-dev
-	@echo "== 3/4  pioneer optimize: the reference LM training job on each cloud"
+	@echo "== 3/7  pioneer optimize: the reference LM training job on each cloud"
 	for cloud in aws gcp azure; do $(PIONEER) optimize examples/reference-workload.yaml --cloud $$cloud || exit 1; done
-	@echo "== 4/4  pioneer train: a real 2-process DDP run on this machine, tracked in MLflow"
+	@echo "== 4/7  pioneer train: a real 2-process DDP run on this machine, tracked in MLflow"
 	rm -rf .pioneer/demo-run  # a fresh run each time (the same command again would resume)
 	$(PIONEER) train --backend local --nproc 2 --model digits --output-dir .pioneer/demo-run
+	@echo "== 5/7  pioneer pipeline run: data checks, training, evaluation, gates, registration, promotion"
+	rm -rf .pioneer/lifecycle .pioneer/demo
+	$(PIONEER) pipeline run pipelines/digits.yaml
+	@echo "== 6/7  pioneer monitor: clean, then rotated digits against the promoted model's baseline"
+	$(PIONEER) monitor simulate --shift rotate --baseline digits:production --out .pioneer/demo/capture.jsonl
+	$(PIONEER) monitor run --capture .pioneer/demo/capture.jsonl --baseline digits:production \
+		--report .pioneer/demo/drift.html; rc=$$?; test $$rc -eq 3 || { echo "expected drift (exit 3), got $$rc"; exit 1; }
+	@echo "== 7/7  pioneer lineage and audit verify: the promoted version's history, the audit log checked"
+	$(PIONEER) lineage digits
+	$(PIONEER) audit verify
 
 test: $(STAMP) $(PACK_STAMP)
 	$(VENV)/bin/pytest

@@ -94,7 +94,7 @@ class Storage(AzureComponent):
                 principal_id=self.encryption_identity.principal_id,
                 principal_type="ServicePrincipal",
                 role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                    lambda s: role_definition_id(s, role)
+                    lambda s, role=role: role_definition_id(s, role)
                 ),
                 description=f"pioneer {args.platform}: storage encryption -> {role}",
                 opts=self.child(),
@@ -172,7 +172,7 @@ class Storage(AzureComponent):
                     principal_type
                 ),
                 role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                    lambda s: role_definition_id(s, role)
+                    lambda s, role=role: role_definition_id(s, role)
                 ),
                 description=f"pioneer {args.platform}: the deployer -> {role} (container)",
                 opts=self.child(),

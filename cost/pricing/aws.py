@@ -37,6 +37,8 @@ FREE_PREFIXES: tuple[tuple[str, str], ...] = (
         "launch templates are free (instances are priced on the node group)",
     ),
     ("aws:ec2/flowLog:", "flow log delivery is priced on its log group"),
+    ("aws:ec2/placementGroup:", "placement groups are free"),
+    ("aws:autoscaling/tag:", "tags are free (the autoscaler's scale-from-zero templates)"),
     ("aws:kms/alias:", "aliases are free"),
     ("aws:ecr/lifecyclePolicy:", "registry policy"),
     ("aws:ecr/repositoryPolicy:", "registry policy"),

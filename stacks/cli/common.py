@@ -31,7 +31,10 @@ def user_error_types() -> tuple[type[BaseException], ...]:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # soft_wrap: a long path or command in the message stays on one line, copyable.
+    err_console.print(
+        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
-from rich.table import Table
 
-from lifecycle.monitoring import checks, shifts, traffic
-from lifecycle.monitoring.baseline import Baseline, BaselineError, digits_baseline, load
-from lifecycle.monitoring.report import write_html
-from lifecycle.monitoring.spec import MonitoringSpec, MonitorSpecError
+# Light modules only at module level (numpy, scipy, pydantic, yaml load when a command runs).
 from lifecycle.monitoring.trigger import start_pipeline, trigger
 from lifecycle.registry import RefError, Registry, parse_ref
 from lifecycle.store import Store
 from stacks.cli import app
 from stacks.cli.common import console, err_console, print_json, user_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from lifecycle.monitoring import checks
+    from lifecycle.monitoring.baseline import Baseline
+    from lifecycle.monitoring.spec import MonitoringSpec
 
 monitor_app = typer.Typer(
     help="Data quality, drift and model quality on captured requests.", no_args_is_help=True
@@ -30,11 +33,23 @@ STORE_OPTION = typer.Option(
     None, "--store", help="Lifecycle store (default: PIONEER_STORE or .pioneer/lifecycle)."
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-ERRORS = (MonitorSpecError, BaselineError, RefError, ValueError)
+# lifecycle.monitoring.shifts.SHIFTS, written out so `--help` needn't import numpy and scipy;
+# simulate checks --shift against the real tuple.
+SHIFT_NAMES = ("none", "rotate", "noise", "brightness", "prior")
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    """The errors both commands report as a user error (their modules load numpy, pydantic)."""
+    from lifecycle.monitoring.baseline import BaselineError
+    from lifecycle.monitoring.spec import MonitorSpecError
+
+    return (MonitorSpecError, BaselineError, RefError, ValueError)
 
 
 def _baseline(ref: str, store: Store) -> Baseline:
     """A .npz path, or MODEL[:VERSION|:ALIAS] → the baseline written at registration."""
+    from lifecycle.monitoring.baseline import load
+
     if ref.endswith(".npz") or Path(ref).is_file():
         return load(ref)
     model = parse_ref(ref)
@@ -45,10 +60,14 @@ def _baseline(ref: str, store: Store) -> Baseline:
 
 
 def _spec(path: Path | None) -> MonitoringSpec:
+    from lifecycle.monitoring.spec import MonitoringSpec
+
     return MonitoringSpec.load(path) if path else MonitoringSpec.parse({})
 
 
 def _table(result: checks.MonitorResult, title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for col in ("check", "status", "result"):
         table.add_column(col)
@@ -72,7 +91,10 @@ def run_cmd(
 ) -> None:
     """Every check on the captured requests; exit 3 drift, 4 data quality, 5 model quality,
     6 latency/errors."""
-    with user_errors(*ERRORS):
+    from lifecycle.monitoring import checks, traffic
+    from lifecycle.monitoring.report import write_html
+
+    with user_errors(*_errors()):
         spec = _spec(spec_path)
         store = Store.default(store_dir)
         base = _baseline(baseline, store)
@@ -121,7 +143,7 @@ def run_cmd(
 @monitor_app.command("simulate")
 def simulate_cmd(
     out: Path = typer.Option(..., "--out", help="Capture .jsonl to write."),
-    shift: str = typer.Option("rotate", "--shift", help=f"One of {', '.join(shifts.SHIFTS)}."),
+    shift: str = typer.Option("rotate", "--shift", help=f"One of {', '.join(SHIFT_NAMES)}."),
     severity: float = typer.Option(1.0, "--severity", min=0.0, max=3.0, help="Shift strength."),
     clean: int = typer.Option(300, "--clean", min=0, max=100_000, help="Clean requests first."),
     drifted: int = typer.Option(300, "--drifted", min=1, max=100_000, help="Then drifted ones."),
@@ -135,7 +157,13 @@ def simulate_cmd(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Held-out digits, then the same images shifted; reports the detection delay in requests."""
-    with user_errors(*ERRORS):
+    import numpy as np
+
+    from lifecycle.capture import CaptureWriter
+    from lifecycle.monitoring import shifts
+    from lifecycle.monitoring.baseline import digits_baseline
+
+    with user_errors(*_errors()):
         if shift not in shifts.SHIFTS:
             raise ValueError(f"--shift: {shift!r} is not one of {', '.join(shifts.SHIFTS)}")
         spec = _spec(spec_path)
@@ -147,8 +175,6 @@ def simulate_cmd(
     Xc, _ = shifts.draw(base, "none", clean, rng)
     Xd, _ = shifts.draw(base, shift, drifted, rng, severity)
     docs = shifts.records(Xc, predict(Xc)) + shifts.records(Xd, predict(Xd), start=clean)
-    from lifecycle.capture import CaptureWriter
-
     out.unlink(missing_ok=True)
     writer = CaptureWriter(out)
     for d in docs:

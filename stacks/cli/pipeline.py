@@ -214,7 +214,11 @@ def _compiled(spec_file: Path, target: str, stack: str | None, outputs: Path | N
         spec = PipelineSpec.load(spec_file)
         if target not in TARGET_CLOUD:
             raise CompileError(f"--target: {target!r} is not one of {', '.join(TARGET_CLOUD)}")
-        outs = load_stack_outputs(stack or f"{TARGET_CLOUD[target]}-dev", outputs, dry_run=True)
+        from stacks.plan import plan_outputs
+
+        outs = load_stack_outputs(
+            stack or f"{TARGET_CLOUD[target]}-dev", outputs, dry_run=True, plan_outputs=plan_outputs
+        )
         return compile_pipeline(spec, spec_file.read_text(encoding="utf-8"), target, outs), outs
 
 

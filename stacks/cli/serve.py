@@ -98,9 +98,10 @@ def _deployment(
     resolved = Registry(s.tracking_uri).resolve(ref or spec.model)
     stack_outputs: dict[str, Any] = {}
     if target != "local":
+        from stacks.plan import plan_outputs
         from training.outputs import load_stack_outputs
 
-        stack_outputs = load_stack_outputs(stack, outputs, dry_run)
+        stack_outputs = load_stack_outputs(stack, outputs, dry_run, plan_outputs)
     endpoint = requests.endpoint_name(spec, stack)
     state = DeploymentState.load(
         deployment_file(s, endpoint, target), endpoint, target, resolved.name

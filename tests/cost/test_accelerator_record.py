@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from components.aws import nodegroups
+from components.aws import node_pools as nodegroups
 from components.azure import node_pools as azure_pools
 from components.gcp import node_pools as gcp_pools
 from cost import accelerators, scaling

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from lifecycle.pipeline.compile import CompileError, azureml, compile_pipeline
 from lifecycle.pipeline.spec import PipelineSpec
 from stacks.cli import app
+from stacks.plan import plan_outputs
 from training.outputs import load_stack_outputs
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "pipelines" / "digits.yaml"
@@ -23,7 +24,7 @@ def spec() -> PipelineSpec:
 
 @pytest.fixture(scope="module")
 def aws_outputs():
-    return load_stack_outputs("aws-dev", None, dry_run=True)
+    return load_stack_outputs("aws-dev", None, dry_run=True, plan_outputs=plan_outputs)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_sagemaker_definition_is_accepted_by_the_service_api(
 
 
 def test_azureml_pipeline_job_passes_the_sdks_validation(spec):
-    outputs = load_stack_outputs("azure-dev", None, dry_run=True)
+    outputs = load_stack_outputs("azure-dev", None, dry_run=True, plan_outputs=plan_outputs)
     job = azureml.build(spec, outputs)
     result = job._validate()
     assert result.passed, result.error_messages

@@ -27,6 +27,7 @@ from typing import Any
 from cost.catalog import CatalogError, get_catalog
 from training.backends import common
 from training.backends.common import BackendError
+from training.backends.fabric import managed_nccl_env
 from training.images import DEFAULT_IMAGES
 from training.job import TrainingJob
 
@@ -142,8 +143,11 @@ def build_job(
 
     cluster = compute_target(job, outputs)
     extra: dict[str, Any] = {}
+    vm_size = (
+        cluster["vm_size"] if cluster else common.instance_type("azure", outputs["region"], job)
+    )
     if cluster is None:  # serverless: the job names its VM size and capacity tier
-        extra["instance_type"] = common.instance_type("azure", outputs["region"], job)
+        extra["instance_type"] = vm_size
         extra["queue_settings"] = {"job_tier": "Spot" if job.spot else "Standard"}
     else:
         extra["compute"] = cluster["name"]
@@ -159,7 +163,8 @@ def build_job(
         code=job.source_dir,
         command=command_line(job),
         environment=job.image or ENVIRONMENT,
-        environment_variables=dict(job.environment),
+        # The fabric's NCCL settings first; the job's own environment wins.
+        environment_variables={**managed_nccl_env("azure", vm_size, job.nodes), **job.environment},
         distribution=PyTorchDistribution(process_count_per_instance=common.processes_per_node(job)),
         instance_count=job.nodes,
         timeout=int(job.max_run_hours * 3600),

@@ -26,6 +26,7 @@ from typing import Any
 from components.aws.images import PYTORCH_VERSION
 from training.backends import common
 from training.backends.common import BackendError
+from training.backends.fabric import managed_nccl_env
 from training.job import TrainingJob
 
 BACKEND = "sagemaker"
@@ -193,7 +194,8 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
                 kms_key_id=outputs["kms_key_arn"],
             ),
             hyperparameters=hyperparameters,
-            environment=dict(job.environment),
+            # The fabric's NCCL settings first; the job's own environment wins.
+            environment={**managed_nccl_env("aws", instance, job.nodes), **job.environment},
         )
     return trainer.with_retry_strategy(sdk.RetryStrategy(maximum_retry_attempts=MAX_RETRY_ATTEMPTS))
 

@@ -43,7 +43,7 @@ def test_cluster_encrypts_secrets_logs_control_plane_and_stays_private(run_spec,
     vpc = eks.inputs["vpcConfig"]
     assert vpc["endpointPrivateAccess"] is True and vpc["endpointPublicAccess"] is False
     assert set(vpc["subnetIds"]) == _private_subnet_ids(run)
-    assert eks.inputs["version"] == "1.31"
+    assert eks.inputs["version"] == "1.35"
     assert eks.inputs["deletionProtection"] is True
     assert eks.inputs["accessConfig"]["authenticationMode"] == "API"
     logs = run.by_name("mlp-aws-cluster-logs")

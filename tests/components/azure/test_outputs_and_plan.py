@@ -89,14 +89,14 @@ def test_training_backends_dry_run_on_the_azure_dev_outputs():
         app, ["train", "--backend", "kubernetes", "--stack", "azure-dev", "--dry-run", "--json"]
     )
     assert result.exit_code == 0, result.output
-    (jobset,) = [o for o in json.loads(result.output)["objects"] if o["kind"] == "JobSet"]
+    (jobset,) = [o for o in json.loads(result.stdout)["objects"] if o["kind"] == "JobSet"]
     pod = jobset["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
     assert pod["nodeSelector"]["pioneer.dev/pool"] == "train-a100"
     result = runner.invoke(
         app, ["train", "--backend", "azureml", "--stack", "azure-dev", "--dry-run", "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["request"]["properties"]["computeId"] == "train-a100"
+    assert json.loads(result.stdout)["request"]["properties"]["computeId"] == "train-a100"
 
 
 def test_kubeconfig_is_a_secret_entra_id_kubeconfig_without_static_credentials(dev_run):
@@ -121,7 +121,7 @@ def test_kubeconfig_signs_in_without_an_interactive_device_code(dev_run):
 def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
     result = CliRunner().invoke(app, ["plan", "azure-dev", "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     by_type: dict[str, list[dict]] = {}
     ids: dict[str, list[str]] = {}
     for step in doc["steps"]:

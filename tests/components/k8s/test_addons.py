@@ -25,12 +25,14 @@ def test_training_namespace_service_account_and_jobset(run_spec, base_config, cl
     assert (sa["name"], sa["namespace"]) == ("trainer", "training")
     jobset = releases(run)["jobset"]
     assert (jobset["chart"], jobset["version"]) == JOBSET_CHART
-    # Every Kubernetes object goes to the platform's own cluster, through its kubeconfig.
-    provider = run.one("pulumi:providers:kubernetes")
+    # Every Kubernetes object goes to the platform's own cluster, through a provider built
+    # from the cluster's kubeconfig (on EKS the autoscaler and the EFA plugin have their own).
+    kubeconfig = run.outputs["kubeconfig"]
+    providers = run.of_type("pulumi:providers:kubernetes")
+    assert providers and all(p.inputs["kubeconfig"] == kubeconfig for p in providers)
+    urns = tuple(p.urn for p in providers)
     assert all(
-        r.provider.startswith(provider.urn)
-        for r in run.resources
-        if r.type.startswith("kubernetes:")
+        r.provider.startswith(urns) for r in run.resources if r.type.startswith("kubernetes:")
     )
 
 
@@ -47,7 +49,11 @@ def test_device_plugin_on_eks_and_aks_but_not_gke(run_spec, base_config):
 
 def test_aws_pod_identity_reaches_only_the_platform_bucket_and_key(run_spec, base_config):
     run = run_spec(base_config("aws"))
-    assoc = run.one("aws:eks/podIdentityAssociation:PodIdentityAssociation").inputs
+    (assoc,) = [
+        r.inputs
+        for r in run.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if r.inputs["serviceAccount"] == "trainer"
+    ]
     assert (assoc["namespace"], assoc["serviceAccount"]) == ("training", "trainer")
     role = next(
         r for r in run.of_type("aws:iam/role:Role") if r.name.endswith("workload-identity-trainer")
