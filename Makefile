@@ -48,8 +48,9 @@ demo: $(STAMP)
 	$(PIONEER) lineage digits
 	$(PIONEER) audit verify
 
+# Two workers (pytest-xdist): the suite is mostly waiting on mocks, torchrun and MLflow.
 test: $(STAMP) $(PACK_STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

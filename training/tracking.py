@@ -27,6 +27,26 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 T = TypeVar("T")
 
 
+def use_tracking_uri(uri: str, registry: bool = False) -> None:
+    """Point this process's MLflow at `uri` without leaving MLFLOW_TRACKING_URI behind.
+
+    mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI into os.environ (so that its
+    subprocesses inherit it). Left there, it outlives the caller: the next Tracker in this
+    process, and every process started from it later (torchrun workers of another run), would
+    take it for the user's choice and log into this store instead of their own output folder.
+    """
+    import mlflow
+
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    if registry:
+        mlflow.set_registry_uri(uri)
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
 def default_tracking_uri(output_dir: Path) -> str:
     return f"sqlite:///{output_dir.resolve()}/mlflow.db"
 
@@ -75,7 +95,7 @@ class Tracker:
         return self.run_id
 
     def _start(self, mlflow: Any, resume_run_id: str | None, params: dict[str, Any]) -> str:
-        mlflow.set_tracking_uri(self.tracking_uri)
+        use_tracking_uri(self.tracking_uri)
         exp = mlflow.get_experiment_by_name(self.experiment)
         if exp is not None:
             exp_id = exp.experiment_id

@@ -299,9 +299,26 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
     )
     energy.meter.start()
 
-    def save() -> None:
-        state.energy_total = energy.total_so_far() if args.energy else None
+    def save(final: dict[str, Any] | None = None) -> None:
+        """A checkpoint; `final` is this segment's energy summary once its meter is stopped."""
+        if not args.energy:
+            state.energy_total = None
+        elif final is None:
+            state.energy_total = energy.total_so_far()
+        elif final["energy_kwh_total"] is None:
+            state.energy_total = None
+        else:
+            state.energy_total = {
+                "kwh": final["energy_kwh_total"],
+                "kg": final["emissions_kg_total"],
+            }
         ckpts.save(state, {"args": params})
+
+    # The last checkpoint of a segment (stopped by a signal, or done) records the job's total as
+    # this segment's summary reports it: the meter is stopped first, so that a resumed job's
+    # `energy_kwh_total` is exactly this segment's total plus its own, not short of whatever was
+    # drawn between a running reading and the end of this segment.
+    energy_summary: dict[str, Any] | None = None
 
     if env.is_main:
         _progress(
@@ -331,10 +348,12 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
             if args.step_sleep:
                 time.sleep(args.step_sleep)
             interrupted = distributed.all_ranks_agree(stop.requested, env, device)
-            if interrupted or ckpts.due(state.step, last):
-                save()
             if interrupted or last:
+                energy_summary = energy.finish()
+                save(final=energy_summary)
                 break
+            if ckpts.due(state.step, last):
+                save()
         else:
             state.epoch, state.position = state.epoch + 1, 0
     if device.type == "cuda":
@@ -346,7 +365,7 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
     summary = {
         **_summary(args, state, resumed_from, interrupted, state.step - start_step, elapsed),
         "samples_per_second": samples / elapsed if samples and elapsed > 0 else None,
-        **energy.finish(),
+        **(energy_summary if energy_summary is not None else energy.finish()),
         "mlflow_run_id": state.mlflow_run_id,
         "mlflow_tracking_uri": tracker.tracking_uri if state.mlflow_run_id else None,
     }

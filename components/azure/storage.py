@@ -10,6 +10,7 @@ keys stay off.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +95,7 @@ class Storage(AzureComponent):
                 principal_id=self.encryption_identity.principal_id,
                 principal_type="ServicePrincipal",
                 role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                    lambda s, role=role: role_definition_id(s, role)
+                    functools.partial(role_definition_id, role=role)
                 ),
                 description=f"pioneer {args.platform}: storage encryption -> {role}",
                 opts=self.child(),
@@ -172,7 +173,7 @@ class Storage(AzureComponent):
                     principal_type
                 ),
                 role_definition_id=pulumi.Output.from_input(subscription_id).apply(
-                    lambda s, role=role: role_definition_id(s, role)
+                    functools.partial(role_definition_id, role=role)
                 ),
                 description=f"pioneer {args.platform}: the deployer -> {role} (container)",
                 opts=self.child(),

@@ -12,6 +12,7 @@ from typing import Any
 
 from lifecycle.registry import CANDIDATE, PREVIOUS_TAG, PRODUCTION, RefError, Registry, parse_ref
 from lifecycle.store import Store
+from training.tracking import use_tracking_uri
 
 WEIGHTS_TAG = "pioneer.weights_sha256"
 
@@ -44,8 +45,7 @@ def log_and_register(
     import mlflow.pytorch
     import torch
 
-    mlflow.set_tracking_uri(store.tracking_uri)
-    mlflow.set_registry_uri(store.tracking_uri)
+    use_tracking_uri(store.tracking_uri, registry=True)
     exp = mlflow.get_experiment_by_name(experiment)
     exp_id = (
         exp.experiment_id

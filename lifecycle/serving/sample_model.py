@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 
 from lifecycle.store import Store
+from training.tracking import use_tracking_uri
 
 
 def register_digits(
@@ -40,8 +41,7 @@ def register_digits(
         if exp
         else client.create_experiment("serving", artifact_location=store.artifacts_dir.as_uri())
     )
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    use_tracking_uri(uri, registry=True)
     kwargs = {}
     if "serialization_format" in inspect.signature(mlflow.pytorch.log_model).parameters:
         kwargs["serialization_format"] = "pickle"
