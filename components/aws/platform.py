@@ -201,11 +201,9 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
             ),
             opts=opts,
         )
-        outputs.update(
-            sagemaker_role_arn=sagemaker.role_arn,
-            model_package_group_name=sagemaker.model_package_group_name,
-            log_group_name=sagemaker.log_group_name,
-            sagemaker_domain_id=sagemaker.domain_id,
-            mlflow_tracking_server_arn=sagemaker.mlflow_tracking_server_arn,
-        )
+        outputs["sagemaker_role_arn"] = sagemaker.role_arn
+        outputs["model_package_group_name"] = sagemaker.model_package_group_name
+        outputs["log_group_name"] = sagemaker.log_group_name
+        outputs["sagemaker_domain_id"] = sagemaker.domain_id
+        outputs["mlflow_tracking_server_arn"] = sagemaker.mlflow_tracking_server_arn
     return outputs
