@@ -28,23 +28,26 @@ T = TypeVar("T")
 
 
 def use_tracking_uri(uri: str, registry: bool = False) -> None:
-    """Point this process's MLflow at `uri` without leaving MLFLOW_TRACKING_URI behind.
+    """Point this process's MLflow at `uri` without leaving MLFLOW_*_URI behind.
 
-    mlflow.set_tracking_uri also exports MLFLOW_TRACKING_URI into os.environ (so that its
-    subprocesses inherit it). Left there, it outlives the caller: the next Tracker in this
-    process, and every process started from it later (torchrun workers of another run), would
-    take it for the user's choice and log into this store instead of their own output folder.
+    mlflow.set_tracking_uri and set_registry_uri also export MLFLOW_TRACKING_URI and
+    MLFLOW_REGISTRY_URI into os.environ (so that subprocesses inherit them). Left there, they
+    outlive the caller: the next Tracker in this process, and every process started from it
+    later (torchrun workers of another run), would take them for the user's choice and log or
+    register into this store instead of their own output folder's.
     """
     import mlflow
 
-    before = os.environ.get("MLFLOW_TRACKING_URI")
+    names = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+    before = {name: os.environ.get(name) for name in names}
     mlflow.set_tracking_uri(uri)
     if registry:
         mlflow.set_registry_uri(uri)
-    if before is None:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = before
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def default_tracking_uri(output_dir: Path) -> str:

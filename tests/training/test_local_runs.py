@@ -82,7 +82,10 @@ def test_mlflow_run_has_metrics_and_registered_model(digits_run: dict[str, Any])
     from mlflow.tracking import MlflowClient
 
     out = Path(digits_run["output_dir"])
-    client = MlflowClient(tracking_uri=f"sqlite:///{out}/mlflow.db")
+    store = f"sqlite:///{out}/mlflow.db"
+    # registry_uri too: MlflowClient otherwise takes the process's global registry URI,
+    # which an earlier in-process pipeline test may have set
+    client = MlflowClient(tracking_uri=store, registry_uri=store)
     run = client.get_run(digits_run["mlflow_run_id"])
     assert run.info.status == "FINISHED"
     assert run.data.params["model"] == "digits" and run.data.params["world_size"] == "2"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 from pathlib import Path
 
@@ -99,3 +100,16 @@ def test_an_unreachable_tracking_store_does_not_stop_training(
     assert s["status"] == "completed" and s["final_step"] == 5
     assert s["mlflow_run_id"] is None and s["registered_model"] is None
     assert "continuing without tracking" in capfd.readouterr().err
+
+
+def test_use_tracking_uri_leaves_no_mlflow_uri_in_the_environment(monkeypatch, tmp_path):
+    """mlflow exports both URIs to os.environ; later torchrun workers would inherit them."""
+    from training.tracking import use_tracking_uri
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    use_tracking_uri(f"sqlite:///{tmp_path}/a.db", registry=True)
+    assert "MLFLOW_TRACKING_URI" not in os.environ and "MLFLOW_REGISTRY_URI" not in os.environ
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", "sqlite:///users-own.db")
+    use_tracking_uri(f"sqlite:///{tmp_path}/b.db", registry=True)
+    assert os.environ["MLFLOW_REGISTRY_URI"] == "sqlite:///users-own.db"
