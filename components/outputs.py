@@ -33,6 +33,9 @@ class PlatformOutputs(TypedDict):
     """The training image repository (ECR repository, Artifact Registry, ACR login server)."""
     node_pools: list[dict[str, Any]]
     """One entry per spec pool: pool, accelerator, capacity, instance type, cloud name."""
+    addons_inputs: Any
+    """What the add-ons stack installs the cluster add-ons from (kubeconfig, identities;
+    a secret); None when the platform stack installs them (`components.k8s.stage`)."""
 
 
 class AwsOutputs(PlatformOutputs):

@@ -129,6 +129,10 @@ class StorageSpec(_Model):
     """Noncurrent checkpoint versions are deleted after this many days."""
     soft_delete_days: int = Field(default=7, ge=0, le=365)
     force_destroy: bool = False
+    key_vault_generation: int = Field(default=0, ge=0, le=999)
+    """Azure: bump it to give the Key Vault a new name. A destroyed vault keeps its name
+    through purge protection's retention (``soft_delete_days``), so re-creating the stack
+    inside that window needs a new one (or ``az keyvault recover``)."""
 
 
 class MlopsSpec(_Model):
@@ -169,6 +173,21 @@ class ClusterSpec(_Model):
     """Control-plane endpoint reachable only from inside the network."""
     authorized_cidrs: list[str] = Field(default_factory=list)
     """CIDRs allowed to reach a public endpoint (when ``private_endpoint`` is off)."""
+    addons: Literal["in_stack", "separate_stack"] = None  # type: ignore[assignment]
+    """Where the Kubernetes-side add-ons (namespace, JobSet, device plugins, autoscaler) are
+    installed: by this stack, which then needs the API from where `pulumi up` runs, or by an
+    add-ons stack (``pioneer:addons_for: <this stack>``) run from inside the network.
+    Default: ``separate_stack`` for a private endpoint, ``in_stack`` for a public one."""
+
+    @model_validator(mode="after")
+    def _addons_default(self) -> ClusterSpec:
+        if self.addons is None:
+            # frozen model: the default depends on another field, so it is set once here
+            object.__setattr__(
+                self, "addons", "separate_stack" if self.private_endpoint else "in_stack"
+            )
+        return self
+
     deletion_protection: bool = True
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
 
@@ -398,6 +417,13 @@ def _semantic_errors(spec: PlatformSpec) -> list[str]:
             errs.append(f"tags.{key}: tag values must be at most 255 characters")
     # Count and length limits of every cloud (one place; each cloud's alphabet is its own).
     errs.extend(tag_limit_errors(spec))
+    if spec.cluster.private_endpoint and spec.cluster.addons == "in_stack":
+        errs.append(
+            "cluster.addons: 'in_stack' installs Kubernetes resources from where `pulumi up` "
+            "runs, which a private-only API endpoint does not let in; allowed: set "
+            "cluster.addons: separate_stack and run the add-ons stack from inside the network, "
+            "or cluster.private_endpoint: false with cluster.authorized_cidrs (docs/deploy.md)"
+        )
     if not spec.cluster.private_endpoint and not spec.cluster.authorized_cidrs:
         errs.append(
             "cluster.authorized_cidrs: required when private_endpoint is false "

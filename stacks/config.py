@@ -113,7 +113,38 @@ def decode_value(value: Any) -> Any:
     return value
 
 
+ADDONS_FOR = "addons_for"
+"""The one key of an add-ons stack: the platform stack whose cluster add-ons it installs."""
+
+
+def addons_for(config: Mapping[str, Any]) -> str | None:
+    """The platform stack an add-ons stack's config names, else None (a platform stack)."""
+    value = config.get(f"{NAMESPACE}:{ADDONS_FOR}")
+    return None if value is None else str(value)
+
+
 def spec_from_stack(ref: str | Path) -> tuple[str, Path, PlatformSpec]:
+    """A stack's spec; an add-ons stack's is the spec of the platform it names."""
     name, path = resolve_stack(ref)
-    spec = PlatformSpec.parse(platform_config(load_stack_config(path)), stack=name)
+    raw = platform_config(load_stack_config(path))
+    if ADDONS_FOR not in raw:
+        return name, path, PlatformSpec.parse(raw, stack=name)
+    target = raw.pop(ADDONS_FOR)
+    if raw:
+        raise SpecError(
+            [f"config.{NAMESPACE}:{k}: an add-ons stack has only {NAMESPACE}:{ADDONS_FOR}; "
+             f"this key belongs in stack {target!r}" for k in sorted(raw)]
+        )  # fmt: skip
+    target_path = path.parent / f"Pulumi.{target}.yaml"
+    if not isinstance(target, str) or not target_path.is_file():
+        raise SpecError(
+            [f"config.{NAMESPACE}:{ADDONS_FOR}: no platform stack {target!r} beside {path} "
+             f"(stacks there: {', '.join(list_stacks(path.parent)) or 'none'})"]
+        )  # fmt: skip
+    spec = PlatformSpec.parse(platform_config(load_stack_config(target_path)), stack=target)
+    if spec.cluster.addons != "separate_stack":
+        raise SpecError(
+            [f"config.{NAMESPACE}:{ADDONS_FOR}: stack {target!r} installs its add-ons itself "
+             "(cluster.addons: in_stack); set cluster.addons: separate_stack there first"]
+        )  # fmt: skip
     return name, path, spec

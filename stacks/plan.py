@@ -8,14 +8,15 @@ policy, dry runs) takes either this document or a real preview's.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from components.spec import PlatformSpec
-from stacks.config import load_stack_config, resolve_stack, spec_from_stack
+from stacks.config import addons_for, load_stack_config, resolve_stack, spec_from_stack
 from stacks.mocks import PROJECT, MockRun, run_program
-from stacks.program import program
+from stacks.program import addons_program, program
 
 
 @dataclass
@@ -44,9 +45,20 @@ def run_plan(ref: str | Path) -> Plan:
     Raises `StackNotFound` or `SpecError` before anything runs.
     """
     stack, path, spec = spec_from_stack(ref)
-    run = run_program(
-        program, stack=stack, config=load_stack_config(path), region=mock_context(spec)
-    )
+    config = load_stack_config(path)
+    target = addons_for(config)
+    if target is None:
+        run = run_program(program, stack=stack, config=config, region=mock_context(spec))
+    else:
+        # An add-ons stack reads the platform stack's outputs: plan that one first.
+        platform = plan_outputs(path.parent / f"Pulumi.{target}.yaml")
+        run = run_program(
+            functools.partial(addons_program, spec, target),
+            stack=stack,
+            config=config,
+            region=mock_context(spec),
+            stack_outputs={target: platform},
+        )
     return Plan(stack=stack, path=path, spec=spec, run=run)
 
 

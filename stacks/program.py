@@ -7,7 +7,15 @@ import pulumi
 from components import MlPlatform, PlatformSpec
 from components.spec import SpecError
 from cost.estimate import estimate_spec
-from stacks.config import NAMESPACE, decode_value
+from stacks.config import ADDONS_FOR, NAMESPACE, StackNotFound, decode_value, spec_from_stack
+
+
+def addons_program(spec: PlatformSpec, platform_stack: str) -> None:
+    """The add-ons stack: the cluster add-ons of ``platform_stack``, run from inside its network."""
+    from components.k8s.stage import addons_stack
+
+    addons_stack(spec, platform_stack)
+    pulumi.export("addons_for", platform_stack)
 
 
 def read_spec() -> PlatformSpec:
@@ -22,6 +30,15 @@ def read_spec() -> PlatformSpec:
 
 
 def program() -> None:
+    target = pulumi.Config(NAMESPACE).get(ADDONS_FOR)
+    if target is not None:
+        # An add-ons stack: its spec is the platform stack's, read from that stack's file.
+        try:
+            _, _, spec = spec_from_stack(pulumi.get_stack())
+        except (SpecError, StackNotFound) as e:
+            raise pulumi.RunError(str(e)) from None
+        addons_program(spec, target)
+        return
     try:
         spec = read_spec()
     except SpecError as e:

@@ -59,3 +59,14 @@ def run_spec() -> Callable[..., MockRun]:
 @pytest.fixture
 def shipped_spec() -> Callable[[str], PlatformSpec]:
     return lambda name: spec_from_stack(name)[2]
+
+
+@pytest.fixture(scope="session")
+def shipped_plan() -> Callable[[str], Any]:
+    """`shipped_plan("aws-dev")` -> that stack's `Plan`, planned once per test session
+    (read it, never change it)."""
+    import functools
+
+    from stacks.plan import run_plan
+
+    return functools.lru_cache(maxsize=None)(run_plan)

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
+
+from components.k8s.addons import HelmChart
 
 if TYPE_CHECKING:  # node_pools imports this module to tag its groups
     from components.aws.node_pools import NodeGroupPlan
@@ -120,6 +121,13 @@ def policy_document(cluster_name: str) -> str:
     )
 
 
+def chart(cluster_name: str, region: str, kubernetes_version: pulumi.Input[str]) -> HelmChart:
+    return HelmChart(
+        "cluster-autoscaler", "cluster-autoscaler", CHART[1], CHART[2], NAMESPACE,
+        repo=CHART[0], values=helm_values(cluster_name, region, kubernetes_version),
+    )  # fmt: skip
+
+
 def helm_values(
     cluster_name: str, region: str, kubernetes_version: pulumi.Input[str]
 ) -> dict[str, Any]:
@@ -151,15 +159,14 @@ class ClusterAutoscalerArgs:
     """The EKS cluster whose node groups it scales (auto-discovered by tag)."""
     cluster_name_literal: str
     """The same name as plain text: the tag keys and policy condition are built from it."""
-    kubeconfig: pulumi.Input[str]
-    region: str
-    kubernetes_version: pulumi.Input[str]
-    """The cluster's running version (its output): the autoscaler image follows it."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class ClusterAutoscaler(pulumi.ComponentResource):
-    """IAM role bound by EKS Pod Identity to `kube-system/cluster-autoscaler`, and the Helm release."""
+    """IAM role bound by EKS Pod Identity to `kube-system/cluster-autoscaler`.
+
+    The Helm release is `chart()`: it talks to the Kubernetes API, so the cluster add-ons
+    install it (in this stack or the add-ons stack, `components.k8s.stage`)."""
 
     role_arn: pulumi.Output[str]
 
@@ -199,17 +206,6 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, opts=child)
-        k8s.helm.v3.Release(
-            f"{name}-release",
-            name="cluster-autoscaler",
-            chart=CHART[1],
-            version=CHART[2],
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART[0]),
-            namespace=NAMESPACE,
-            atomic=True,
-            values=helm_values(args.cluster_name_literal, args.region, args.kubernetes_version),
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[association]),
-        )
+        self.association = association
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})

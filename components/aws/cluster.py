@@ -38,6 +38,8 @@ class EksClusterArgs:
     """True: the API server is reachable only from inside the VPC."""
     authorized_cidrs: Sequence[str] = ()
     """With a public endpoint, the only CIDRs that may reach it."""
+    vpc_cidr: str | None = None
+    """With a private-only endpoint, the network the add-ons stack's runner sits in."""
     deletion_protection: bool = True
     workload_security_group_id: pulumi.Input[str] | None = None
     """The training jobs' group (all traffic between members): EFA pools' interfaces join it."""
@@ -123,6 +125,21 @@ class EksCluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role]),
         )
+
+        if args.private_endpoint and args.vpc_cidr:
+            # EKS's cluster security group admits only its own members: a private-only
+            # endpoint needs 443 from the network `pulumi up` of the add-ons runs in
+            # (EKS User Guide, "Cluster API server endpoint").
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-vpc",
+                security_group_id=self.cluster.vpc_config.cluster_security_group_id,
+                cidr_ipv4=args.vpc_cidr,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="Kubernetes API from inside the VPC (the add-ons stack's runner)",
+                opts=child,
+            )
 
         self.node_groups = {}
         for pool in args.node_pools:

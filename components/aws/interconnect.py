@@ -41,27 +41,8 @@ def efa_interfaces(instance_types: tuple[str, ...] | list[str]) -> int:
     return counts.pop() if len(counts) == 1 else 0
 
 
-def efa_device_plugin(name: str, kubeconfig: Any, parent: Any, depends_on: list[Any]) -> Any:
-    """The EFA device plugin: advertises each node's EFA interfaces as `vpc.amazonaws.com/efa`."""
-    # Imported here: the policy rules read EFA_INTERFACES in the policy pack's venv, which
-    # has no pulumi_kubernetes.
-    import pulumi
-    import pulumi_kubernetes as k8s
-
-    provider = k8s.Provider(
-        f"{name}-k8s", kubeconfig=kubeconfig, opts=pulumi.ResourceOptions(parent=parent)
-    )
-    return k8s.helm.v3.Release(
-        f"{name}-device-plugin",
-        name="aws-efa-k8s-device-plugin",
-        chart=DEVICE_PLUGIN_CHART[1],
-        version=DEVICE_PLUGIN_CHART[2],
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN_CHART[0]),
-        namespace="kube-system",
-        atomic=True,
-        # EFA nodes are GPU nodes: tolerate their taint.
-        values={
-            "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-        },  # fmt: skip
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=depends_on),
-    )
+def efa_device_plugin_values() -> dict[str, Any]:
+    """The EFA device plugin's Helm values: EFA nodes are GPU nodes, so tolerate their taint."""
+    return {
+        "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    }

@@ -15,9 +15,10 @@ import warnings
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.addons import addons_args
+from components.aws.addons import cluster_name as eks_cluster_name
 from components.aws.autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.aws.cluster import EksCluster, EksClusterArgs
-from components.aws.interconnect import efa_device_plugin
 from components.aws.keys import PlatformKey, PlatformKeyArgs
 from components.aws.mlops import SageMakerPlatform, SageMakerPlatformArgs
 from components.aws.naming import physical_name
@@ -26,8 +27,8 @@ from components.aws.node_pools import describe, plan_node_group
 from components.aws.registry import ImageRepository, ImageRepositoryArgs
 from components.aws.storage import DataBucket, DataBucketArgs
 from components.aws.tags import component_tags, default_tags
-from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.k8s.identity import aws_pod_identity
+from components.k8s.stage import install_or_export
 from components.outputs import AwsOutputs
 from components.spec import PlatformSpec
 from components.tags import platform_tags
@@ -52,7 +53,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
     ).account_id
     base = physical_name(spec.name)
-    cluster_name = base[:100]
+    cluster_name = eks_cluster_name(spec)
 
     network = Network(
         f"{name}-network",
@@ -111,6 +112,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
             kubernetes_version=spec.cluster.kubernetes_version,
             private_endpoint=spec.cluster.private_endpoint,
             authorized_cidrs=spec.cluster.authorized_cidrs,
+            vpc_cidr=spec.network.cidr,
             deletion_protection=spec.cluster.deletion_protection,
             workload_security_group_id=network.security_group_id,
             tags=component_tags("EksCluster"),
@@ -131,29 +133,25 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
     )
     # EKS has no autoscaler of its own: without one the 0..N GPU groups never get a node.
-    ClusterAutoscaler(
+    autoscaler = ClusterAutoscaler(
         f"{name}-autoscaler",
         ClusterAutoscalerArgs(
             cluster_name=cluster.cluster_name,
             cluster_name_literal=cluster_name,
-            kubeconfig=cluster.kubeconfig,
-            region=spec.region,
-            kubernetes_version=cluster.cluster.version,
             tags=component_tags("ClusterAutoscaler"),
         ),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
     )
-    plans = [plan_node_group(p, spec.region) for p in spec.node_pools]
-    if any(p.efa_interfaces for p in plans if p):
-        efa_device_plugin(f"{name}-efa", cluster.kubeconfig, parent, depends_on=[cluster])
-    ClusterAddons(
-        f"{name}-addons",
-        ClusterAddonsArgs(
-            kubeconfig=cluster.kubeconfig,
-            device_plugin=True,
-            service_account_annotations=pod_identity.annotations,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
+    addons_inputs = install_or_export(
+        name,
+        spec,
+        {
+            "kubeconfig": cluster.kubeconfig,
+            "kubernetes_version": cluster.cluster.version,
+            "trainer_annotations": pod_identity.annotations,
+        },
+        addons_args,
+        pulumi.ResourceOptions(parent=parent, depends_on=[cluster, autoscaler.association]),
     )
 
     outputs: AwsOutputs = {
@@ -179,6 +177,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         "sagemaker_domain_id": None,
         "mlflow_tracking_server_arn": None,
         "training_role_arn": pod_identity.role_arn,
+        "addons_inputs": addons_inputs,
     }
     if spec.mlops.enabled:
         sagemaker = SageMakerPlatform(

@@ -10,6 +10,7 @@ acts as the platform's user-assigned compute identity.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ import pulumi_azure_native as azure_native
 from components.azure import node_pools
 from components.azure.base import AzureComponent
 from components.azure.naming import compute_name
+from components.azure.roles import AML_CONTAINER_PREFIX, containers_condition, role_definition_id
 from components.spec import NodePool
 
 
@@ -60,6 +62,13 @@ class MachineLearningArgs:
     """Idle time before a compute cluster scales back to zero."""
     compute_depends_on: list[pulumi.Resource] = field(default_factory=list)
     """The compute identity's grants: no node starts before it can read data and images."""
+    data_principals: dict[str, tuple[pulumi.Input[str], pulumi.Input[str]]] = field(
+        default_factory=dict
+    )
+    """Who reads and writes Azure ML's own containers (code snapshots, job outputs, logs):
+    label -> (principal id, principal type); the deployer and the compute identity."""
+    subscription_id: pulumi.Input[str] = ""
+    """The subscription the built-in role definitions are read from."""
 
 
 class MachineLearning(AzureComponent):
@@ -89,6 +98,26 @@ class MachineLearning(AzureComponent):
             v1_legacy_mode=False,
             opts=self.child(),
         )
+        # With shared keys off and identity-based datastores, uploads of code snapshots (the
+        # deployer) and job reads/writes (the compute) need data-plane rights on Azure ML's
+        # containers, and only those: an account-scope grant conditioned on their names.
+        role = "Storage Blob Data Contributor"
+        self.data_grants = {
+            label: azure_native.authorization.RoleAssignment(
+                f"{name}-{label}-aml-blob",
+                scope=args.storage_account_id,
+                principal_id=principal_id,
+                principal_type=principal_type,
+                role_definition_id=pulumi.Output.from_input(args.subscription_id).apply(
+                    functools.partial(role_definition_id, role=role)
+                ),
+                condition=containers_condition(AML_CONTAINER_PREFIX),
+                condition_version="2.0",
+                description=f"pioneer {args.platform}: {label} -> {role} (Azure ML containers)",
+                opts=self.child(),
+            )
+            for label, (principal_id, principal_type) in args.data_principals.items()
+        }
         self.computes: list[dict[str, Any]] = []
         self.compute_resources: dict[str, azure_native.machinelearningservices.Compute] = {}
         for pool in args.gpu_pools:
@@ -128,7 +157,7 @@ class MachineLearning(AzureComponent):
                     },
                 },
                 # A node must not start a job before its identity can read data and images.
-                opts=self.child(depends_on=list(args.compute_depends_on)),
+                opts=self.child(depends_on=[*args.compute_depends_on, *self.data_grants.values()]),
             )
             self.computes.append(
                 {"name": cname, "priority": priority, "vm_size": size, "pool": pool.name}

@@ -19,6 +19,13 @@ def unique_suffix(name: str, subscription_id: str, n: int = 6) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
 
 
+def vault_suffix(name: str, subscription_id: str, generation: int) -> str:
+    """The Key Vault's suffix: generation 0 is the platform's own; each other a new name
+    (a purge-protected deleted vault holds its name for the retention period)."""
+    seed = name if generation == 0 else f"{name}/key-vault-{generation}"
+    return unique_suffix(seed, subscription_id)
+
+
 def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from components.azure import naming
+from components.azure.addons import addons_args
 from components.azure.cluster import Cluster, ClusterArgs
 from components.azure.identity import ComputeIdentity, ComputeIdentityArgs
 from components.azure.keys import KeyVault, KeyVaultArgs
@@ -24,10 +25,11 @@ from components.azure.network import Network, NetworkArgs
 from components.azure.observability import Observability, ObservabilityArgs
 from components.azure.private_link import PrivateLink, PrivateLinkArgs
 from components.azure.registry import Registry, RegistryArgs
+from components.azure.roles import principal_type
 from components.azure.storage import Storage, StorageArgs
 from components.azure.tags import tag_transformation
-from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.k8s.identity import azure_workload_identity
+from components.k8s.stage import install_or_export
 from components.outputs import AzureOutputs
 from components.spec import PlatformSpec
 
@@ -41,6 +43,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
     )
     subscription_id, tenant_id = client.subscription_id, client.tenant_id
     suffix = subscription_id.apply(lambda s: naming.unique_suffix(name, s))
+    generation = spec.storage.key_vault_generation
 
     resource_group = azure_native.resources.ResourceGroup(
         f"{name}-rg", location=spec.region, opts=part
@@ -56,7 +59,9 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
         KeyVaultArgs(
             resource_group_name=rg,
             location=location,
-            vault_name=suffix.apply(lambda s: naming.key_vault_name(name, s)),
+            vault_name=subscription_id.apply(
+                lambda s: naming.key_vault_name(name, naming.vault_suffix(name, s, generation))
+            ),
             tenant_id=tenant_id,
             nodes_subnet_id=network.nodes_subnet.id,
             soft_delete_days=spec.storage.soft_delete_days,
@@ -138,14 +143,12 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
         provider=provider,
         opts=after_cluster,
     )
-    ClusterAddons(
-        f"{name}-addons",
-        ClusterAddonsArgs(
-            kubeconfig=cluster.kubeconfig,
-            device_plugin=True,
-            service_account_annotations=workload.annotations,
-        ),
-        opts=after_cluster,
+    addons_inputs = install_or_export(
+        name,
+        spec,
+        {"kubeconfig": cluster.kubeconfig, "trainer_annotations": workload.annotations},
+        addons_args,
+        after_cluster,
     )
     identity: ComputeIdentity | None = None
     ml: MachineLearning | None = None
@@ -177,6 +180,14 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
                 public_network_access=spec.mlops.public_network_access,
                 compute_idle_minutes=spec.mlops.compute_idle_minutes,
                 compute_depends_on=list(identity.assignments.values()),
+                data_principals={
+                    "deployer": (
+                        client.object_id,
+                        pulumi.Output.from_input(client.client_id).apply(principal_type),
+                    ),
+                    "compute": (identity.identity.principal_id, "ServicePrincipal"),
+                },
+                subscription_id=subscription_id,
             ),
             opts=part,
         )
@@ -206,6 +217,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
         ),
         "registry_url": registry.registry.login_server,
         "node_pools": cluster.pool_outputs,
+        "addons_inputs": addons_inputs,
         "resource_group": rg,
         "subscription_id": subscription_id,
         "tenant_id": tenant_id,

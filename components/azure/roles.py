@@ -44,6 +44,27 @@ def principal_type(client_id: str | None) -> str:
     return "User" if (client_id or "").lower() in USER_CLIENT_IDS else "ServicePrincipal"
 
 
+# Azure ML's own containers in the workspace's storage account: `azureml-blobstore-<workspace
+# guid>` (the default datastore `workspaceblobstore`: code snapshots, job inputs/outputs) and
+# `azureml` (`workspaceartifactstore`: run history and logs). Their names exist only once the
+# workspace does, so the grant is at account scope with a condition on the container name.
+AML_CONTAINER_PREFIX = "azureml"
+BLOB_DATA_ACTIONS = tuple(
+    f"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/{a}"
+    for a in ("read", "write", "delete", "add/action", "move/action")
+)
+
+
+def containers_condition(prefix: str) -> str:
+    """An ABAC condition (version 2.0): blob data actions only in containers named `prefix*`.
+
+    Format: learn.microsoft.com/azure/role-based-access-control/conditions-format.
+    """
+    actions = "\n AND ".join(f"!(ActionMatches{{'{a}'}})" for a in BLOB_DATA_ACTIONS)
+    name = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]"
+    return f"(\n (\n {actions}\n )\n OR\n (\n  {name} StringStartsWith '{prefix}'\n )\n)"
+
+
 def role_definition_id(subscription_id: str, role: str) -> str:
     """The ARM id of a built-in role, as a role assignment's ``role_definition_id`` wants it."""
     try:

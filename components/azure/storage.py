@@ -19,6 +19,7 @@ import pulumi_azure_native as azure_native
 
 from components.azure.base import AzureComponent
 from components.azure.roles import principal_type, role_definition_id
+from components.iam_propagation import after_grants
 
 CONTAINER = "platform"
 
@@ -131,7 +132,15 @@ class Storage(AzureComponent):
             allow_cross_tenant_replication=False,
             encryption=encryption,
             **cmk,
-            opts=self.child(depends_on=[self.key_grant] if self.key_grant else []),
+            # the account reads the key as the identity just granted: wait for propagation
+            opts=self.child(
+                depends_on=[
+                    self.key_grant,
+                    after_grants(f"{name}-cmk-propagation", [self.key_grant], parent=self),
+                ]
+                if self.key_grant
+                else []
+            ),  # fmt: skip
         )
         retention: azure_native.storage.DeleteRetentionPolicyArgsDict = {
             "enabled": cfg.soft_delete_days > 0

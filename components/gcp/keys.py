@@ -15,6 +15,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.gcp.roles import KMS_ENCRYPTER_DECRYPTER, check_grant
+from components.iam_propagation import after_grants
 
 ROTATION_PERIOD = "7776000s"
 """90 days: new key versions for new data; old versions stay to decrypt old data."""
@@ -62,6 +63,8 @@ class Keys(pulumi.ComponentResource):
     """Key ring + key in the platform region, and one key-level grant per service agent."""
 
     grants: dict[str, gcp.kms.CryptoKeyIAMMember]
+    propagated: pulumi.Resource
+    """A wait after every grant (`components.iam_propagation`): key users depend on it."""
 
     def __init__(
         self,
@@ -116,4 +119,8 @@ class Keys(pulumi.ComponentResource):
                 member=member,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=grant_deps),
             )
+        # What uses the key through a service agent waits for its grant to propagate.
+        self.propagated = after_grants(
+            f"{name}-iam-propagation", list(self.grants.values()), parent=self
+        )
         self.register_outputs({"key_ring": self.key_ring.id, "crypto_key": self.crypto_key.id})

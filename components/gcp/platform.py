@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from components.gcp.addons import addons_args
 from components.gcp.cluster import GkeCluster, GkeClusterArgs
 from components.gcp.identity import Identity, IdentityArgs
 from components.gcp.keys import Keys, KeysArgs
@@ -20,7 +21,7 @@ from components.gcp.node_pools import plan_pool
 from components.gcp.services import ProjectServices, ProjectServicesArgs, required_services
 from components.gcp.storage import Storage, StorageArgs
 from components.gcp.tags import platform_labels, warn_label_changes
-from components.k8s import ClusterAddons, ClusterAddonsArgs
+from components.k8s.stage import install_or_export
 from components.outputs import GcpOutputs
 from components.spec import PlatformSpec
 
@@ -82,7 +83,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
             soft_delete_days=spec.storage.soft_delete_days,
             force_destroy=spec.storage.force_destroy,
             labels=platform_labels(spec, "Storage"),
-            depends_on=[*apis, keys.grants["storage"]],
+            depends_on=[*apis, keys.grants["storage"], keys.propagated],
         ),
         opts=opts,
     )
@@ -96,8 +97,10 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
             vertex=spec.mlops.enabled,
             tensorboard=spec.mlops.tensorboard,
             labels=platform_labels(spec, "VertexMlops"),
-            repo_depends_on=[*apis, keys.grants["artifactregistry"]],
-            vertex_depends_on=([*apis, keys.grants["aiplatform"]] if spec.mlops.enabled else apis),
+            repo_depends_on=[*apis, keys.grants["artifactregistry"], keys.propagated],
+            vertex_depends_on=(
+                [*apis, keys.grants["aiplatform"], keys.propagated] if spec.mlops.enabled else apis
+            ),
         ),
         opts=opts,
     )
@@ -135,7 +138,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
             kubernetes_version=spec.cluster.kubernetes_version,
             deletion_protection=spec.cluster.deletion_protection,
             labels=platform_labels(spec, "GkeCluster"),
-            depends_on=[*apis, keys.grants["container"], keys.grants["compute"]],
+            depends_on=[*apis, keys.grants["container"], keys.grants["compute"], keys.propagated],
         ),
         opts=opts,
     )
@@ -146,18 +149,20 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
     )
     # GKE installs GPU drivers and the device plugin itself; the trainer service account is
     # bound to the training account by the cluster's workload-identity binding.
-    ClusterAddons(
-        f"{name}-addons",
-        ClusterAddonsArgs(
-            kubeconfig=kube,
-            device_plugin=False,
-            service_account_annotations={
+    addons_inputs = install_or_export(
+        name,
+        spec,
+        {
+            "kubeconfig": kube,
+            "trainer_annotations": {
                 "iam.gke.io/gcp-service-account": identity.training_service_account
             },
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
+        },
+        addons_args,
+        pulumi.ResourceOptions(parent=parent, depends_on=[cluster]),
     )
     outputs: GcpOutputs = {
+        "addons_inputs": addons_inputs,
         "cloud": "gcp",
         "project": spec.project,
         "region": spec.region,

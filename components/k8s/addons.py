@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -40,6 +41,43 @@ GPU_TOLERATIONS = [
 ]
 
 
+@dataclass(frozen=True)
+class HelmChart:
+    """One Helm release of an add-on: every add-on is installed the same way."""
+
+    resource: str
+    """Suffix of the Pulumi resource name (``<platform>-addons-<resource>``)."""
+    release: str
+    chart: str
+    version: str
+    namespace: str
+    repo: str | None = None
+    """The chart repository; None for an OCI chart reference."""
+    values: dict[str, Any] = field(default_factory=dict)
+    create_namespace: bool = False
+
+
+def jobset_chart() -> HelmChart:
+    return HelmChart(
+        "jobset", "jobset", JOBSET_CHART[0], JOBSET_CHART[1], "jobset-system",
+        create_namespace=True,
+    )  # fmt: skip
+
+
+def nvidia_device_plugin_chart() -> HelmChart:
+    return HelmChart(
+        "nvidia-device-plugin", "nvidia-device-plugin", DEVICE_PLUGIN_CHART[1],
+        DEVICE_PLUGIN_CHART[2], "kube-system", repo=DEVICE_PLUGIN_CHART[0],
+        values={
+            "tolerations": GPU_TOLERATIONS,
+            # Only accelerator nodes: the platform labels every accelerator pool.
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [
+                    {"key": ACCELERATOR_LABEL, "operator": "Exists"}]}]}}},
+        },
+    )  # fmt: skip
+
+
 @dataclass
 class ClusterAddonsArgs:
     kubeconfig: pulumi.Input[str]
@@ -49,6 +87,8 @@ class ClusterAddonsArgs:
     service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """Workload identity binding of the `trainer` service account."""
     labels: dict[str, str] = field(default_factory=dict)
+    charts: list[HelmChart] = field(default_factory=list)
+    """The cloud's own add-ons (EKS: cluster autoscaler, EFA device plugin), after JobSet."""
 
 
 class ClusterAddons(pulumi.ComponentResource):
@@ -75,43 +115,25 @@ class ClusterAddons(pulumi.ComponentResource):
             automount_service_account_token=True,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ns])),
         )
-        self.jobset = k8s.helm.v3.Release(
-            f"{name}-jobset",
-            name="jobset",
-            chart=JOBSET_CHART[0],
-            version=JOBSET_CHART[1],
-            namespace="jobset-system",
-            create_namespace=True,
-            atomic=True,
-            opts=child,
-        )
-        self.device_plugin: k8s.helm.v3.Release | None = None
+        charts = [jobset_chart()]
         if args.device_plugin:
-            self.device_plugin = k8s.helm.v3.Release(
-                f"{name}-nvidia-device-plugin",
-                name="nvidia-device-plugin",
-                chart=DEVICE_PLUGIN_CHART[1],
-                version=DEVICE_PLUGIN_CHART[2],
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DEVICE_PLUGIN_CHART[0]),
-                namespace="kube-system",
-                atomic=True,
-                values={
-                    "tolerations": GPU_TOLERATIONS,
-                    # Only accelerator nodes: the platform labels every accelerator pool.
-                    "affinity": {
-                        "nodeAffinity": {
-                            "requiredDuringSchedulingIgnoredDuringExecution": {
-                                "nodeSelectorTerms": [
-                                    {
-                                        "matchExpressions": [
-                                            {"key": ACCELERATOR_LABEL, "operator": "Exists"}
-                                        ]
-                                    }
-                                ]
-                            }
-                        }
-                    },
-                },
-                opts=child,
-            )
+            charts.append(nvidia_device_plugin_chart())
+        self.releases = {
+            c.resource: _release(f"{name}-{c.resource}", c, child) for c in charts + args.charts
+        }
         self.register_outputs({"namespace": NAMESPACE, "service_account": SERVICE_ACCOUNT})
+
+
+def _release(name: str, chart: HelmChart, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
+    return k8s.helm.v3.Release(
+        name,
+        name=chart.release,
+        chart=chart.chart,
+        version=chart.version,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo) if chart.repo else None,
+        namespace=chart.namespace,
+        create_namespace=chart.create_namespace,
+        atomic=True,
+        values=chart.values,
+        opts=opts,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from components.policy.model import (
     Finding,
@@ -265,28 +266,42 @@ GPU_TAINT = Rule(
 )
 
 
+_ANYWHERE = {"0.0.0.0/0", "::/0"}
+
+
+def _open(cidrs: list[Any]) -> str | None:
+    """Why an endpoint limited to ``cidrs`` counts as open to the internet, else None."""
+    if not cidrs:
+        return "open to 0.0.0.0/0 (no authorized networks)"
+    anywhere = sorted({str(c) for c in cidrs} & _ANYWHERE)
+    return f"open to {', '.join(anywhere)}" if anywhere else None
+
+
 def _private_endpoint(r: Resource) -> Iterator[str]:
+    # Private-only, or public but limited to listed networks (cluster.authorized_cidrs).
+    why: str | None = None
     if r.type == EKS_CLUSTER:
-        public = as_bool(get(r.inputs, "vpcConfig.endpointPublicAccess"))
-        if public is not False:  # the EKS default is a public endpoint
-            cidrs = as_list(get(r.inputs, "vpcConfig.publicAccessCidrs")) or ["0.0.0.0/0"]
-            yield f"{short(r)} has a public API endpoint open to {', '.join(map(str, cidrs))}"
+        if as_bool(get(r.inputs, "vpcConfig.endpointPublicAccess")) is not False:
+            why = _open(as_list(get(r.inputs, "vpcConfig.publicAccessCidrs")))
     elif r.type == GKE_CLUSTER:
         if as_bool(get(r.inputs, "privateClusterConfig.enablePrivateEndpoint")) is not True:
-            yield f"{short(r)} has a public control-plane endpoint"
+            blocks = as_list(get(r.inputs, "masterAuthorizedNetworksConfig.cidrBlocks"))
+            why = _open([b.get("cidrBlock") for b in blocks if isinstance(b, dict)])
     elif (
         r.type == AKS_CLUSTER
         and as_bool(get(r.inputs, "apiServerAccessProfile.enablePrivateCluster")) is not True
     ):
-        yield f"{short(r)} has a public API server (apiServerAccessProfile.enablePrivateCluster)"
+        why = _open(as_list(get(r.inputs, "apiServerAccessProfile.authorizedIPRanges")))
+    if why:
+        yield f"{short(r)} has a public API endpoint {why}"
 
 
 PRIVATE_ENDPOINT = Rule(
     id="compute-private-endpoint",
     severity="advisory",
     area="compute",
-    description="The Kubernetes API is reachable only from inside the network "
-    "(spec: cluster.private_endpoint).",
+    description="The Kubernetes API is reachable only from inside the network, or from the "
+    "listed networks (spec: cluster.private_endpoint, cluster.authorized_cidrs).",
     fix="Set cluster.private_endpoint: true in the stack config, or restrict "
     "cluster.authorized_cidrs to your office/VPN ranges.",
     types=frozenset({EKS_CLUSTER, GKE_CLUSTER, AKS_CLUSTER}),

@@ -109,14 +109,14 @@ def rule(*types: str) -> Callable[[Rule], Rule]:
     return register
 
 
-# Types that cost nothing themselves (configuration, identity, networking objects),
-# matched by prefix, with the reason shown on the line.
 # Types that cost nothing themselves on any cloud, matched by prefix, with the reason shown.
 COMMON_FREE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("pulumi:providers:", "provider configuration"),
     ("kubernetes:", "Kubernetes object: runs on the priced nodes"),
     ("random:", "generated value"),
     ("tls:", "generated key material"),
+    ("time:", "a wait during `pulumi up` (IAM propagation)"),
+    ("docker-build:", "image build on the deployer's machine; the registry prices the storage"),
 )
 
 

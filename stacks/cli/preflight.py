@@ -37,20 +37,26 @@ def preflight_cmd(
 ) -> None:
     """Every quota the stack's pools need at max_nodes; with --live, which to raise and how.
 
-    Exit status: 0 when nothing must be raised (or offline), 3 when a quota is too low.
+    Also checks how `pulumi up` reaches the cluster API (authorized_cidrs, add-ons stack).
+    Exit status: 0 when nothing must be done, 3 when a quota is too low or API access
+    must be set first.
     """
     from stacks.config import spec_from_stack
     from stacks.preflight import check, needs
+    from stacks.preflight.access import access_checks
 
     with user_errors():
-        name, _, spec = spec_from_stack(stack)
+        name, path, spec = spec_from_stack(stack)
+    access = access_checks(spec, name, path)
     items = needs(spec)
     reader = _reader(spec.cloud, spec, subscription) if live else None
     results = check(items, reader)  # type: ignore[arg-type]
     short = [r for r in results if r.status == "raise"]
+    to_set = [a for a in access if a.status == "set"]
     if json_out:
         print_json({"stack": name, "cloud": spec.cloud, "live": live,
-                    "quotas": [r.to_json() for r in results]})  # fmt: skip
+                    "quotas": [r.to_json() for r in results],
+                    "access": [a.to_json() for a in access]})  # fmt: skip
     else:
         table = Table(
             title=f"{name}: quotas needed at max_nodes ({spec.cloud} {spec.region})",
@@ -81,5 +87,10 @@ def preflight_cmd(
                 "Offline: limits not read. New accounts often start at 0 for GPU quotas; "
                 "`pioneer preflight STACK --live` reads them with your credentials."
             )
-    if short:
+        for a in access:
+            mark = {"ok": "ok", "set": "SET BEFORE DEPLOY", "note": "note"}[a.status]
+            console.print(f"- API access, {a.item}: {mark}: {a.detail}", highlight=False)
+            if a.how:
+                console.print(f"    {a.how}", highlight=False, soft_wrap=True)
+    if short or to_set:
         raise typer.Exit(EXIT_RAISE)

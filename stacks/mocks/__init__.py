@@ -24,6 +24,7 @@ from plan_document import PlannedResource
 from stacks.mocks import aws, azure, gcp, kubernetes
 
 PROJECT = "pioneer"
+ORGANIZATION = "organization"  # what a self-managed (DIY) backend names every org
 _BY_PREFIX = {"aws": aws, "gcp": gcp, "azure-native": azure, "kubernetes": kubernetes}
 
 
@@ -62,15 +63,29 @@ class MockRun:
 class PioneerMocks(pulumi.runtime.Mocks):
     """Dispatches to the per-cloud answers by the type token's package."""
 
-    def __init__(self, stack: str, region: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        stack: str,
+        region: Mapping[str, str] | None = None,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
         self.stack = stack
         self.region = dict(region or {})
+        self.stack_outputs = dict(stack_outputs or {})
+        """Outputs of other stacks by name, for `pulumi.StackReference` (the add-ons stack)."""
         self.invokes: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         package = args.typ.split(":", 1)[0]
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            # read by its fully qualified name, org/project/stack; outputs as the engine returns
+            stack = str(args.inputs.get("name", args.name)).rsplit("/", 1)[-1]
+            if stack not in self.stack_outputs:
+                raise KeyError(f"no outputs mocked for referenced stack {stack!r}")
+            outputs = dict(self.stack_outputs[stack])
+            return args.name, {"name": args.name, "outputs": outputs, "secretOutputNames": []}
         module = _BY_PREFIX.get(package)
         if module is None:
             return f"{args.name}-id", dict(args.inputs)
@@ -148,6 +163,7 @@ def run_program(
     config: Mapping[str, Any] | None = None,
     secret_keys: list[str] | None = None,
     region: Mapping[str, str] | None = None,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MockRun:
     """Run `program` under mocks, in a fresh context and event loop, and record it.
 
@@ -155,21 +171,26 @@ def run_program(
     values that are not strings are passed as JSON, as the CLI would.
     """
     return contextvars.Context().run(
-        _run, program, stack, dict(config or {}), secret_keys or [], region
+        _run, program, stack, dict(config or {}), secret_keys or [], region, stack_outputs
     )
 
 
-def _run(program, stack, config, secret_keys, region) -> MockRun:
+def _run(program, stack, config, secret_keys, region, stack_outputs) -> MockRun:
     import json
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        mocks = PioneerMocks(stack, region)
+        mocks = PioneerMocks(stack, region, stack_outputs)
         monitor = RecordingMonitor(mocks)
         pulumi.runtime.settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
-            monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+            monitor.mocks,
+            project=PROJECT,
+            stack=stack,
+            preview=False,
+            monitor=monitor,
+            organization=ORGANIZATION,
         )
         pulumi.runtime.set_all_config(
             {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, secret_keys

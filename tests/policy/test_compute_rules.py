@@ -294,6 +294,25 @@ def test_private_endpoint():
     assert findings("compute-private-endpoint", res(AKS, "aks", {}))
 
 
+def test_public_endpoint_limited_to_listed_networks_passes():
+    eks = "aws:eks/cluster:Cluster"
+    limited = {
+        "vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.7/32"]}
+    }
+    assert findings("compute-private-endpoint", res(eks, "eks", limited)) == []
+    anywhere = {"vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}}
+    assert "0.0.0.0/0" in findings("compute-private-endpoint", res(eks, "eks", anywhere))[0]
+    gke = {
+        "privateClusterConfig": {"enablePrivateEndpoint": False},
+        "masterAuthorizedNetworksConfig": {"cidrBlocks": [{"cidrBlock": "198.51.100.0/24"}]},
+    }
+    assert findings("compute-private-endpoint", res(GKE, "gke", gke)) == []
+    gke["masterAuthorizedNetworksConfig"] = {"cidrBlocks": []}
+    assert findings("compute-private-endpoint", res(GKE, "gke", gke))
+    aks = {"apiServerAccessProfile": {"authorizedIPRanges": ["198.51.100.0/24"]}}
+    assert findings("compute-private-endpoint", res(AKS, "aks", aks)) == []
+
+
 # ---- compute-private-ml-workspace (advisory) ------------------------------------------------
 
 

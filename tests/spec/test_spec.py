@@ -120,6 +120,7 @@ def test_duplicate_pool_names(base_config):
 def test_public_endpoint_needs_authorized_cidrs(base_config):
     cfg = base_config("aws")
     cfg["cluster"]["private_endpoint"] = False
+    del cfg["cluster"]["authorized_cidrs"]
     assert errors_of(cfg) == [
         "cluster.authorized_cidrs: required when private_endpoint is false "
         "(a public endpoint open to 0.0.0.0/0 is not allowed)"

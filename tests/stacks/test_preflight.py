@@ -153,12 +153,16 @@ def test_azure_live_reads_compute_usages(fake_api):
     assert results["cores"].status == "ok"
 
 
-def test_cli_offline_lists_quotas_for_every_shipped_stack():
+def test_cli_offline_lists_quotas_and_the_placeholder_cidr_for_every_shipped_stack():
     for stack in ("aws-dev", "gcp-dev", "azure-dev"):
         result = CliRunner().invoke(app, ["preflight", stack, "--json"])
-        assert result.exit_code == 0, result.output
+        # The shipped stacks carry a documentation range in authorized_cidrs: set it first.
+        assert result.exit_code == 3, result.output
         doc = json.loads(result.stdout)
         assert doc["quotas"] and all(q["status"] == "unknown" for q in doc["quotas"])
+        (access,) = doc["access"]
+        assert access["item"] == "cluster.authorized_cidrs[0]" and access["status"] == "set"
+        assert "pioneer:cluster.authorized_cidrs[0]" in access["how"] and stack in access["how"]
 
 
 def test_cli_live_exits_3_when_a_quota_must_be_raised(monkeypatch):

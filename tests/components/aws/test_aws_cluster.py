@@ -41,7 +41,9 @@ def test_cluster_encrypts_secrets_logs_control_plane_and_stays_private(run_spec,
         "scheduler",
     }
     vpc = eks.inputs["vpcConfig"]
-    assert vpc["endpointPrivateAccess"] is True and vpc["endpointPublicAccess"] is False
+    # aws-dev: public endpoint limited to its authorized_cidrs (nodes still use the private one)
+    assert vpc["endpointPrivateAccess"] is True and vpc["endpointPublicAccess"] is True
+    assert vpc["publicAccessCidrs"] == ["203.0.113.0/24"]
     assert set(vpc["subnetIds"]) == _private_subnet_ids(run)
     assert eks.inputs["version"] == "1.35"
     assert eks.inputs["deletionProtection"] is True

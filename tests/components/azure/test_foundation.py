@@ -161,6 +161,10 @@ def test_storage_encrypts_with_a_rotating_key_vault_key_via_an_identity_scoped_t
     assert grant.inputs["principalId"] == encryption_id.state["principalId"]
     assert grant.inputs["roleDefinitionId"].endswith("/e147488a-f6f5-4113-8e2d-b22465e65bf6")
     assert grant.urn in account.dependencies  # the key is usable before the account needs it
+    # ... and its grant has had time to propagate (#16.12)
+    (wait,) = dev_run.of_type("time:index/sleep:Sleep")
+    assert wait.urn in account.dependencies and grant.urn in wait.dependencies
+    assert wait.inputs["createDuration"] == "60s"
 
 
 def test_without_customer_managed_keys_storage_uses_microsoft_managed_keys():

@@ -108,8 +108,9 @@ def test_no_role_assignment_is_scoped_to_a_subscription_or_resource_group(dev_ru
     grants = dev_run.of_type(T["role"])
     # compute: blob + acr; kubelet: acr; storage encryption: key; training pods: blob;
     # the deployer: the cluster's Kubernetes objects and the platform container's blobs;
-    # the cluster identity: Network Contributor on the node subnet
-    assert len(grants) == 8
+    # the cluster identity: Network Contributor on the node subnet; the deployer and the
+    # compute: Azure ML's containers (account scope, conditioned on the container names)
+    assert len(grants) == 10
     for grant in grants:
         scope = grant.inputs["scope"]
         parts = scope.strip("/").split("/")
@@ -123,7 +124,10 @@ def test_compute_waits_for_its_identitys_grants(dev_run):
     assert grants <= set(compute.dependencies)
 
 
-def test_private_workspace_is_reachable_through_a_private_endpoint_in_the_endpoints_subnet(dev_run):
+def test_private_workspace_is_reachable_through_a_private_endpoint_in_the_endpoints_subnet():
+    config = azure_config()
+    config["mlops"]["public_network_access"] = False
+    dev_run = run_azure(config)
     pe = dev_run.one("azure-native:network:PrivateEndpoint").inputs
     assert pe["subnet"] == {"id": by_suffix(dev_run, T["subnet"], "-endpoints").id}
     (conn,) = pe["privateLinkServiceConnections"]
@@ -163,3 +167,28 @@ def test_mlops_disabled_creates_no_azure_ml_resources_and_empty_outputs():
     assert run.outputs["compute_clusters"] == []
     assert run.outputs["compute_identity_client_id"] is None
     assert run.one(T["aks"]) and run.of_type(T["agent_pool"])  # the cluster stays
+
+
+def test_deployer_and_compute_may_use_azure_ml_containers_only(dev_run):
+    """#16.7: code snapshots and job outputs live in Azure ML's own containers; with shared
+    keys off nobody could write them. One account-scope grant each, conditioned on the name."""
+    account = dev_run.one(T["account"]).id
+    grants = [
+        r for r in dev_run.of_type("azure-native:authorization:RoleAssignment")
+        if r.name.endswith("-aml-blob")
+    ]  # fmt: skip
+    assert sorted(r.name.split("-")[-3] for r in grants) == ["compute", "deployer"]
+    for g in grants:
+        assert g.inputs["scope"] == account
+        assert g.inputs["roleDefinitionId"].endswith(
+            BUILT_IN_ROLES["Storage Blob Data Contributor"]
+        )
+        assert g.inputs["conditionVersion"] == "2.0"
+        cond = g.inputs["condition"]
+        assert "containers:name] StringStartsWith 'azureml'" in cond
+        assert cond.count("ActionMatches") == 5 and "blobs/write" in cond
+    deployer = next(g for g in grants if "-deployer-" in g.name)
+    assert deployer.inputs["principalType"] in ("User", "ServicePrincipal")
+    # no compute node starts before its grant exists
+    compute = dev_run.one(T["compute"])
+    assert all(g.urn in compute.dependencies for g in grants)

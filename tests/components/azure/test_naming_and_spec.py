@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from components.azure import naming
 from components.azure.roles import role_definition_id
 from components.spec import PlatformSpec, SpecError
-from tests.components.azure.conftest import azure_config, gpu_pool
+from tests.components.azure.conftest import azure_config, gpu_pool, run_azure
 
 spec_names = st.from_regex(r"[a-z][a-z0-9-]{1,18}[a-z0-9]", fullmatch=True)
 pool_names = st.from_regex(r"[a-z][a-z0-9-]{1,30}[a-z0-9]", fullmatch=True)
@@ -57,3 +57,15 @@ def test_pool_with_max_zero_is_refused_on_azure_naming_the_field():
         err.startswith("node_pools[2].max_nodes: must be at least 1 on azure")
         for err in e.value.errors
     )
+
+
+def test_key_vault_generation_gives_a_new_vault_name_and_nothing_else():
+    """#16.12: a purge-protected deleted vault keeps its name for the retention period."""
+    config = azure_config()
+    first = run_azure(config)
+    config["storage"]["key_vault_generation"] = 1
+    second = run_azure(config)
+    names = [r.one("azure-native:keyvault:Vault").inputs["vaultName"] for r in (first, second)]
+    assert names[0] != names[1] and all(3 <= len(n) <= 24 for n in names)
+    account = "azure-native:storage:StorageAccount"
+    assert first.one(account).inputs["accountName"] == second.one(account).inputs["accountName"]

@@ -28,7 +28,8 @@ def test_outputs_name_what_was_created(dev_run):
     )
     assert out["registry_url"] == f"{dev_run.one(T['acr']).inputs['registryName']}.azurecr.io"
     assert out["cluster_name"] == dev_run.one(T["aks"]).state["name"]
-    assert out["cluster_endpoint"] == dev_run.one(T["aks"]).state["privateFQDN"]
+    # azure-dev's API server is public, limited to authorized_cidrs
+    assert out["cluster_endpoint"] == dev_run.one(T["aks"]).state["fqdn"]
     assert out["workspace_name"] == dev_run.one(T["workspace"]).state["name"]
     identity = by_suffix(dev_run, T["uami"], "-compute-id").state
     assert out["compute_identity_principal_id"] == identity["principalId"]
@@ -144,7 +145,8 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
     assert one(T["acr"])["adminUserEnabled"] is False
     assert one(T["aks"])["disableLocalAccounts"] is True
     assert one(T["agent_pool"])["scaleSetPriority"] == "Spot"
-    assert one(T["workspace"])["publicNetworkAccess"] == "Disabled"
+    # the dev stack's workspace is reachable for `pioneer train` (Entra ID only)
+    assert one(T["workspace"])["publicNetworkAccess"] == "Enabled"
     assert one(T["compute"])["properties"]["properties"]["vmPriority"] == "LowPriority"
     scopes = sorted(g["scope"].split("/providers/")[-1].split("/")[1] for g in by_type[T["role"]])
     assert scopes == [
@@ -154,6 +156,8 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
         "storageAccounts",
         "storageAccounts",
         "storageAccounts",  # the deployer's blob rights on the platform container
+        "storageAccounts",  # deployer and compute: Azure ML's containers (conditioned)
+        "storageAccounts",
         "vaults",
         "virtualNetworks",  # AKS's Network Contributor on the node subnet
     ]

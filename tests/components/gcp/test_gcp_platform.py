@@ -158,7 +158,10 @@ def test_bucket_is_private_cmek_versioned_with_lifecycle_and_soft_delete(dev_run
 def test_private_gke_with_workload_identity_shielded_nodes_and_encrypted_secrets(dev_run):
     c = dev_run.one("gcp:container/cluster:Cluster").inputs
     assert c["privateClusterConfig"]["enablePrivateNodes"] is True
-    assert c["privateClusterConfig"]["enablePrivateEndpoint"] is True
+    # gcp-dev: the endpoint is public, limited to authorized_cidrs and the node subnet
+    assert c["privateClusterConfig"]["enablePrivateEndpoint"] is False
+    blocks = [b["cidrBlock"] for b in c["masterAuthorizedNetworksConfig"]["cidrBlocks"]]
+    assert blocks[0] == "203.0.113.0/24" and len(blocks) == 2
     assert c["workloadIdentityConfig"]["workloadPool"] == f"{PROJECT}.svc.id.goog"
     assert c["enableShieldedNodes"] is True
     assert c["releaseChannel"] == {"channel": "REGULAR"}
@@ -430,3 +433,15 @@ def test_gke_enforces_binary_authorization_with_intranode_visibility(dev_run):
     assert "binaryauthorization.googleapis.com" in {
         s.inputs["service"] for s in dev_run.of_type("gcp:projects/service:Service")
     }
+
+
+def test_key_users_wait_for_every_grant_to_propagate(dev_run):
+    """#16.12: ordering after the grant is not enough; IAM is eventually consistent."""
+    (wait,) = dev_run.of_type("time:index/sleep:Sleep")
+    grants = {r.urn for r in dev_run.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
+    assert grants and grants <= set(wait.dependencies)
+    assert wait.inputs["createDuration"] == "60s" and len(wait.inputs["triggers"]) == len(grants)
+    for t in ("gcp:storage/bucket:Bucket", "gcp:container/cluster:Cluster",
+              "gcp:artifactregistry/repository:Repository"):  # fmt: skip
+        for r in dev_run.of_type(t):
+            assert wait.urn in r.dependencies, r.name
