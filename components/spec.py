@@ -451,3 +451,11 @@ def cloud_errors(spec: PlatformSpec, stack: str | None = None) -> list[str]:
     cloud = importlib.import_module(f"components.{spec.cloud}")
     errors: list[str] = cloud.spec_errors(spec, stack=stack)
     return errors
+
+
+def cloud_warnings(spec: PlatformSpec) -> list[str]:
+    """What the spec's cloud allows but flags (``components.<cloud>.spec_warnings``): a
+    Kubernetes version in extended support, for one. Never raises; `pioneer plan` prints them."""
+    cloud = importlib.import_module(f"components.{spec.cloud}")
+    warnings: list[str] = cloud.spec_warnings(spec)
+    return warnings

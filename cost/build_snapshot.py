@@ -40,6 +40,20 @@ GCP_GPU_MACHINES: dict[str, tuple[str, int]] = {
     "g2-standard-48": ("L4", 4),
     "g2-standard-96": ("L4", 8),
 }
+# In the zone listing but not in the pricing file: carried unpriced (no invented numbers) so
+# plans, zone checks and preflight know them; accelerators from the machine-family pages.
+GCP_UNPRICED_MACHINES: dict[str, tuple[str, int]] = {
+    "a3-ultragpu-8g": ("H200", 8),
+    "a4-highgpu-8g": ("B200", 8),
+}
+GCP_MEMORY_GIB = {"A100": 40, "A100-80GB": 80, "H100": 80, "L4": 24, "H200": 141, "B200": 180}
+GCP_ZONES_SOURCE = (
+    "skypilot-org/skypilot-catalog catalogs/v8/gcp/vms.csv@006059e0 (machine types per zone, "
+    "from GCP's machineTypes listing; via ../shared/data/prices/gcp_gpu_zones.csv)",
+    "2026-12-01",
+)
+GCP_UNPRICED_SOURCE = "not priced: absent from " + GCP_SOURCE[0].split(" (")[0]
+
 # Azure's source rows that misstate the machine (see SOURCES.md): ND96isr_H100_v5 has 8 GPUs.
 AZURE_COUNT_FIXES = {"Standard_ND96isr_H100_v5": 8}
 KEEP_AWS = re.compile(r"^(g4dn|g5|g6|g6e|p3|p3dn|p4d|p4de|p5|p5e|p5en|p6-b200)\.")
@@ -95,7 +109,7 @@ def _rows_from_skypilot(path: Path, source: tuple[str, str]) -> list[dict]:
 
 def _rows_from_gcp(path: Path) -> list[dict]:
     data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    mem = {"A100": 40, "A100-80GB": 80, "H100": 80, "L4": 24}
+    mem = GCP_MEMORY_GIB
     rows = []
     for machine, (accel, count) in GCP_GPU_MACHINES.items():
         item = data["compute"]["instance"].get(machine)
@@ -122,6 +136,52 @@ def _rows_from_gcp(path: Path) -> list[dict]:
                 }
             )
     return rows
+
+
+def _unpriced_gcp_rows(zones: list[dict]) -> list[dict]:
+    """The GPU machines the zone listing has and the pricing file lacks, one row per region
+    with a zone that offers them; prices empty ("not priced", never guessed)."""
+    rows = []
+    for machine, (accel, count) in GCP_UNPRICED_MACHINES.items():
+        for region in sorted({z["region"] for z in zones if z["machine_type"] == machine}):
+            rows.append(
+                {
+                    "cloud": "gcp",
+                    "region": region,
+                    "instance_type": machine,
+                    "accelerator": accel,
+                    "accelerator_count": count,
+                    "accelerator_memory_gib": GCP_MEMORY_GIB[accel],
+                    "vcpus": "",
+                    "memory_gib": "",
+                    "on_demand_usd_per_hour": "",
+                    "spot_usd_per_hour": "",
+                    "source": GCP_UNPRICED_SOURCE,
+                    "date": GCP_SOURCE[1],
+                }
+            )
+    return rows
+
+
+GCP_ZONES_OUT = Path(__file__).parent / "data" / "gcp_zones.csv"
+GCP_ZONE_FIELDS = ["machine_type", "region", "zone", "source", "date"]
+
+
+def gcp_zone_rows(path: Path) -> list[dict]:
+    """Which zones offer each GPU machine type (the listing's `machine_type` rows)."""
+    with path.open() as f:
+        rows = [
+            {
+                "machine_type": r["name"],
+                "region": r["region"],
+                "zone": r["zone"],
+                "source": GCP_ZONES_SOURCE[0],
+                "date": GCP_ZONES_SOURCE[1],
+            }
+            for r in csv.DictReader(f)
+            if r["kind"] == "machine_type"
+        ]
+    return sorted(rows, key=lambda r: (r["machine_type"], r["zone"]))
 
 
 # TPU slices are not in the Compute Engine pricing file. On-demand list prices
@@ -383,10 +443,12 @@ def _write(path: Path, rows: list[dict], fields: list[str] | None = None) -> Non
 def build(prices_dir: Path) -> dict[Path, tuple[list[dict], list[str]]]:
     """Every snapshot file's rows and columns, built from the reference data."""
     d = Path(prices_dir)
+    zones = gcp_zone_rows(d / "gcp_gpu_zones.csv")
     rows = (
         _rows_from_skypilot(d / "aws_gpu_offers.csv", SKYPILOT_AWS)
         + _rows_from_skypilot(d / "azure_gpu_offers.csv", SKYPILOT_AZURE)
         + _rows_from_gcp(d / "gcp-pricing-2026-07-30.yml")
+        + _unpriced_gcp_rows(zones)
         + _tpu_rows()
     )
     rows.sort(key=lambda r: (r["cloud"], r["region"], r["instance_type"]))
@@ -399,6 +461,7 @@ def build(prices_dir: Path) -> dict[Path, tuple[list[dict], list[str]]]:
         SPOT_ADVISOR_OUT: (advisor, list(advisor[0])),
         CPU_OUT: (cpu_rows(d / "gcp-pricing-2026-07-30.yml"), CPU_FIELDS),
         SAGEMAKER_OUT: (sm, list(sm[0])),
+        GCP_ZONES_OUT: (zones, GCP_ZONE_FIELDS),
     }
 
 

@@ -38,6 +38,8 @@ CPU_OFFERS_CSV = DATA_DIR / "cpu_offers.csv"
 SPOT_ADVISOR_CSV = DATA_DIR / "spot_advisor.csv"
 PRICES_YAML = DATA_DIR / "prices.yaml"
 SAGEMAKER_CSV = DATA_DIR / "sagemaker_premium.csv"
+GCP_ZONES_CSV = DATA_DIR / "gcp_zones.csv"
+"""Which zones offer each GCP GPU machine type: a price in a region is not an offer there."""
 
 # AWS Spot Advisor buckets: frequency of interruption per month (its `ranges` table).
 INTERRUPTION_RANGES: dict[int, str] = {0: "<5%", 1: "5-10%", 2: "10-15%", 3: "15-20%", 4: ">20%"}
@@ -198,6 +200,23 @@ def _read_sagemaker(path: Path) -> dict[str, dict[str, str]]:
         return {r["instance_type"]: r for r in csv.DictReader(f)}
 
 
+def _series(instance_type: str) -> str:
+    """``a3-highgpu-8g`` -> ``a3-highgpu``: the sizes of one GCP machine series share zones."""
+    return instance_type.rsplit("-", 1)[0]
+
+
+def _read_zones(path: Path) -> dict[tuple[str, str], dict[str, tuple[str, ...]]]:
+    """(cloud, machine type or series) -> region -> zones offering it."""
+    if not path.exists():
+        return {}
+    out: dict[tuple[str, str], dict[str, set[str]]] = {}
+    with path.open() as f:
+        for r in csv.DictReader(f):
+            for key in (r["machine_type"], _series(r["machine_type"])):
+                out.setdefault(("gcp", key), {}).setdefault(r["region"], set()).add(r["zone"])
+    return {k: {reg: tuple(sorted(z)) for reg, z in v.items()} for k, v in out.items()}
+
+
 def _read_prices(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text()) if path.exists() else {}
 
@@ -211,6 +230,7 @@ class Catalog:
         interruption_buckets: Mapping[tuple[str, str, str], int] | None = None,
         prices: Mapping[str, Any] | None = None,
         sagemaker: Mapping[str, Mapping[str, str]] | None = None,
+        zones: Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]] | None = None,
     ):
         buckets = dict(interruption_buckets or {})
 
@@ -227,6 +247,7 @@ class Catalog:
         }
         self._prices: dict[str, Any] = dict(prices or {})
         self._sagemaker = dict(sagemaker or {})
+        self._zones = dict(zones or {})
         self.hours_per_month: float = float(self._prices.get("hours_per_month", 730))
 
     def offers_for(
@@ -268,8 +289,41 @@ class Catalog:
                 f"the catalog has no price for a {count}x{accelerator} {cloud} instance in "
                 f"{region}; the catalog's regions for it: {', '.join(regions) or 'none'}"
             )
-        found.sort(key=lambda o: (o.on_demand_usd_per_hour or float("inf"), o.instance_type))
+        # Types some zone offers first: a price alone does not make a type launchable there.
+        found.sort(
+            key=lambda o: (
+                not self.offered(o),
+                o.on_demand_usd_per_hour or float("inf"),
+                o.instance_type,
+            )
+        )
         return [o.instance_type for o in found]
+
+    def zones(self, cloud: str, region: str, instance_type: str) -> tuple[str, ...] | None:
+        """The zones of `region` that offer `instance_type`, sorted; () where none does.
+
+        None where the catalog has no zone data for the type or its machine series (CPU
+        types, TPUs, other clouds): it is then not known, and callers do not filter on it.
+        A type without rows of its own takes its series' zones (``a3-highgpu-4g`` those
+        of ``a3-highgpu-1g`` and ``-8g``).
+        """
+        by_region = self._zones.get((cloud, instance_type)) or self._zones.get(
+            (cloud, _series(instance_type))
+        )
+        if by_region is None:
+            return None
+        return by_region.get(region, ())
+
+    def offered(self, o: Offer) -> bool:
+        """False only when the zone data says no zone of the offer's region has its type."""
+        return self.zones(o.cloud, o.region, o.instance_type) != ()
+
+    def regions_with_zones(self, cloud: str, instance_type: str) -> list[str]:
+        """Regions where some zone offers `instance_type` (empty: unknown or nowhere)."""
+        by_region = self._zones.get((cloud, instance_type)) or self._zones.get(
+            (cloud, _series(instance_type))
+        )
+        return sorted(by_region or {})
 
     def offer(self, cloud: str, region: str, instance_type: str) -> Offer:
         """The offer for one instance/machine/VM type, accelerator or CPU-only."""
@@ -377,4 +431,5 @@ def load_catalog(data_dir: Path) -> Catalog:
         interruption_buckets=_read_buckets(data_dir / SPOT_ADVISOR_CSV.name),
         prices=_read_prices(data_dir / PRICES_YAML.name),
         sagemaker=_read_sagemaker(data_dir / SAGEMAKER_CSV.name),
+        zones=_read_zones(data_dir / GCP_ZONES_CSV.name),
     )

@@ -201,6 +201,9 @@ class OptimizeResult:
     """(hours, cost, mode) of a sample of the other plans, for the plot only."""
     others_carbon: list[tuple[float, float, str]] = field(default_factory=list, repr=False)
     """(kgCO2e, cost, mode) of a sample of the other plans, for the plot only."""
+    skipped: list[str] = field(default_factory=list)
+    """Offers left out before the search (no zone offers them; suspect spot prices), and a
+    cheaper plan a suspect spot price would have made, if any."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -221,6 +224,7 @@ class OptimizeResult:
                 "reasons": self.carbon_excluded_reasons,
             },
             "energy_model": ENERGY_MODEL,
+            "skipped": self.skipped,
         }
 
 
@@ -240,6 +244,22 @@ def _service_usd(cat: Catalog, cloud: str, key: str | None, region: str, default
         return default
 
 
+def _unoffered(cat: Catalog, offers: list[Offer]) -> tuple[list[Offer], list[str]]:
+    """Offers some zone of their region offers (`Catalog.zones`), and a note on the rest."""
+    offered = getattr(cat, "offered", None)
+    if offered is None:
+        return offers, []
+    kept = [o for o in offers if offered(o)]
+    gone = [o for o in offers if not offered(o)]
+    if not gone:
+        return kept, []
+    e = min(gone, key=lambda o: (o.on_demand_usd_per_hour or float("inf"), o.region))
+    return kept, [
+        f"placement: {len(gone)} offer(s) left out: priced in a region where no zone offers "
+        f"the machine (cost/data/gcp_zones.csv), e.g. {e.instance_type} in {e.region}"
+    ]
+
+
 def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
     """Offers the workload may use, and why the others were dropped (for explanations)."""
     notes: list[str] = []
@@ -254,7 +274,8 @@ def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
             and peak_tflops(o.accelerator) is not None
         )
 
-    pool = [o for o in cat.offers if allowed(o)]
+    pool, placement = _unoffered(cat, [o for o in cat.offers if allowed(o)])
+    notes += placement
     if not pool:
         regions = {c: r for c, r in w.regions.items() if c in w.clouds}
         notes.append(
@@ -273,7 +294,9 @@ def _candidates(w: Workload, cat: Catalog) -> tuple[list[Offer], list[str]]:
     return fits, notes
 
 
-def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
+def build_table(
+    w: Workload, offers: list[Offer], cat: Catalog, allow_suspect_spot: bool = False
+) -> PlanTable:
     inp = w.scaling_inputs()
     oi, nodes = [], []
     for i, o in enumerate(offers):
@@ -301,7 +324,7 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     if w.managed_service and hasattr(cat, "managed_premium"):
         premium = np.array([_premium(cat, o) for o in offers])
     od = np.array([o.on_demand_usd_per_hour for o in offers], dtype=float) * premium
-    sp = np.array([_real_spot_price(o) for o in offers]) * premium
+    sp = np.array([_real_spot_price(o, allow_suspect_spot) for o in offers]) * premium
     lam = np.array([_rate(w, o)[0] for o in offers])
     region_fees = {}
     for o in offers:
@@ -377,10 +400,13 @@ def build_table(w: Workload, offers: list[Offer], cat: Catalog) -> PlanTable:
     return table
 
 
-def _real_spot_price(o: Offer) -> float:
-    """The spot price, or NaN where there is none or it is not below on-demand (some
-    catalog rows repeat the on-demand price as 'spot')."""
+def _real_spot_price(o: Offer, allow_suspect: bool = False) -> float:
+    """The spot price, or NaN where there is none, it is not below on-demand (some catalog
+    rows repeat the on-demand price as 'spot') or it is suspect (`Offer.spot_suspect`) and
+    not explicitly admitted."""
     sp, od = o.spot_usd_per_hour, o.on_demand_usd_per_hour
+    if o.spot_suspect and not allow_suspect:
+        return np.nan
     return sp if sp is not None and od is not None and sp < od else np.nan
 
 
@@ -477,8 +503,12 @@ def optimize(
     catalog: Catalog | None = None,
     frontier_size: int = 12,
     weights: dict[str, float] | None = None,
+    allow_suspect_spot: bool = False,
 ) -> OptimizeResult:
-    """The best plan for `objective` (see the module doc); `weights` only for "mix"."""
+    """The best plan for `objective` (see the module doc); `weights` only for "mix".
+
+    Spot prices flagged suspect (`Offer.spot_suspect`) are not used unless
+    `allow_suspect_spot`; the result says when one would have made a cheaper plan."""
     if objective not in OBJECTIVE_NAMES:
         raise ValueError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVE_NAMES)}")
     if objective == "mix" and not weights:
@@ -497,11 +527,20 @@ def optimize(
         weights=weights,
         price_dates=sorted({o.date for o in offers}),
     )
+    suspect = [o for o in offers if o.spot_suspect]
+    result.skipped = [n for n in notes if n.startswith("placement:")]
+    if suspect and not allow_suspect_spot:
+        result.skipped.append(
+            f"suspect spot prices: the spot price of {len(suspect)} offer(s) not used "
+            f"(below a plausible fraction of on-demand, e.g. {suspect[0].instance_type} in "
+            f"{suspect[0].region}; --allow-suspect-spot admits them)"
+        )
+    notes = [n for n in notes if not n.startswith("placement:")]
     if not offers:
         result.binding = notes
         result.explanation = ["infeasible: " + n for n in notes]
         return result
-    t = build_table(w, offers, cat)
+    t = build_table(w, offers, cat, allow_suspect_spot)
     result.considered = len(t.cost)
     if not len(t.cost):
         result.binding = [f"quotas: {w.quotas} leave no node count for any allowed offer"]
@@ -560,6 +599,16 @@ def optimize(
     best_i = _pick(keys, candidates)
     result.best = _plan(t, best_i, offers, w)
     result.explanation = _explain(w, t, offers, best_i, feas)
+    cheaper = (
+        _cheaper_on_suspect_spot(w, suspect, cat, result.best)
+        if suspect and not allow_suspect_spot and objective == "cost"
+        else None
+    )
+    if cheaper:
+        result.skipped.append(cheaper)
+        result.explanation.append(cheaper)
+    if zones := _zones_line(cat, result.best):
+        result.explanation.append(zones)
     if objective != "cost":
         result.explanation += _versus_cost_optimal(w, t, offers, best_i, feas)
     if result.carbon_excluded:
@@ -569,6 +618,33 @@ def optimize(
             "as zero"
         )
     return result
+
+
+def _cheaper_on_suspect_spot(
+    w: Workload, suspect: list[Offer], cat: Catalog, best: Plan
+) -> str | None:
+    """The cheapest feasible plan that rests on a suspect spot price, when it beats `best`."""
+    t = build_table(w, suspect, cat, allow_suspect_spot=True)
+    rows = np.flatnonzero(t.feasible & (t.mode != 0))
+    if not len(rows):
+        return None
+    i = int(rows[np.argmin(t.cost[rows])])
+    if t.cost[i] >= best.expected_cost_usd:
+        return None
+    p, o = _plan(t, i, suspect, w), suspect[t.offer_index[i]]
+    od, sp = o.on_demand_usd_per_hour or 0.0, o.spot_usd_per_hour or 0.0
+    return (
+        f"skipped a cheaper plan on a suspect spot price: {p.label()} for "
+        f"${p.expected_cost_usd:,.0f} (spot ${sp:,.2f}/h is {sp / od:.0%} of on-demand "
+        f"${od:,.2f}/h; {o.source}, {o.date}); --allow-suspect-spot admits it"
+    )
+
+
+def _zones_line(cat: Catalog, p: Plan) -> str | None:
+    zones = cat.zones(p.cloud, p.region, p.instance_type) if hasattr(cat, "zones") else None
+    if not zones:
+        return None
+    return f"placement: {p.instance_type} is offered in {', '.join(zones)}"
 
 
 def _versus_cost_optimal(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from components.policy import evaluate
-from components.spec import PlatformSpec
+from components.spec import PlatformSpec, cloud_warnings
 from cost.estimate import estimate_preview, estimate_spec, preview_stack
 from cost.input_file import read_input
 from cost.usage import Usage, load_usage
@@ -61,11 +61,20 @@ def assess(plan: Plan, *, show_secrets: bool = False) -> PlanReport:
     """The plan as `pulumi preview --json` shapes it, priced, then judged by the policy rules
     (the cost goes in first: the budget rule reads it)."""
     doc = preview_document(plan, show_secrets=show_secrets)
+    doc["diagnostics"] = spec_diagnostics(plan)
     usage = stack_usage(plan)
     usage.check_pools(plan.spec)  # usage values outside a pool's limits are errors
     doc["cost"] = estimate_preview(doc, usage)
     doc["policy"] = evaluate(doc, plan.spec)
     return PlanReport(plan=plan, document=doc)
+
+
+def spec_diagnostics(plan: Plan) -> list[dict[str, Any]]:
+    """The spec's warnings as `pulumi preview --json` diagnostics (what `pulumi up` logs)."""
+    return [
+        {"urn": plan.stack_urn, "message": w, "severity": "warning"}
+        for w in cloud_warnings(plan.spec)
+    ]
 
 
 def estimate_stack(stack: str | Path, usage_file: str | Path | None = None) -> dict[str, Any]:

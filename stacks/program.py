@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components import MlPlatform, PlatformSpec
-from components.spec import SpecError
+from components.spec import SpecError, cloud_warnings
 from cost.estimate import estimate_spec
 from stacks.config import ADDONS_FOR, NAMESPACE, StackNotFound, decode_value, spec_from_stack
 
@@ -44,6 +44,8 @@ def program() -> None:
     except SpecError as e:
         # `pulumi up` shows this message as the program's error, without a Python traceback.
         raise pulumi.RunError(str(e)) from None
+    for warning in cloud_warnings(spec):  # `pulumi up` shows them; `pioneer plan` too
+        pulumi.log.warn(warning)
     platform = MlPlatform(spec.name, spec)
     for key, value in platform.outputs.items():
         pulumi.export(key, value)

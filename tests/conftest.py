@@ -9,6 +9,7 @@ resolved stack outputs) after the program has finished — never inside
 from __future__ import annotations
 
 import copy
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,11 @@ from stacks.mocks import MockRun, run_program
 from stacks.plan import mock_context
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+# Kubernetes support is judged on this day in every test (CLI subprocesses inherit it), so
+# the shipped stacks' plans and prices do not change as the support calendar moves on.
+TEST_TODAY = "2026-12-01"
+os.environ.setdefault("PIONEER_TODAY", TEST_TODAY)
 
 
 def stack_config(name: str) -> dict[str, Any]:

@@ -34,6 +34,8 @@ class EksClusterArgs:
     """Private subnets for the control-plane network interfaces and the nodes."""
     node_pools: Sequence[NodePool]
     kubernetes_version: str | None = None
+    extended_support: bool = False
+    """The version is past its end of standard support (`cost.kubernetes_versions`)."""
     private_endpoint: bool = True
     """True: the API server is reachable only from inside the VPC."""
     authorized_cidrs: Sequence[str] = ()
@@ -119,8 +121,11 @@ class EksCluster(pulumi.ComponentResource):
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
             ),
-            # Standard support only: extended support costs six times as much per cluster hour.
-            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+            # Extended support costs six times as much per cluster hour: only when the pinned
+            # version needs it (the spec warns); otherwise EKS upgrades at end of standard.
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(
+                support_type="EXTENDED" if args.extended_support else "STANDARD"
+            ),
             deletion_protection=args.deletion_protection,
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, cluster_role]),

@@ -32,6 +32,7 @@ from components.k8s.stage import install_or_export
 from components.outputs import AwsOutputs
 from components.spec import PlatformSpec
 from components.tags import platform_tags
+from cost.kubernetes_versions import in_extended_support
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\..*)?")
 
@@ -110,6 +111,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
             subnet_ids=network.private_subnet_ids,
             node_pools=spec.node_pools,
             kubernetes_version=spec.cluster.kubernetes_version,
+            extended_support=in_extended_support("aws", spec.cluster.kubernetes_version),
             private_endpoint=spec.cluster.private_endpoint,
             authorized_cidrs=spec.cluster.authorized_cidrs,
             vpc_cidr=spec.network.cidr,

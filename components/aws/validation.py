@@ -9,7 +9,11 @@ naming the tag. Needs neither the AWS SDK nor the Pulumi runtime.
 
 from __future__ import annotations
 
+from datetime import date
+
+from components.kubernetes_version import version_findings
 from components.spec import PlatformSpec
+from cost.catalog import get_catalog
 
 TAG_PUNCTUATION = frozenset("_.:/=+-@")
 PIONEER_TAGS = ("pioneer:stack", "pioneer:component")
@@ -20,8 +24,25 @@ def _bad_chars(text: str) -> list[str]:
     return sorted({c for c in text if not (c.isalnum() or c.isspace() or c in TAG_PUNCTUATION)})
 
 
-def spec_errors(spec: PlatformSpec, stack: str | None = None) -> list[str]:
-    errs: list[str] = []
+def _extended_effect() -> str:
+    cat = get_catalog()
+    ext = cat.service_price("aws", "eks_control_plane_extended").usd
+    std = cat.service_price("aws", "eks_control_plane").usd
+    return (
+        f"the cluster is created with upgrade policy EXTENDED and its control plane is priced "
+        f"at ${ext:.2f}/h instead of ${std:.2f}/h"
+    )
+
+
+def spec_warnings(spec: PlatformSpec, today: date | None = None) -> list[str]:
+    """What is allowed but costs or risks more: a Kubernetes version in extended support."""
+    return version_findings(spec, _extended_effect(), today)[1]
+
+
+def spec_errors(
+    spec: PlatformSpec, stack: str | None = None, today: date | None = None
+) -> list[str]:
+    errs: list[str] = version_findings(spec, _extended_effect(), today)[0]
     allowed = "letters, digits, spaces and _ . : / = + - @"
     for key, value in spec.tags.items():
         if key.lower().startswith("aws:"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.azure.validation import spec_errors
+from components.azure.validation import spec_errors, spec_warnings
 from components.outputs import AzureOutputs, output_keys
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 OUTPUT_KEYS = output_keys("azure")
 
-__all__ = ["OUTPUT_KEYS", "build", "spec_errors"]
+__all__ = ["OUTPUT_KEYS", "build", "spec_errors", "spec_warnings"]
 
 
 def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutputs:

@@ -86,6 +86,8 @@ class ClusterArgs:
     """The spec's pools: the first CPU pool is the system pool, every other an AgentPool."""
     kubernetes_version: str | None = None
     """None: AKS's default version."""
+    extended_support: bool = False
+    """The version is past AKS community support: long-term support (Premium tier)."""
     private_endpoint: bool = True
     """A private API server (private cluster); False: public, limited to ``authorized_cidrs``."""
     authorized_cidrs: list[str] = field(default_factory=list)
@@ -131,7 +133,9 @@ class Cluster(AzureComponent):
             location=location,
             dns_prefix=args.platform,
             kubernetes_version=args.kubernetes_version,
-            sku={"name": "Base", "tier": "Standard"},
+            # Long-term support exists only on the Premium tier (six times the Standard fee).
+            sku={"name": "Base", "tier": "Premium" if args.extended_support else "Standard"},
+            support_plan="AKSLongTermSupport" if args.extended_support else None,
             identity={"type": azure_native.containerservice.ResourceIdentityType.SYSTEM_ASSIGNED},
             enable_rbac=True,
             aad_profile={"managed": True, "enable_azure_rbac": True, "tenant_id": args.tenant_id},

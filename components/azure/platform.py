@@ -32,6 +32,7 @@ from components.k8s.identity import azure_workload_identity
 from components.k8s.stage import install_or_export
 from components.outputs import AzureOutputs
 from components.spec import PlatformSpec
+from cost.kubernetes_versions import in_extended_support
 
 
 def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutputs:
@@ -118,6 +119,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
             vnet_cidr=spec.network.cidr,
             node_pools=spec.node_pools,
             kubernetes_version=spec.cluster.kubernetes_version,
+            extended_support=in_extended_support("azure", spec.cluster.kubernetes_version),
             private_endpoint=spec.cluster.private_endpoint,
             authorized_cidrs=list(spec.cluster.authorized_cidrs),
             release_channel=spec.cluster.release_channel,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.gcp.validation import spec_errors
+from components.gcp.validation import spec_errors, spec_warnings
 from components.outputs import GcpOutputs, output_keys
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 OUTPUT_KEYS = output_keys("gcp")
 
-__all__ = ["OUTPUT_KEYS", "build", "spec_errors"]
+__all__ = ["OUTPUT_KEYS", "build", "spec_errors", "spec_warnings"]
 
 
 def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:

@@ -62,6 +62,9 @@ class GkeClusterArgs:
     """GKE release channel."""
     kubernetes_version: str | None = None
     """Minimum control-plane version; None: the channel's default."""
+    extended_support: bool = False
+    """The version is past its end of standard support: the EXTENDED channel, whatever
+    `release_channel` says (only that channel offers it)."""
     deletion_protection: bool = True
     """GKE's own deletion protection."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -133,7 +136,9 @@ class GkeCluster(pulumi.ComponentResource):
                     enabled=True
                 )
             ),
-            release_channel=gcp.container.ClusterReleaseChannelArgs(channel=cl.release_channel),
+            release_channel=gcp.container.ClusterReleaseChannelArgs(
+                channel="EXTENDED" if cl.extended_support else cl.release_channel
+            ),
             min_master_version=cl.kubernetes_version,
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(
                 state="ENCRYPTED", key_name=kms_key_id

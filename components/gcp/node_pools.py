@@ -52,7 +52,8 @@ class PoolPlan:
     k8s_labels: dict[str, str]
     disk_size_gb: int
     zones: tuple[str, ...] = ()
-    """GKE node locations; empty: the cluster's zones."""
+    """GKE node locations: the pool's zones, else those of the region that offer the
+    machine (`node_locations`); empty: the cluster's zones."""
 
     def output(self, gke_name: object) -> dict[str, object]:
         """The stack output entry; `gke_name` is the node pool's name in GKE (autonamed)."""
@@ -78,6 +79,33 @@ def machine_type(pool: NodePool, region: str) -> str:
         )[0]
     except CatalogError as e:  # the spec edge checks this too; keep the message if it slips
         raise SpecError([f"node_pools[{pool.name}].accelerator: {e}"]) from None
+
+
+def node_locations(pool: NodePool, at: str, region: str, machine: str) -> tuple[str, ...]:
+    """The zones the pool's nodes go to: the pool's own, else the zones of `region` that
+    offer `machine` (the catalog's zone data); () where that data has nothing on it (CPU
+    and TPU types: the cluster's zones). A region or zone that does not offer it is an error."""
+    zones = get_catalog().zones("gcp", region, machine)
+    if zones is None:
+        return tuple(pool.zones)
+    if not zones:
+        regions = get_catalog().regions_with_zones("gcp", machine)
+        raise SpecError(
+            [
+                f"{at}.accelerator: no zone of {region} offers {machine} (the price list "
+                f"prices it there; cost/data/gcp_zones.csv); regions with a zone that does: "
+                f"{', '.join(regions)}"
+            ]
+        )
+    bad = [z for z in pool.zones if z not in zones]
+    if bad:
+        raise SpecError(
+            [
+                f"{at}.zones: {', '.join(bad)} {'does' if len(bad) == 1 else 'do'} not offer "
+                f"{machine}; the zones of {region} that do: {', '.join(zones)}"
+            ]
+        )
+    return tuple(pool.zones) or zones
 
 
 def tpu_hosts(pool: NodePool, at: str) -> int:
@@ -126,16 +154,18 @@ def plan_pool(pool: NodePool, index: int, spec: PlatformSpec) -> PoolPlan:
         taint = TPU_TAINT
     if pool.accelerator:
         labels["pioneer.dev/accelerator"] = pool.accelerator.lower()
+    machine = machine_type(pool, spec.region)
+    zones = node_locations(pool, at, spec.region, machine)
     if pool.max_nodes == 0:
         # GKE's autoscaler needs max >= 1; a parked pool is a fixed pool of zero nodes.
         autoscaling, node_count, initial = None, 0, None
     else:
         autoscaling = (pool.min_nodes, pool.max_nodes)
         node_count = None
-        initial = math.ceil(pool.initial_nodes / (len(pool.zones) or REGIONAL_ZONES))
+        initial = math.ceil(pool.initial_nodes / (len(zones) or REGIONAL_ZONES))
     return PoolPlan(
         name=pool.name,
-        machine_type=machine_type(pool, spec.region),
+        machine_type=machine,
         capacity=pool.capacity,
         accelerator=pool.accelerator,
         gke_accelerator=gke_accel,
@@ -147,5 +177,5 @@ def plan_pool(pool: NodePool, index: int, spec: PlatformSpec) -> PoolPlan:
         taint=taint,
         k8s_labels=labels,
         disk_size_gb=pool.disk_size_gb,
-        zones=tuple(pool.zones),
+        zones=zones,
     )

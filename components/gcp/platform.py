@@ -24,6 +24,7 @@ from components.gcp.tags import platform_labels, warn_label_changes
 from components.k8s.stage import install_or_export
 from components.outputs import GcpOutputs
 from components.spec import PlatformSpec
+from cost.kubernetes_versions import in_extended_support
 
 
 def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
@@ -136,6 +137,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
             authorized_cidrs=list(spec.cluster.authorized_cidrs),
             release_channel=spec.cluster.release_channel,
             kubernetes_version=spec.cluster.kubernetes_version,
+            extended_support=in_extended_support("gcp", spec.cluster.kubernetes_version),
             deletion_protection=spec.cluster.deletion_protection,
             labels=platform_labels(spec, "GkeCluster"),
             depends_on=[*apis, keys.grants["container"], keys.grants["compute"], keys.propagated],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cost.kubernetes_versions import in_extended_support
 from cost.pricing.common import (
     Charge,
     Context,
@@ -55,9 +56,19 @@ FREE_PREFIXES: tuple[tuple[str, str], ...] = (
 
 @rule("aws:eks/cluster:Cluster")
 def _eks_cluster(res: PlannedResource, ctx: Context) -> Priced:
-    out = Priced()
-    out.charges.append(hourly_charge(ctx, "aws", "eks_control_plane", "EKS control plane"))
-    out.notes.append("standard support; versions in extended support cost $0.60/h")
+    version = str(res.inputs.get("version") or "")
+    extended = in_extended_support("aws", version, ctx.today)
+    if extended or dig(res.inputs, "upgradePolicy", "supportType") == "EXTENDED":
+        # EKS bills by the version's phase; EXTENDED only lets a cluster stay past standard.
+        note = f"Kubernetes {version} is in extended support on {ctx.today.isoformat()}"
+        if not extended:
+            note = "upgrade policy EXTENDED: $0.60/h once the version leaves standard support"
+        out = Priced(notes=[note])
+    else:
+        out = Priced(notes=["standard support; versions in extended support cost $0.60/h"])
+    key = "eks_control_plane_extended" if extended else "eks_control_plane"
+    label = "EKS control plane" + (" (extended support)" if extended else "")
+    out.charges.append(hourly_charge(ctx, "aws", key, label))
     return out
 
 

@@ -118,6 +118,8 @@ def _aks_cluster(res: PlannedResource, ctx: Context) -> Priced:
     if tier not in AKS_TIERS:
         raise NotPriced(f"AKS tier {tier!r}: known tiers are Free, Standard, Premium")
     out = Priced([hourly_charge(ctx, "azure", AKS_TIERS[tier], f"AKS control plane ({tier})")])
+    if res.inputs.get("supportPlan") == "AKSLongTermSupport":
+        out.notes.append("long-term support (AKSLongTermSupport): needs the Premium tier")
     for pool in res.inputs.get("agentPoolProfiles") or []:
         _aks_pool(ctx, res, out, pool, region, usage_name=str(pool.get("name", res.name)))
     return out

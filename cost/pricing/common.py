@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from cost.catalog import Catalog, CatalogError, Offer, ServicePrice
 from cost.energy import EnergyEstimate
 from cost.energy import estimate as estimate_energy
+from cost.kubernetes_versions import today
 from cost.usage import Usage
 from plan_document import PlannedResource
 
@@ -84,6 +86,8 @@ class Context:
     """Inputs of the plan's resources by their id (e.g. a node group's launch template)."""
     region: str | None = None
     """The region of the resource being priced (its own input, else its provider's)."""
+    today: date = field(default_factory=today)
+    """The day support calendars are read at (`cost.kubernetes_versions.today`)."""
 
     @property
     def hours(self) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from cost.kubernetes_versions import in_extended_support
 from cost.pricing.common import (
     Charge,
     Context,
@@ -74,6 +75,16 @@ def _gke_cluster(res: PlannedResource, ctx: Context) -> Priced:
         )
     else:
         out.notes.append("regional cluster: the GKE free-tier credit does not apply")
+    version = str(res.inputs.get("minMasterVersion") or "")
+    channel = dig(res.inputs, "releaseChannel", "channel")
+    if channel == "EXTENDED" and in_extended_support("gcp", version, ctx.today):
+        out.charges.append(
+            hourly_charge(
+                ctx, "gcp", "gke_extended_support_hour", f"GKE extended support ({version})"
+            )
+        )
+    elif channel == "EXTENDED":
+        out.notes.append("Extended channel: an extra fee once the version leaves standard support")
     return out
 
 

@@ -34,6 +34,11 @@ def optimize_cmd(
     cloud: list[str] = typer.Option(
         None, "--cloud", help="Only these clouds (repeat); default: the workload's."
     ),
+    allow_suspect_spot: bool = typer.Option(
+        False,
+        "--allow-suspect-spot",
+        help="Also use spot prices flagged suspect (far below on-demand; `pioneer catalog show`).",
+    ),
 ) -> None:
     """Search offers x node counts x capacity (on-demand, spot, spot + fallback)."""
     from rich.table import Table
@@ -61,7 +66,9 @@ def optimize_cmd(
         w = load_workload(workload)
         if cloud:
             w = Workload.parse({**w.model_dump(exclude_defaults=True), "clouds": cloud})
-        result = optimize(w, objective=objective, weights=wts)
+        result = optimize(
+            w, objective=objective, weights=wts, allow_suspect_spot=allow_suspect_spot
+        )
     if plot is not None:
         from cost.plot import plot_carbon_frontier, plot_frontier
 
@@ -110,6 +117,9 @@ def optimize_cmd(
     console.print(head)
     for line in result.explanation:
         console.print(f"  - {line}", highlight=False)
+    for line in result.skipped:
+        if line not in result.explanation:
+            console.print(f"  - left out: {line}", highlight=False)
     if result.best is not None:
         sources = "; ".join(
             f"{f.name} = {f.value:g} {f.unit} ({f.source}, {f.date})"

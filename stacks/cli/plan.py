@@ -132,6 +132,8 @@ def plan(
     ),
 ) -> None:
     """Preview a stack offline (no credentials, no Pulumi CLI): resources, policy findings, cost."""
+    from rich.markup import escape
+
     from components.policy import mandatory_rule_ids
     from stacks.assess import assess
     from stacks.config import list_stacks, spec_from_stack
@@ -153,6 +155,8 @@ def plan(
         if not json_out:
             console.print(render_tree(p))
             console.print(f"[bold]{p.stack}[/]: {doc['changeSummary']['create']} to create")
+            for d in doc["diagnostics"]:
+                console.print(f"[yellow]warning:[/] {escape(d['message'])}", soft_wrap=True)
             findings = render_policy(p.stack, doc["policy"], doc)
             console.print(findings, soft_wrap=isinstance(findings, str))
             console.print()

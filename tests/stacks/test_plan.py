@@ -120,3 +120,20 @@ def test_plan_works_from_a_copied_stack_file_in_another_directory(tmp_path: Path
     result = plan(str(copy), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["steps"][0]["urn"].startswith("urn:pulumi:mine::pioneer::")
+
+
+def test_a_version_in_extended_support_is_a_warning_in_the_plan_and_priced(tmp_path: Path):
+    stack = tmp_path / "Pulumi.old.yaml"  # judged on tests/conftest.py's TEST_TODAY, 2026-12-01
+    stack.write_text(
+        (STACKS_DIR / "Pulumi.aws-dev.yaml")
+        .read_text()
+        .replace('kubernetes_version: "1.35"', 'kubernetes_version: "1.33"')
+    )
+    result = plan(str(stack))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())  # rich wraps long lines
+    assert (
+        "warning: cluster.kubernetes_version: EKS 1.33 is in extended support since 2026-07-29"
+        in text
+    )
+    assert "policy: 0 mandatory" in text

@@ -197,4 +197,10 @@ def test_pool_zones_become_gke_node_locations(run_spec, base_config):
     tpu = next(v for k, v in pools.items() if k.endswith("train-tpu"))
     gpu = next(v for k, v in pools.items() if k.endswith("train-a100"))
     assert tpu["nodeLocations"] == ["us-central1-a"]
-    assert "nodeLocations" not in gpu  # the cluster's zones
+    # no zones given: the zones of the region that offer a2-highgpu-8g (cost/data/gcp_zones.csv)
+    assert gpu["nodeLocations"] == [
+        "us-central1-a",
+        "us-central1-b",
+        "us-central1-c",
+        "us-central1-f",
+    ]
