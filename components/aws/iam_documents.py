@@ -39,6 +39,9 @@ def assume_role_policy(service: str) -> Document:
     )
 
 
+ACCESS_LOG_PREFIX = "s3-access/"
+
+
 def key_policy(partition: str, account_id: str, region: str) -> Document:
     """The platform KMS key's resource policy.
 
@@ -63,6 +66,15 @@ def key_policy(partition: str, account_id: str, region: str) -> Document:
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arn}},
         },
+        {
+            # S3 server access logs land in a bucket encrypted with this key.
+            "Sid": "S3LogDeliveryEncryptsAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "kms:GenerateDataKey",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
     )
 
 
@@ -85,6 +97,25 @@ def tls_only_bucket_policy(bucket_arn: str) -> Document:
             "Action": "s3:*",
             "Resource": resources,
             "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        },
+    )
+
+
+def access_log_bucket_policy(log_bucket_arn: str, source_arn: str, account_id: str) -> Document:
+    """TLS only, and S3's log delivery may write only the source bucket's logs, from this account."""
+    statements = tls_only_bucket_policy(log_bucket_arn)["Statement"]
+    return document(
+        *statements,
+        {
+            "Sid": "S3ServerAccessLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{log_bucket_arn}/{ACCESS_LOG_PREFIX}*",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": source_arn},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
         },
     )
 

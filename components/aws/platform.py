@@ -87,6 +87,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
             public_access=spec.storage.public_access,
             checkpoint_retention_days=spec.storage.checkpoint_retention_days,
             force_destroy=spec.storage.force_destroy,
+            account_id=account_id,
             tags=component_tags("DataBucket"),
         ),
         opts=opts,

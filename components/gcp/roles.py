@@ -12,6 +12,7 @@ METRIC_WRITER = "roles/monitoring.metricWriter"
 MONITORING_VIEWER = "roles/monitoring.viewer"
 AR_READER = "roles/artifactregistry.reader"
 STORAGE_OBJECT_ADMIN = "roles/storage.objectAdmin"
+STORAGE_OBJECT_CREATOR = "roles/storage.objectCreator"
 VERTEX_USER = "roles/aiplatform.user"
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -24,6 +25,8 @@ ALLOWED_ROLES: dict[str, str] = {
     AR_READER: "repository",
     # Training: read/write objects of the platform bucket only, run Vertex AI jobs.
     STORAGE_OBJECT_ADMIN: "bucket",
+    # Cloud Storage's usage-log writer puts access logs into the platform's log bucket only.
+    STORAGE_OBJECT_CREATOR: "bucket",
     VERTEX_USER: "project",
     # Service agents (GCS, Vertex AI, Artifact Registry, GKE) encrypt with the platform key.
     KMS_ENCRYPTER_DECRYPTER: "crypto_key",

@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from components.gcp.roles import STORAGE_OBJECT_CREATOR, check_grant
 from components.spec import SpecError
 
 DAY = 86_400
+ACCESS_LOG_DAYS = 365
+"""Access logs are an audit record: kept a year, then deleted."""
+ACCESS_LOG_WRITER = "group:cloud-storage-analytics@google.com"
+"""The identity Cloud Storage writes usage (access) logs as (GCS docs, "Usage logs")."""
 
 
 def soft_delete_seconds(days: int) -> int:
@@ -72,6 +77,36 @@ class Storage(pulumi.ComponentResource):
                 condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=7),
             ),
         ]
+        # Access logs go to a bucket of their own: as locked down as the data bucket, CMEK,
+        # no deletion before they expire, and writable only by Cloud Storage's log writer.
+        self.logs = gcp.storage.Bucket(
+            f"{name}-access-logs",
+            project=args.project,
+            location=args.region.upper(),
+            storage_class="STANDARD",
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+            encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=kms_key_id)
+            if kms_key_id is not None
+            else None,
+            lifecycle_rules=[
+                gcp.storage.BucketLifecycleRuleArgs(
+                    action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=ACCESS_LOG_DAYS),
+                )
+            ],
+            force_destroy=st.force_destroy,
+            labels=args.labels,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        writer = gcp.storage.BucketIAMMember(
+            f"{name}-access-log-writer",
+            bucket=self.logs.name,
+            role=check_grant(STORAGE_OBJECT_CREATOR, "bucket"),
+            member=ACCESS_LOG_WRITER,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
         self.bucket = gcp.storage.Bucket(
             f"{name}-data",
             project=args.project,
@@ -87,9 +122,12 @@ class Storage(pulumi.ComponentResource):
             soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(
                 retention_duration_seconds=soft_delete_seconds(st.soft_delete_days)
             ),
+            logging=gcp.storage.BucketLoggingArgs(
+                log_bucket=self.logs.name, log_object_prefix="gcs-access"
+            ),
             force_destroy=st.force_destroy,
             labels=args.labels,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, writer]),
         )
         self.bucket_name = self.bucket.name
         self.bucket_url = self.bucket.url

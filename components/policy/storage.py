@@ -20,6 +20,7 @@ from components.policy.model import (
     as_map,
     each,
     get,
+    identifiers,
     is_unknown,
     parse_json,
     short,
@@ -38,6 +39,7 @@ S3_VERSIONING = (
 )
 S3_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 S3_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+S3_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
 GCS_IAM = (
     "gcp:storage/bucketIAMMember:BucketIAMMember",
@@ -377,6 +379,56 @@ KEY_ROTATION = Rule(
     check_resource=_rotation,
 )
 
+# ---- storage-access-logging -----------------------------------------------------------------
+
+
+def _log_targets(stack: Stack) -> set[str]:
+    """URNs of the buckets that receive another bucket's access logs (they log nowhere)."""
+    out: set[str] = set()
+    for logging in stack.of_type(*S3_LOGGING):
+        out |= {
+            b.urn for b in stack.of_type(*S3_BUCKETS) if stack.refers_to(logging, "targetBucket", b)
+        }
+    gcs = stack.of_type(GCS_BUCKET)
+    for source in gcs:
+        target = get(source.inputs, "logging.logBucket")
+        for b in gcs:
+            if b is source:
+                continue
+            if isinstance(target, str) and target in identifiers(b):
+                out.add(b.urn)
+            elif (
+                target is not None and not isinstance(target, str) and b.urn in source.dependencies
+            ):
+                out.add(b.urn)  # unknown in a real preview: the dependency is the link left
+    return out
+
+
+def _access_logged(stack: Stack) -> Iterator[Finding]:
+    targets = _log_targets(stack)
+    for bucket in stack.of_type(*S3_BUCKETS):
+        if bucket.urn in targets:
+            continue
+        ok, _ = _companion(stack, bucket, S3_LOGGING, lambda r: bool(r.get("targetBucket")))
+        if not ok:
+            yield Finding(bucket.urn, f"{short(bucket)} has no server access logging")
+    for bucket in stack.of_type(GCS_BUCKET):
+        if bucket.urn not in targets and not get(bucket.inputs, "logging.logBucket"):
+            yield Finding(bucket.urn, f"{short(bucket)} has no access logging (logging.logBucket)")
+
+
+ACCESS_LOGGING = Rule(
+    id="storage-access-logging",
+    severity="mandatory",
+    area="storage",
+    description="Every data bucket records who read and wrote what (S3 server access logs, GCS "
+    "usage logs) in a separate, locked-down log bucket kept 365 days.",
+    fix="S3: aws.s3.BucketLogging(bucket=data, target_bucket=logs) and a bucket policy "
+    "letting logging.s3.amazonaws.com write; GCS: logging.log_bucket, with "
+    "roles/storage.objectCreator for cloud-storage-analytics@google.com on the log bucket.",
+    check_stack=_access_logged,
+)
+
 RULES: tuple[Rule, ...] = (
     NO_PUBLIC_ACCESS,
     UNIFORM_ACCESS,
@@ -384,4 +436,5 @@ RULES: tuple[Rule, ...] = (
     VERSIONING,
     TLS_ONLY,
     KEY_ROTATION,
+    ACCESS_LOGGING,
 )

@@ -294,3 +294,26 @@ def test_key_rotation():
     assert findings("storage-key-rotation", res(crypto, "k", {"rotationPeriod": "7776000s"})) == []
     assert findings("storage-key-rotation", res(crypto, "k", {"rotationPeriod": "63072000s"}))
     assert findings("storage-key-rotation", res(crypto, "k", {}))
+
+
+# ---- storage-access-logging (#18.14) --------------------------------------------------------
+
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
+def test_s3_bucket_needs_server_access_logging_into_another_bucket():
+    data, logs = res(BUCKET, "data"), res(BUCKET, "logs")
+    delivery = res(LOGGING, "delivery", {"bucket": "data-id", "targetBucket": "logs-id"})
+    assert urns("storage-access-logging", data, logs, delivery) == []
+    # without the logging resource both buckets are plain buckets, and both are flagged
+    assert sorted(urns("storage-access-logging", data, logs)) == sorted([data["urn"], logs["urn"]])
+    elsewhere = res(LOGGING, "delivery", {"bucket": "other-id", "targetBucket": "logs-id"})
+    assert urns("storage-access-logging", data, logs, elsewhere) == [data["urn"]]
+
+
+def test_gcs_bucket_needs_usage_logs_and_its_log_bucket_is_exempt():
+    logs = res(GCS, "logs", {"name": "logs"})
+    data = res(GCS, "data", {"logging": {"logBucket": "logs"}})
+    assert urns("storage-access-logging", data, logs) == []
+    bare = res(GCS, "data", {})
+    assert sorted(urns("storage-access-logging", bare, logs)) == sorted([bare["urn"], logs["urn"]])

@@ -85,7 +85,7 @@ def test_sagemaker_role_is_scoped_to_the_platform_resources(run_spec, base_confi
     run = run_spec(base_config("aws"))
     doc = _sagemaker_policy(run)
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    bucket = run.one("aws:s3/bucket:Bucket").state["arn"]
+    bucket = run.by_name("mlp-aws-data-bucket").state["arn"]
     key = run.one("aws:kms/key:Key").state["arn"]
     repo = run.one("aws:ecr/repository:Repository").state["arn"]
     logs = run.by_name("mlp-aws-sagemaker-logs").state["arn"]

@@ -137,7 +137,7 @@ def test_key_grants_go_to_service_agents_only(dev_run):
 
 
 def test_bucket_is_private_cmek_versioned_with_lifecycle_and_soft_delete(dev_run):
-    bucket = dev_run.one("gcp:storage/bucket:Bucket")
+    bucket = dev_run.by_name("mlp-gcp-storage-data")
     i = bucket.inputs
     assert i["uniformBucketLevelAccess"] is True
     assert i["publicAccessPrevention"] == "enforced"
@@ -286,7 +286,7 @@ def test_training_account_reaches_the_platform_bucket_only_and_runs_vertex_jobs(
     }
     bucket_grant = by_role["roles/storage.objectAdmin"]
     assert bucket_grant.type == "gcp:storage/bucketIAMMember:BucketIAMMember"
-    assert bucket_grant.inputs["bucket"] == dev_run.one("gcp:storage/bucket:Bucket").state["name"]
+    assert bucket_grant.inputs["bucket"] == dev_run.by_name("mlp-gcp-storage-data").state["name"]
     assert not [
         g
         for g in mine
@@ -359,7 +359,7 @@ def test_every_labelable_resource_carries_spec_and_pioneer_labels(dev_run):
 def test_outputs_name_what_users_and_backends_read(dev_run):
     out = dev_run.outputs
     assert set(OUTPUT_KEYS) <= set(out)
-    bucket = dev_run.one("gcp:storage/bucket:Bucket")
+    bucket = dev_run.by_name("mlp-gcp-storage-data")
     assert out["project"] == PROJECT and out["region"] == REGION
     assert out["bucket_name"] == bucket.state["name"]
     assert out["bucket_url"] == f"gs://{bucket.state['name']}"
@@ -445,3 +445,20 @@ def test_key_users_wait_for_every_grant_to_propagate(dev_run):
               "gcp:artifactregistry/repository:Repository"):  # fmt: skip
         for r in dev_run.of_type(t):
             assert wait.urn in r.dependencies, r.name
+
+
+def test_bucket_usage_logs_go_to_a_locked_down_log_bucket(dev_run):
+    """#18.14: GCS usage (access) logs, kept 365 days, written only by Cloud Storage."""
+    data, logs = (
+        dev_run.by_name("mlp-gcp-storage-data"),
+        dev_run.by_name("mlp-gcp-storage-access-logs"),
+    )
+    assert data.inputs["logging"]["logBucket"] == logs.state["name"]
+    li = logs.inputs
+    assert li["publicAccessPrevention"] == "enforced" and li["uniformBucketLevelAccess"] is True
+    assert li["encryption"] == data.inputs["encryption"]
+    assert li["lifecycleRules"][0]["condition"]["age"] == 365
+    (writer,) = [g for g in dev_run.of_type("gcp:storage/bucketIAMMember:BucketIAMMember")
+                 if g.inputs["bucket"] == logs.state["name"]]  # fmt: skip
+    assert writer.inputs["member"] == "group:cloud-storage-analytics@google.com"
+    assert writer.inputs["role"] == "roles/storage.objectCreator"

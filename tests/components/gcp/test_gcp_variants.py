@@ -119,7 +119,7 @@ def test_storage_toggles_reach_the_bucket(variant):
             checkpoint_retention_days=3,
         )
 
-    b = variant(change).one("gcp:storage/bucket:Bucket").inputs
+    b = variant(change).by_name("mlp-gcp-storage-data").inputs
     assert "encryption" not in b
     assert b["publicAccessPrevention"] == "inherited"
     assert b["uniformBucketLevelAccess"] is True
@@ -162,7 +162,7 @@ def test_tags_are_sanitised_into_gcp_labels_with_a_warning(variant, caplog):
 
     with caplog.at_level(logging.WARNING):
         run = variant(change, stack="Prod-EU")
-    labels = run.one("gcp:storage/bucket:Bucket").inputs["labels"]
+    labels = run.by_name("mlp-gcp-storage-data").inputs["labels"]
     assert labels == {
         "costcenter": "r-d-team",
         "pioneer-owner": "alice-b",

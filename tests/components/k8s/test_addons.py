@@ -68,7 +68,7 @@ def test_aws_pod_identity_reaches_only_the_platform_bucket_and_key(run_spec, bas
             if p.name.endswith("trainer-storage")
         ).inputs["policy"]
     )
-    bucket_arn = run.one("aws:s3/bucket:Bucket").state["arn"]
+    bucket_arn = run.by_name("mlp-aws-data-bucket").state["arn"]
     key_arn = run.one("aws:kms/key:Key").state["arn"]
     resources = {
         r
