@@ -201,20 +201,30 @@ def torchrun_command(
     node_rank: str = '"$NODE_RANK"',
     master_addr: str = '"$MASTER_ADDR"',
     master_port: str = '"$MASTER_PORT"',
+    standalone: bool = False,
 ) -> str:
     """A shell command running the entry point under torchrun across `job.nodes` nodes.
 
-    For services (Vertex AI) that start one container per node: torchrun turns
-    the node's rank into per-process ranks. The node-level values stay shell
-    expressions so each replica reads its own (training.vertex_cluster sets them).
+    For services (Vertex AI, SageMaker) that start one container per node:
+    torchrun turns the node's rank into per-process ranks. The node-level values
+    stay shell expressions so each replica reads its own (training.vertex_cluster
+    sets them on Vertex, the SDK's environment script on SageMaker). `standalone`
+    (one node): torchrun's own rendezvous on a free local port instead.
     """
+    rendezvous = (
+        ["--standalone"]
+        if standalone
+        else [
+            f"--node_rank={node_rank}",
+            f"--master_addr={master_addr}",
+            f"--master_port={master_port}",
+        ]
+    )
     parts = [
         "torchrun",
         f"--nnodes={job.nodes}",
         f"--nproc_per_node={nproc_per_node}",
-        f"--node_rank={node_rank}",
-        f"--master_addr={master_addr}",
-        f"--master_port={master_port}",
+        *rendezvous,
         shlex.quote(job.entry_point),
         *(shlex.quote(a) if not a.startswith('"$') else a for a in script_arguments),
     ]
