@@ -283,7 +283,7 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
 
     tracker = Tracker(
         env.is_main and args.tracking == "mlflow",
-        args.output_dir,
+        dirs.tracking_dir(args.output_dir, args.ckpt_dir),
         args.experiment,
         args.tracking_uri,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import signal
 from pathlib import Path
 
@@ -99,3 +100,32 @@ def test_an_unreachable_tracking_store_does_not_stop_training(
     assert s["status"] == "completed" and s["final_step"] == 5
     assert s["mlflow_run_id"] is None and s["registered_model"] is None
     assert "continuing without tracking" in capfd.readouterr().err
+
+
+def test_sagemaker_restart_with_a_fresh_model_dir_continues_the_mlflow_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None
+) -> None:
+    """A spot restart restores /opt/ml/checkpoints, not /opt/ml/model: the store must survive."""
+    for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("SM_CURRENT_HOST", "algo-1")
+    model, ckpts = tmp_path / "model", tmp_path / "checkpoints"
+
+    def segment(steps: int) -> dict:
+        argv = ["--max-steps", str(steps), "--ckpt-every", "2", "--no-energy", "--threads", "1"]
+        assert train.main([*argv, "--output-dir", str(model), "--ckpt-dir", str(ckpts)]) == 0
+        return json.loads((model / "summary.json").read_text())
+
+    first = segment(4)
+    shutil.rmtree(model)  # the replacement instance's /opt/ml/model is empty
+    second = segment(8)
+    assert second["resumed_from_step"] == 4
+    assert second["mlflow_run_id"] == first["mlflow_run_id"] is not None
+    assert second["mlflow_tracking_uri"] == f"sqlite:///{ckpts / 'mlflow' / 'mlflow.db'}"
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=second["mlflow_tracking_uri"])
+    steps = {m.step for m in client.get_metric_history(second["mlflow_run_id"], "loss")}
+    assert {4, 8} <= steps  # both segments' losses, in one run
