@@ -102,6 +102,7 @@ def test_an_unreachable_tracking_store_does_not_stop_training(
     assert "continuing without tracking" in capfd.readouterr().err
 
 
+@pytest.mark.slow
 def test_sagemaker_restart_with_a_fresh_model_dir_continues_the_mlflow_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None
 ) -> None:
