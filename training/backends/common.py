@@ -14,9 +14,11 @@ import fnmatch
 import os
 import re
 import shlex
+import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -251,6 +253,23 @@ def source_files(source_dir: str) -> list[Path]:
         base = Path(dirpath).relative_to(root)
         found += [base / f for f in filenames if not _ignored(f)]
     return sorted(found)
+
+
+@contextmanager
+def staged_source(source_dir: str) -> Iterator[str]:
+    """A temporary copy of exactly the files that ship (`source_files`), removed afterwards.
+
+    For SDKs that upload a folder by rules of their own: azure-ai-ml follows only the
+    folder's .amlignore or .gitignore and so ships `.git/` (and `.venv/` if not ignored).
+    """
+    root = Path(source_dir)
+    with tempfile.TemporaryDirectory(prefix="pioneer-code-") as tmp:
+        staged = Path(tmp) / (root.resolve().name or "code")
+        staged.mkdir()
+        for rel in source_files(source_dir):
+            (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / rel, staged / rel)
+        yield str(staged)
 
 
 def source_tarball(source_dir: str) -> Path:
