@@ -240,8 +240,8 @@ def tracking_env(outputs: Mapping[str, Any]) -> dict[str, str]:
     return {"MLFLOW_TRACKING_URI": arn} if arn else {}
 
 
-def _request(trainer: Any) -> dict[str, Any]:
-    """The SDK's CreateTrainingJob request, with sm_train.sh `exec`'d by PID 1's shell.
+def exec_sm_train(algorithm_specification: dict[str, Any]) -> None:
+    """Make PID 1's shell `exec` the SDK's sm_train.sh (in a request's AlgorithmSpecification).
 
     The SDK's container arguments are `chmod +x sm_train.sh && sm_train.sh`. bash 5.1 and
     later exec the last command of such a list themselves; older ones fork it and stay PID 1,
@@ -249,15 +249,20 @@ def _request(trainer: Any) -> dict[str, Any]:
     """
     from sagemaker.train.constants import DEFAULT_CONTAINER_ARGUMENTS
 
-    request: dict[str, Any] = trainer._create_training_job_args(boto3=True)
-    spec = request["AlgorithmSpecification"]
     flag, script = DEFAULT_CONTAINER_ARGUMENTS
-    if spec.get("ContainerArguments") != [flag, script] or script.count(" && ") != 1:
+    given = algorithm_specification.get("ContainerArguments")
+    if given != [flag, script] or script.count(" && ") != 1:
         raise RuntimeError(
-            f"sagemaker SDK: unexpected container arguments {spec.get('ContainerArguments')!r}; "
+            f"sagemaker SDK: unexpected container arguments {given!r}; "
             "training/backends/sagemaker.py expects `chmod +x sm_train.sh && sm_train.sh`"
         )
-    spec["ContainerArguments"] = [flag, script.replace(" && ", " && exec ", 1)]
+    algorithm_specification["ContainerArguments"] = [flag, script.replace(" && ", " && exec ")]
+
+
+def _request(trainer: Any) -> dict[str, Any]:
+    """The SDK's CreateTrainingJob request, with sm_train.sh exec'd by PID 1's shell."""
+    request: dict[str, Any] = trainer._create_training_job_args(boto3=True)
+    exec_sm_train(request["AlgorithmSpecification"])
     return request
 
 
