@@ -9,6 +9,10 @@
   (`--ckpt-dir ${{outputs.checkpoints}}`), mounted read-write from blob storage.
 - Local: any directory; by default `<output-dir>/checkpoints`.
 
+The local MLflow store (no tracking URI given) lives in the output directory,
+except on SageMaker: a spot restart gets a fresh `/opt/ml/model` but the
+checkpoints back, so the store goes with them and the resumed job continues its run.
+
 `--ckpt-dir` / `--output-dir` on the command line always win.
 """
 
@@ -52,3 +56,9 @@ def default_ckpt_dir(output_dir: Path, env: Mapping[str, str] | None = None) -> 
     if env.get("AIP_CHECKPOINT_DIR"):
         return gcs_fuse_path(env["AIP_CHECKPOINT_DIR"])
     return output_dir / "checkpoints"
+
+
+def tracking_dir(output_dir: Path, ckpt_dir: Path, env: Mapping[str, str] | None = None) -> Path:
+    """Where a local MLflow store (`mlflow.db`, `mlartifacts/`) lives: where a restart finds it."""
+    env = os.environ if env is None else env
+    return ckpt_dir / "mlflow" if on_sagemaker(env) else output_dir

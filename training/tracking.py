@@ -1,7 +1,9 @@
 """MLflow tracking: rank 0 logs params, metrics, the final model, and registers it.
 
-Default store: `sqlite:///<output-dir>/mlflow.db` with artifacts under
-`<output-dir>/mlartifacts` — a file on this machine, no server to start.
+Default store: `sqlite:///<store-dir>/mlflow.db` with artifacts under
+`<store-dir>/mlartifacts` — a file on this machine, no server to start. The
+store directory is the output directory, or on SageMaker `<ckpt-dir>/mlflow`
+(training.dirs.tracking_dir: only the checkpoints survive a spot restart).
 `--tracking-uri` (or MLFLOW_TRACKING_URI, which Azure ML and SageMaker's
 managed MLflow set) points at a real server instead. The run id is kept in
 the checkpoint, so a resumed job logs into the same run. Tracking never stops
@@ -50,25 +52,27 @@ def use_tracking_uri(uri: str, registry: bool = False) -> None:
             os.environ[name] = value
 
 
-def default_tracking_uri(output_dir: Path) -> str:
-    return f"sqlite:///{output_dir.resolve()}/mlflow.db"
+def default_tracking_uri(store_dir: Path) -> str:
+    return f"sqlite:///{store_dir.resolve()}/mlflow.db"
 
 
 class Tracker:
-    """Does nothing unless `enabled` (rank 0 with tracking on); every method is cheap to call."""
+    """Does nothing unless `enabled` (rank 0 with tracking on); every method is cheap to call.
+
+    `store_dir` holds the local store when no tracking URI is given.
+    """
 
     def __init__(
-        self, enabled: bool, output_dir: Path, experiment: str, tracking_uri: str | None = None
+        self, enabled: bool, store_dir: Path, experiment: str, tracking_uri: str | None = None
     ):
         self.enabled = enabled
         self.run_id: str | None = None
+        self.store_dir = store_dir
         self.local_store = not (tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"))
         self.tracking_uri = (
-            tracking_uri
-            or os.environ.get("MLFLOW_TRACKING_URI")
-            or default_tracking_uri(output_dir)
+            tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri(store_dir)
         )
-        self.artifact_root = (output_dir / "mlartifacts").resolve().as_uri()
+        self.artifact_root = (store_dir / "mlartifacts").resolve().as_uri()
         self.experiment = experiment
         self._mlflow: Any = None
 
@@ -98,6 +102,8 @@ class Tracker:
         return self.run_id
 
     def _start(self, mlflow: Any, resume_run_id: str | None, params: dict[str, Any]) -> str:
+        if self.local_store:
+            self.store_dir.mkdir(parents=True, exist_ok=True)  # e.g. a first <ckpt-dir>/mlflow
         use_tracking_uri(self.tracking_uri)
         exp = mlflow.get_experiment_by_name(self.experiment)
         if exp is not None:

@@ -31,10 +31,11 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader
 
-from training import data, dirs, distributed, remote_checkpoints
+from training import data, dirs, distributed
+from training.args import parse_args
 from training.checkpoint_manager import CheckpointManager
 from training.distributed import DistEnv
-from training.energy_meter import EnergyMeter, JobEnergy, country_code
+from training.energy_meter import EnergyMeter, JobEnergy
 from training.models import LMConfig, TinyLM, build_model, lm_loss
 from training.signals import StopRequest
 from training.state import TrainState, seed_everything
@@ -45,113 +46,6 @@ log = logging.getLogger("pioneer.train")
 
 PROGRESS_PREFIX = "PIONEER_PROGRESS "
 SUMMARY_FILE = "summary.json"
-
-# Per-workload defaults; the digits budget reaches >= 95% test accuracy in a few seconds.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "digits": {"max_steps": 300, "batch_size": 32, "lr": 3e-3},
-    "lm": {"max_steps": 200, "batch_size": 16, "lr": 3e-3},
-}
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="training.train", description=__doc__.split("\n")[0])
-    p.add_argument("--model", choices=("digits", "lm"), default="digits", help="workload (digits)")
-    p.add_argument("--arch", choices=("mlp", "cnn"), default="mlp", help="digits model (mlp)")
-    p.add_argument(
-        "--max-steps", type=int, default=None, help="optimizer steps in total (digits 300, lm 200)"
-    )
-    p.add_argument(
-        "--epochs",
-        type=float,
-        default=None,
-        help="alternative to --max-steps: passes over the training set",
-    )
-    p.add_argument("--batch-size", type=int, default=None, help="per process (digits 32, lm 16)")
-    p.add_argument("--lr", type=float, default=None, help="peak AdamW learning rate (3e-3)")
-    p.add_argument("--weight-decay", type=float, default=0.01, help="AdamW (0.01)")
-    p.add_argument("--warmup-steps", type=int, default=20, help="linear warm-up (20)")
-    p.add_argument("--seed", type=int, default=0, help="(0)")
-    p.add_argument(
-        "--ckpt-dir",
-        type=Path,
-        default=None,
-        help="default: /opt/ml/checkpoints on SageMaker, AIP_CHECKPOINT_DIR on Vertex, "
-        "else <output-dir>/checkpoints",
-    )
-    p.add_argument(
-        "--output-dir",
-        type=Path,
-        default=None,
-        help="default: SM_MODEL_DIR, AIP_MODEL_DIR, else runs/<model>",
-    )
-    p.add_argument("--ckpt-every", type=int, default=50, help="steps between checkpoints (50)")
-    p.add_argument("--keep", type=int, default=3, help="checkpoints kept (3)")
-    p.add_argument(
-        "--ckpt-sync",
-        default=None,
-        metavar="URI",
-        help="s3://bucket/prefix: mirror --ckpt-dir there (pull newer at start, push "
-        "each save); for storage that cannot rename, e.g. Mountpoint on EKS",
-    )
-    p.add_argument("--log-every", type=int, default=10, help="steps between progress lines (10)")
-    p.add_argument("--tracking", choices=("mlflow", "none"), default="mlflow", help="(mlflow)")
-    p.add_argument(
-        "--tracking-uri",
-        default=None,
-        help="default: MLFLOW_TRACKING_URI, else sqlite:///<output-dir>/mlflow.db",
-    )
-    p.add_argument("--experiment", default=None, help="MLflow experiment (pioneer-<model>)")
-    p.add_argument("--registered-model", default=None, help="registry name (pioneer-<model>)")
-    p.add_argument(
-        "--energy",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="measure energy and emissions with codecarbon (on)",
-    )
-    p.add_argument(
-        "--country",
-        default=None,
-        help="ISO alpha-3 grid for emissions (PIONEER_COUNTRY, default USA)",
-    )
-    p.add_argument(
-        "--threads", type=int, default=None, help="CPU threads per process (CPUs / world size)"
-    )
-    p.add_argument(
-        "--step-sleep",
-        type=float,
-        default=0.0,
-        help="seconds to pause after each step, for interruption drills and demos (0)",
-    )
-    lm = p.add_argument_group("lm workload")
-    lm.add_argument("--vocab-size", type=int, default=256)
-    lm.add_argument("--seq-len", type=int, default=64)
-    lm.add_argument("--d-model", type=int, default=128)
-    lm.add_argument("--n-layers", type=int, default=2)
-    lm.add_argument("--n-heads", type=int, default=4)
-    lm.add_argument("--lm-samples", type=int, default=4096, help="sequences generated")
-    args = p.parse_args(argv)
-    for key, value in DEFAULTS[args.model].items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
-    for key in ("batch_size", "ckpt_every", "keep", "log_every", "lm_samples"):
-        if getattr(args, key) < 1:
-            p.error(f"--{key.replace('_', '-')} must be >= 1")
-    if args.max_steps < 0 or args.lr <= 0 or args.step_sleep < 0:
-        p.error("--max-steps must be >= 0, --lr > 0, --step-sleep >= 0")
-    if args.ckpt_sync is not None:
-        try:
-            remote_checkpoints.parse_uri(args.ckpt_sync)
-        except ValueError as e:
-            p.error(f"--ckpt-sync {e}")
-    try:
-        args.country = country_code(args.country)
-    except ValueError as e:
-        p.error(str(e))
-    args.output_dir = args.output_dir or dirs.default_output_dir(args.model)
-    args.ckpt_dir = args.ckpt_dir or dirs.default_ckpt_dir(args.output_dir)
-    args.experiment = args.experiment or f"pioneer-{args.model}"
-    args.registered_model = args.registered_model or f"pioneer-{args.model}"
-    return args
 
 
 def _setup_logging(env: DistEnv) -> None:
@@ -283,7 +177,7 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
 
     tracker = Tracker(
         env.is_main and args.tracking == "mlflow",
-        args.output_dir,
+        dirs.tracking_dir(args.output_dir, args.ckpt_dir),
         args.experiment,
         args.tracking_uri,
     )

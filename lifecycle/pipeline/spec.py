@@ -225,7 +225,7 @@ def _format(err: Mapping[str, Any]) -> str:
 
 
 def _semantic_errors(spec: PipelineSpec) -> list[str]:
-    from training.train import parse_args
+    from training.args import check
 
     problems = []
     s = spec.dataset.expected_schema
@@ -235,8 +235,8 @@ def _semantic_errors(spec: PipelineSpec) -> list[str]:
     if "--output-dir" in args or any(a.startswith("--output-dir=") for a in args):
         problems.append("training.args: --output-dir is chosen by the pipeline (step cache)")
     try:
-        parsed = _parse_quietly(parse_args, args)
-    except ValueError as e:
+        parsed = check([*args, "--tracking", "none"])
+    except ValueError as e:  # TrainArgsError: every bad flag, named
         problems.append(f"training.args: {e}")
     else:
         if parsed.model != "digits":
@@ -252,17 +252,3 @@ def _semantic_errors(spec: PipelineSpec) -> list[str]:
             f"{', '.join(RESIDENCY[spec.data_residency or 'eu'][:2])}…)"
         )
     return problems
-
-
-def _parse_quietly(parse: Any, args: list[str]) -> Any:
-    """argparse prints and exits on bad input; turn that into one message."""
-    import contextlib
-    import io
-
-    buf = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(buf):
-            return parse([*args, "--tracking", "none"])
-    except SystemExit:
-        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
-        raise ValueError(lines[-1].split("error: ", 1)[-1] if lines else "invalid") from None

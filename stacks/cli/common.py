@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,27 @@ def check_output_path(path: Path, flag: str) -> None:
         fail(f"{flag}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         fail(f"{flag}: folder {folder} is not writable")
+
+
+def check_output_dir(path: Path, flag: str) -> None:
+    """Fail before any work when folder `path` cannot be created or written; creates nothing.
+
+    The nearest folder that exists must be writable (for `mkdir -p` of the rest)."""
+    existing = path
+    try:
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            fail(f"{flag}: {existing} is a file, not a folder")
+    except OSError as e:  # e.g. a parent this user may not search
+        fail(f"{flag}: {path} cannot be checked ({e.strerror})")
+    needed = "" if existing == path else f", so {path} cannot be created"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        fail(f"{flag}: folder {existing} is not writable{needed}")
+    try:  # access() says yes to root everywhere: try it (read-only mounts, /proc, NFS)
+        os.rmdir(tempfile.mkdtemp(prefix=".pioneer-check-", dir=existing))
+    except OSError as e:
+        fail(f"{flag}: folder {existing} is not writable ({e.strerror}){needed}")
 
 
 @contextmanager

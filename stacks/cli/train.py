@@ -9,7 +9,14 @@ from typing import Any
 import typer
 
 from stacks.cli import app
-from stacks.cli.common import console, err_console, fail, print_json, user_errors
+from stacks.cli.common import (
+    check_output_dir,
+    console,
+    err_console,
+    fail,
+    print_json,
+    user_errors,
+)
 from training.backends import BACKENDS, get_backend
 
 # Options that mean something for one kind of backend only: refused elsewhere, never ignored.
@@ -60,6 +67,29 @@ def _train_args(
         if value is not None:
             args += [flag, str(value)]
     return args + extra
+
+
+def _check_arguments(
+    backend: str, args: list[str], output_dir: Path, *, nproc: int | None, nodes: int | None
+) -> None:
+    """Every training argument, before torchrun or a cloud job starts and before any folder exists.
+
+    The entry point's own parser judges its flags (training.args, the rules it runs with);
+    a local run's folders must be creatable and writable here.
+    """
+    from training.args import TrainArgsError, check
+
+    for flag, value in (("--nproc", nproc), ("--nodes", nodes)):
+        if value is not None and value < 1:
+            fail(f"{flag} must be >= 1 (got {value})")
+    local = backend == "local"
+    try:
+        parsed = check([*args, "--output-dir", str(output_dir)] if local else args)
+    except TrainArgsError as e:
+        fail(f"training arguments: {e}")
+    if local:
+        check_output_dir(parsed.output_dir, "--output-dir")
+        check_output_dir(parsed.ckpt_dir, "--ckpt-dir")
 
 
 def _run_local(
@@ -178,13 +208,13 @@ def train(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     nproc: int | None = typer.Option(
-        None, "--nproc", min=1, help="Local processes (local backend; default 2)."
+        None, "--nproc", help="Local processes (local backend; default 2)."
     ),
     model: str = typer.Option(
         "digits", "--model", help="digits (classifier) or lm (tiny transformer)."
     ),
     max_steps: int | None = typer.Option(
-        None, "--max-steps", min=0, help="Optimizer steps (digits 300, lm 200)."
+        None, "--max-steps", help="Optimizer steps (digits 300, lm 200)."
     ),
     ckpt_dir: Path | None = typer.Option(
         None, "--ckpt-dir", help="Checkpoint directory (local default: <output-dir>/checkpoints)."
@@ -195,15 +225,13 @@ def train(
         help="Local outputs: summary, MLflow store, logs (default runs/<model>).",
     ),
     seed: int | None = typer.Option(None, "--seed"),
-    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Per process."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Per process."),
     lr: float | None = typer.Option(None, "--lr"),
     pool: str | None = typer.Option(
         None, "--pool", help="Node pool to size the job from (default: first spot GPU pool)."
     ),
     image: str | None = typer.Option(None, "--image", help="Container image (managed backends)."),
-    nodes: int | None = typer.Option(
-        None, "--nodes", min=1, help="Nodes (managed backends; default 1)."
-    ),
+    nodes: int | None = typer.Option(None, "--nodes", help="Nodes (managed backends; default 1)."),
     spot: bool = typer.Option(False, "--spot", help="Spot capacity (default: the pool's)."),
     on_demand: bool = typer.Option(
         False, "--on-demand", help="On-demand capacity (default: the pool's)."
@@ -239,13 +267,14 @@ def train(
             where = "--backend local" if flag in LOCAL_ONLY else "the managed backends"
             fail(f"{flag}: only for {where}, not --backend {backend}")
     args = _train_args(model, max_steps, ckpt_dir, seed, batch_size, lr, list(extra or []))
+    out = output_dir or Path("runs") / model
+    _check_arguments(backend, args, out, nproc=nproc, nodes=nodes)
     if backend == "local" and spot_trace:
         from stacks.cli.spot_train import train_on_trace
 
-        out = output_dir or Path("runs") / model
         return train_on_trace(nproc or 2, args, out, spot_trace, time_scale, spot_policy, json_out)
     if backend == "local":
-        _run_local(nproc or 2, args, output_dir or Path("runs") / model, json_out, dry_run)
+        _run_local(nproc or 2, args, out, json_out, dry_run)
         return
 
     from stacks.config import spec_from_stack

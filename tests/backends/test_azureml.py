@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,41 @@ def test_dry_run_names_workspace_and_datastore(job, azure_outputs):
     assert doc["request"]["properties"]["outputs"]["checkpoints"]["uri"].startswith(
         f"azureml://datastores/{doc['datastore']['name']}/"
     )
+
+
+def test_submit_uploads_the_shipped_files_not_git_or_the_venv(
+    job, azure_outputs, source_dir, monkeypatch
+):
+    """What azure-ai-ml would upload for the submitted job, by its own ignore-file rules."""
+    import azure.ai.ml
+    from azure.ai.ml._utils._asset_utils import get_ignore_file, get_upload_files_from_folder
+
+    for junk in (".git/HEAD", ".git/objects/ab/cdef", ".venv/bin/python", "secrets.env"):
+        (source_dir / junk).parent.mkdir(parents=True, exist_ok=True)
+        (source_dir / junk).write_text("x")
+    (source_dir / ".gitignore").write_text("secrets.env\n")  # the SDK still applies it
+    uploaded: list[str] = []
+
+    class Token:
+        def get_token(self, *scopes: str) -> object:
+            return object()
+
+    class Jobs:
+        def create_or_update(self, built: Any, **kw: object) -> object:
+            code = built.code  # the folder the SDK uploads, while it exists
+            files = get_upload_files_from_folder(code, ignore_file=get_ignore_file(code))
+            uploaded.extend(sorted(remote for _, remote in files))
+            return type("Created", (), {"name": getattr(built, "name", "")})()
+
+    class FakeMLClient:
+        def __init__(self, *args: object) -> None:
+            self.jobs = Jobs()
+            self.datastores = type("D", (), {"create_or_update": lambda self, d: d})()
+
+    monkeypatch.setattr(azureml, "_credential", Token)
+    monkeypatch.setattr(azure.ai.ml, "MLClient", FakeMLClient)
+    azureml.submit(job, azure_outputs)
+    assert uploaded == [".gitignore", "training/requirements.txt", "training/train.py"]
 
 
 def test_no_matching_cluster_names_what_the_stack_has(job, azure_outputs):

@@ -21,7 +21,7 @@ def _sagemaker(doc: dict[str, Any], outputs: dict[str, Any]) -> tuple[bool, str,
     return (
         req["EnableManagedSpotTraining"],
         req["CheckpointConfig"]["S3Uri"],
-        doc["uploads"][1]["sourcecode.json"]["entry_script"],
+        doc["uploads"][1]["sourcecode.json"]["command"].split()[-1],
     )
 
 

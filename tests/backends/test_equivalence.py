@@ -13,13 +13,13 @@ from training.backends import azureml, sagemaker, vertex
 
 def _sagemaker(doc: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
     req = doc["request"]
-    drivers = doc["uploads"][1]
+    command = doc["uploads"][1]["sourcecode.json"]["command"]
     return {
         "spot": req["EnableManagedSpotTraining"],
         "nodes": req["ResourceConfig"]["InstanceCount"],
-        "procs_per_node": drivers["distributed.json"]["process_count_per_node"],
+        "procs_per_node": int(command.split("--nproc_per_node=")[1].split()[0]),
         "checkpoints": req["CheckpointConfig"]["S3Uri"].removesuffix("/"),
-        "entry_point": drivers["sourcecode.json"]["entry_script"],
+        "entry_point": command.split()[-1],
         "storage": f"s3://{outputs['bucket_name']}/",
     }
 

@@ -47,13 +47,14 @@ def test_dry_run_is_a_managed_spot_request_in_the_platform_bucket(job, aws_outpu
     image = req["AlgorithmSpecification"]["TrainingImage"]
     assert image.startswith("763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:")
     assert "-gpu-" in image
-    # The script's flags arrive as hyperparameters; torchrun passes them back as --key value.
-    assert req["HyperParameters"] == {
-        "model": "digits",
-        "max-steps": "50",
-        "ckpt-dir": "/opt/ml/checkpoints",
-        "output-dir": "/opt/ml/model",
-    }
+    # PID 1's shell execs sm_train.sh, which execs the job's command (tests/backends/
+    # test_sagemaker_container.py runs that chain under a real SIGTERM).
+    assert req["AlgorithmSpecification"]["ContainerArguments"] == [
+        "-c",
+        "chmod +x /opt/ml/input/data/sm_drivers/sm_train.sh "
+        "&& exec /opt/ml/input/data/sm_drivers/sm_train.sh",
+    ]
+    assert not req.get("HyperParameters")  # the script's flags are the command's arguments
     code = {
         c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"] for c in req["InputDataConfig"]
     }
@@ -62,9 +63,44 @@ def test_dry_run_is_a_managed_spot_request_in_the_platform_bucket(job, aws_outpu
     source, drivers = doc["uploads"]
     assert source["to"] == code["code"] and source["files"] == 2  # no __pycache__
     assert drivers["to"] == code["sm_drivers"]
-    assert drivers["sourcecode.json"]["entry_script"] == "training/train.py"
-    assert drivers["sourcecode.json"]["requirements"] == "training/requirements.txt"
-    assert drivers["distributed.json"]["process_count_per_node"] == 8
+    source_code = drivers["sourcecode.json"]
+    assert source_code["requirements"] == "training/requirements.txt"
+    # Two nodes of 8 GPUs: the forwarder in front of torchrun, ranks from the SDK's environment.
+    assert source_code["command"] == (
+        'exec "$SM_PYTHON_CMD" -m training.forward_signals torchrun --nnodes=2 '
+        '--nproc_per_node=8 --node_rank="$SM_CURRENT_HOST_RANK" '
+        '--master_addr="$SM_MASTER_ADDR" --master_port="$SM_MASTER_PORT" training/train.py'
+    )
+    assert source_code["args"] == [
+        "--model",
+        "digits",
+        "--max-steps",
+        "50",
+        "--ckpt-dir",
+        "/opt/ml/checkpoints",
+        "--output-dir",
+        "/opt/ml/model",
+    ]
+
+
+def test_one_node_uses_the_standalone_rendezvous_and_switches_pass(job, aws_outputs):
+    one = dataclasses.replace(job, nodes=1, args=("--model", "digits", "--no-energy"))
+    source_code = sagemaker.dry_run(one, aws_outputs)["uploads"][1]["sourcecode.json"]
+    assert "--nnodes=1 --nproc_per_node=8 --standalone training/train.py" in source_code["command"]
+    assert source_code["args"][:3] == ["--model", "digits", "--no-energy"]
+
+
+def test_the_stacks_managed_mlflow_is_the_jobs_tracking_store(job, aws_outputs):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/mlp-aws-dev-mlflow"
+    req = sagemaker.dry_run(job, {**aws_outputs, "mlflow_tracking_server_arn": arn})["request"]
+    assert req["Environment"]["MLFLOW_TRACKING_URI"] == arn
+    # Without one, no tracking URI: the local store lives with the checkpoints (training.dirs).
+    req = sagemaker.dry_run(job, {**aws_outputs, "mlflow_tracking_server_arn": None})["request"]
+    assert "MLFLOW_TRACKING_URI" not in req.get("Environment", {})
+    # The job's own environment wins.
+    mine = dataclasses.replace(job, environment={"MLFLOW_TRACKING_URI": "http://mlflow:5000"})
+    req = sagemaker.dry_run(mine, {**aws_outputs, "mlflow_tracking_server_arn": arn})["request"]
+    assert req["Environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
 
 
 def test_on_demand_job_has_no_spot_and_no_wait(job, aws_outputs):
@@ -143,7 +179,7 @@ def test_submit_creates_the_job_and_uploads_the_code(job, aws_outputs, fake_aws)
     assert f"{code_prefix}training/train.py" in keys
     assert f"{code_prefix}training/requirements.txt" in keys
     assert not [k for k in keys if k.startswith(code_prefix) and "__pycache__" in k]
-    driver = [k for k in keys if k.endswith("sm_drivers/distributed_drivers/torchrun_driver.py")]
+    driver = [k for k in keys if k.endswith("sm_drivers/sm_train.sh")]
     assert driver, keys
     body = s3.get_object(Bucket=bucket, Key=f"{code_prefix}training/train.py")["Body"].read()
     assert body == b"print('training')\n"

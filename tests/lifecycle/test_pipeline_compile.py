@@ -62,6 +62,8 @@ def test_sagemaker_definition_gates_then_registers_into_the_stacks_group(
     assert steps["Train"]["DependsOn"] == ["ValidateData"]
     # the training step is the same request as `pioneer train --backend sagemaker`
     assert steps["Train"]["Arguments"]["EnableManagedSpotTraining"] is True
+    args = steps["Train"]["Arguments"]["AlgorithmSpecification"]["ContainerArguments"]
+    assert args[1].endswith("&& exec /opt/ml/input/data/sm_drivers/sm_train.sh")
 
 
 def test_sagemaker_definition_is_accepted_by_the_service_api(

@@ -189,3 +189,84 @@ def test_local_dry_run_prints_the_launch_and_starts_nothing(tmp_path: Path) -> N
     ]
     assert doc["command"][-2:] == ["--output-dir", str(out)]
     assert not out.exists()  # no checkpoints, no MLflow store, no registered model
+
+
+# ---- every training argument is checked before torchrun starts (#19.8) ------------------------
+
+
+@pytest.fixture
+def no_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting torchrun fails the test: each refusal below must come before it."""
+
+    def started(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"torchrun was started: {args[0]}")
+
+    monkeypatch.setattr("training.backends.local.subprocess.Popen", started)
+
+
+def _refused(res: Any, message: str) -> None:
+    assert res.exit_code == 2, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert message in " ".join(res.output.split()), res.output
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lr", "-1"], "--lr must be > 0 (got -1.0)"),
+        (["--max-steps", "-1"], "--max-steps must be >= 0 (got -1)"),
+        (["--batch-size", "0"], "--batch-size must be >= 1 (got 0)"),
+        (["--nproc", "0"], "--nproc must be >= 1 (got 0)"),
+        # After `--`, the entry point's own flags, by the same rules.
+        (["--", "--ckpt-every", "0", "--lr=0"], "--ckpt-every must be >= 1 (got 0); --lr must"),
+        (
+            ["--", "--model", "lm", "--d-model", "10", "--n-heads", "3"],
+            "--d-model 10 must be divisible by --n-heads 3",
+        ),
+        (["--", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_training_arguments_stop_before_anything_starts(
+    tmp_path: Path, no_torchrun: None, argv: list[str], message: str
+) -> None:
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["train", "--backend", "local", "--output-dir", str(out), *argv])
+    _refused(res, message)
+    assert not out.exists()
+
+
+def test_a_managed_job_with_a_bad_argument_is_refused_before_the_request(no_pulumi: None) -> None:
+    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--dry-run", "--lr", "-1"])
+    _refused(res, "--lr must be > 0 (got -1.0)")
+    res = runner.invoke(app, ["train", "--backend", "sagemaker", "--dry-run", "--nodes", "0"])
+    _refused(res, "--nodes must be >= 1 (got 0)")
+
+
+def test_a_non_utf8_output_dir_is_refused_and_nothing_is_created(
+    tmp_path: Path, no_torchrun: None
+) -> None:
+    out = Path(str(tmp_path) + "/caf\udcff")  # what Python makes of the byte 0xff in argv
+    res = runner.invoke(app, ["train", "--backend", "local", "--output-dir", str(out)])
+    _refused(res, "--output-dir: b'")
+    assert "is not UTF-8" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("flag", ["--output-dir", "--ckpt-dir"])
+def test_an_unwritable_folder_is_refused_before_anything_starts(
+    tmp_path: Path, no_torchrun: None, flag: str
+) -> None:
+    # /proc takes no new folders, not even from root (for whom access() always says yes).
+    where = ["--output-dir", str(tmp_path / "run")] if flag == "--ckpt-dir" else []
+    res = runner.invoke(app, ["train", "--backend", "local", *where, flag, "/proc/pioneer/run"])
+    _refused(res, f"{flag}: folder /proc is not writable")
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_output_dir_under_a_file_is_refused(tmp_path: Path, no_torchrun: None) -> None:
+    (tmp_path / "notes").write_text("")
+    res = runner.invoke(
+        app, ["train", "--backend", "local", "--output-dir", str(tmp_path / "notes" / "run")]
+    )
+    _refused(res, f"--output-dir: {tmp_path / 'notes'} is a file, not a folder")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -113,3 +114,33 @@ def test_use_tracking_uri_leaves_no_mlflow_uri_in_the_environment(monkeypatch, t
     monkeypatch.setenv("MLFLOW_REGISTRY_URI", "sqlite:///users-own.db")
     use_tracking_uri(f"sqlite:///{tmp_path}/b.db", registry=True)
     assert os.environ["MLFLOW_REGISTRY_URI"] == "sqlite:///users-own.db"
+
+
+@pytest.mark.slow
+def test_sagemaker_restart_with_a_fresh_model_dir_continues_the_mlflow_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_sigterm_handler: None
+) -> None:
+    """A spot restart restores /opt/ml/checkpoints, not /opt/ml/model: the store must survive."""
+    for var in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("SM_CURRENT_HOST", "algo-1")
+    model, ckpts = tmp_path / "model", tmp_path / "checkpoints"
+
+    def segment(steps: int) -> dict:
+        argv = ["--max-steps", str(steps), "--ckpt-every", "2", "--no-energy", "--threads", "1"]
+        assert train.main([*argv, "--output-dir", str(model), "--ckpt-dir", str(ckpts)]) == 0
+        return json.loads((model / "summary.json").read_text())
+
+    first = segment(4)
+    shutil.rmtree(model)  # the replacement instance's /opt/ml/model is empty
+    second = segment(8)
+    assert second["resumed_from_step"] == 4
+    assert second["mlflow_run_id"] == first["mlflow_run_id"] is not None
+    assert second["mlflow_tracking_uri"] == f"sqlite:///{ckpts / 'mlflow' / 'mlflow.db'}"
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=second["mlflow_tracking_uri"])
+    steps = {m.step for m in client.get_metric_history(second["mlflow_run_id"], "loss")}
+    assert {4, 8} <= steps  # both segments' losses, in one run

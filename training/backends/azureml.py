@@ -11,6 +11,10 @@ Checkpoints and the model are job outputs mounted read-write from a datastore
 on the platform's storage container; their mount paths reach the script on the
 command line (`${{outputs.checkpoints}}`), because output bindings are not
 substituted inside environment variables.
+
+The code goes up as a staged copy of the files every backend ships
+(common.source_files): azure-ai-ml itself would follow only the folder's
+.amlignore or .gitignore and upload `.git/`.
 """
 
 from __future__ import annotations
@@ -134,10 +138,15 @@ def command_line(job: TrainingJob) -> str:
 
 
 def build_job(
-    job: TrainingJob, outputs: Mapping[str, Any], run: str, inputs: dict[str, Any] | None = None
+    job: TrainingJob,
+    outputs: Mapping[str, Any],
+    run: str,
+    inputs: dict[str, Any] | None = None,
+    code: str | None = None,
 ) -> Any:
     """The `command()` job for one submission named `run` (`inputs`: extra bindings, e.g. an
-    upstream pipeline step's output the job must wait for)."""
+    upstream pipeline step's output the job must wait for; `code`: the folder to upload,
+    default the job's source_dir; `submit` passes a staged copy of just the shipped files)."""
     from azure.ai.ml import Output, PyTorchDistribution, command
     from azure.ai.ml.entities import ManagedIdentityConfiguration
 
@@ -160,7 +169,7 @@ def build_job(
         name=run,
         display_name=run,
         experiment_name=EXPERIMENT,
-        code=job.source_dir,
+        code=code or job.source_dir,
         command=command_line(job),
         environment=job.image or ENVIRONMENT,
         # The fabric's NCCL settings first; the job's own environment wins.
@@ -297,7 +306,7 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> AzureMLJob:
     from azure.ai.ml.entities import AzureBlobDatastore
 
     run = common.run_name(job)
-    built = build_job(job, outputs, run)  # validates before anything is sent
+    build_job(job, outputs, run)  # validates before anything is staged or sent
     client = MLClient(
         cred, outputs["subscription_id"], outputs["resource_group"], outputs["workspace_name"]
     )
@@ -309,5 +318,10 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> AzureMLJob:
             description="pioneer platform storage (identity-based access)",
         )
     )
-    created = client.jobs.create_or_update(built, experiment_name=EXPERIMENT)
+    # The SDK uploads `code` by its own rules (.amlignore, else .gitignore: `.git/` would go
+    # up); a staged copy of the files the other backends ship goes up instead.
+    with common.staged_source(job.source_dir) as code:
+        created = client.jobs.create_or_update(
+            build_job(job, outputs, run, code=code), experiment_name=EXPERIMENT
+        )
     return AzureMLJob(name=created.name, client=client)

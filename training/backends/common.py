@@ -14,9 +14,11 @@ import fnmatch
 import os
 import re
 import shlex
+import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -201,20 +203,30 @@ def torchrun_command(
     node_rank: str = '"$NODE_RANK"',
     master_addr: str = '"$MASTER_ADDR"',
     master_port: str = '"$MASTER_PORT"',
+    standalone: bool = False,
 ) -> str:
     """A shell command running the entry point under torchrun across `job.nodes` nodes.
 
-    For services (Vertex AI) that start one container per node: torchrun turns
-    the node's rank into per-process ranks. The node-level values stay shell
-    expressions so each replica reads its own (training.vertex_cluster sets them).
+    For services (Vertex AI, SageMaker) that start one container per node:
+    torchrun turns the node's rank into per-process ranks. The node-level values
+    stay shell expressions so each replica reads its own (training.vertex_cluster
+    sets them on Vertex, the SDK's environment script on SageMaker). `standalone`
+    (one node): torchrun's own rendezvous on a free local port instead.
     """
+    rendezvous = (
+        ["--standalone"]
+        if standalone
+        else [
+            f"--node_rank={node_rank}",
+            f"--master_addr={master_addr}",
+            f"--master_port={master_port}",
+        ]
+    )
     parts = [
         "torchrun",
         f"--nnodes={job.nodes}",
         f"--nproc_per_node={nproc_per_node}",
-        f"--node_rank={node_rank}",
-        f"--master_addr={master_addr}",
-        f"--master_port={master_port}",
+        *rendezvous,
         shlex.quote(job.entry_point),
         *(shlex.quote(a) if not a.startswith('"$') else a for a in script_arguments),
     ]
@@ -241,6 +253,23 @@ def source_files(source_dir: str) -> list[Path]:
         base = Path(dirpath).relative_to(root)
         found += [base / f for f in filenames if not _ignored(f)]
     return sorted(found)
+
+
+@contextmanager
+def staged_source(source_dir: str) -> Iterator[str]:
+    """A temporary copy of exactly the files that ship (`source_files`), removed afterwards.
+
+    For SDKs that upload a folder by rules of their own: azure-ai-ml follows only the
+    folder's .amlignore or .gitignore and so ships `.git/` (and `.venv/` if not ignored).
+    """
+    root = Path(source_dir)
+    with tempfile.TemporaryDirectory(prefix="pioneer-code-") as tmp:
+        staged = Path(tmp) / (root.resolve().name or "code")
+        staged.mkdir()
+        for rel in source_files(source_dir):
+            (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / rel, staged / rel)
+        yield str(staged)
 
 
 def source_tarball(source_dir: str) -> Path:

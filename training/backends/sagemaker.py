@@ -1,13 +1,20 @@
 """SageMaker backend: one `TrainingJob` as a managed-spot SageMaker training job.
 
 Built with the sagemaker v3 SDK (`ModelTrainer`, `SourceCode`, `Compute`,
-`StoppingCondition`, `CheckpointConfig`, `Torchrun`), from the AWS stack's
+`StoppingCondition`, `CheckpointConfig`), from the AWS stack's
 outputs: the platform bucket (code, checkpoints, model output), the KMS key,
 the SageMaker execution role and the private subnets.
 
 SageMaker syncs `/opt/ml/checkpoints` to the checkpoint S3 URI while the job
 runs and back onto a replacement instance after a spot interruption; the
-training script resumes from the newest checkpoint there.
+training script resumes from the newest checkpoint there, and keeps its local
+MLflow store there too (training.dirs), unless the stack has a managed MLflow
+server, whose ARN then is the job's MLFLOW_TRACKING_URI.
+
+The container runs the SDK's `sm_train.sh` (environment, requirements) as PID 1,
+which then `exec`s the job's command: training.forward_signals in front of
+torchrun, so the stop notice SageMaker sends PID 1 reaches the workers
+(docs/training-field.md).
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ MODEL_DIR = "/opt/ml/model"
 # managed spot itself and do not consume these).
 MAX_RETRY_ATTEMPTS = 3
 TERMINAL = ("Completed", "Failed", "Stopped")
+# The job's command replaces sm_train.sh's shell as PID 1 ($SM_PYTHON_CMD is the SDK's python).
+LAUNCHER = 'exec "$SM_PYTHON_CMD" -m training.forward_signals'
 
 
 def _sdk() -> Any:
@@ -52,14 +61,12 @@ def _sdk() -> Any:
         from sagemaker.core.shapes import RetryStrategy
         from sagemaker.core.training import configs
         from sagemaker.train import ModelTrainer
-        from sagemaker.train.distributed import Torchrun
     logging.getLogger("sagemaker").setLevel(logging.WARNING)
     return SimpleNamespace(
         Session=session_helper.Session,
         image_uris=image_uris,
         configs=configs,
         ModelTrainer=ModelTrainer,
-        Torchrun=Torchrun,
         RetryStrategy=RetryStrategy,
     )
 
@@ -143,9 +150,9 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
     requirements = job.requirements
     if requirements and not (Path(job.source_dir) / requirements).is_file():
         requirements = None  # optional: installed when the file exists
-    hyperparameters = common.args_to_hyperparameters(
-        common.script_args(job, CHECKPOINT_LOCAL_PATH, MODEL_DIR), BACKEND
-    )
+    # The command's own arguments, as given (the SDK shell-quotes each): switches such as
+    # --no-energy pass too, which hyperparameters (--key value pairs) could not carry.
+    script_args = common.script_args(job, CHECKPOINT_LOCAL_PATH, MODEL_DIR)
     networking = None
     if outputs.get("private_subnet_ids") and outputs.get("security_group_id"):
         networking = cfg.Networking(
@@ -166,13 +173,15 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
             role=outputs["sagemaker_role_arn"],
             base_job_name=job.name,
             training_image=training_image(job, region, instance),
+            # A command, not entry_script + Torchrun: the SDK's torchrun driver is a child of
+            # the shell, so a stop notice to PID 1 never reached it (module doc).
             source_code=cfg.SourceCode(
                 source_dir=job.source_dir,
-                entry_script=job.entry_point,
+                command=container_command(job),
+                args=script_args,
                 requirements=requirements,
                 ignore_patterns=list(common.SOURCE_IGNORE),
             ),
-            distributed=sdk.Torchrun(process_count_per_node=common.processes_per_node(job)),
             compute=cfg.Compute(
                 instance_type=instance,
                 instance_count=job.nodes,
@@ -193,11 +202,68 @@ def _trainer(job: TrainingJob, outputs: Mapping[str, Any], session: Any) -> Any:
                 s3_output_path=common.output_uri(job, storage),
                 kms_key_id=outputs["kms_key_arn"],
             ),
-            hyperparameters=hyperparameters,
-            # The fabric's NCCL settings first; the job's own environment wins.
-            environment={**managed_nccl_env("aws", instance, job.nodes), **job.environment},
+            # The fabric's NCCL settings and the stack's MLflow first; the job's own values win.
+            environment={
+                **managed_nccl_env("aws", instance, job.nodes),
+                **tracking_env(outputs),
+                **job.environment,
+            },
         )
     return trainer.with_retry_strategy(sdk.RetryStrategy(maximum_retry_attempts=MAX_RETRY_ATTEMPTS))
+
+
+def container_command(job: TrainingJob) -> str:
+    """What sm_train.sh runs (its last step, by `exec`): torchrun behind the signal forwarder.
+
+    One node: torchrun's standalone rendezvous. Several: the SDK's environment script has
+    exported each host's rank and the master (algo-1) before the command runs.
+    """
+    torchrun = common.torchrun_command(
+        job,
+        [],
+        nproc_per_node=common.processes_per_node(job),
+        node_rank='"$SM_CURRENT_HOST_RANK"',
+        master_addr='"$SM_MASTER_ADDR"',
+        master_port='"$SM_MASTER_PORT"',
+        standalone=job.nodes == 1,
+    )
+    return f"{LAUNCHER} {torchrun}"
+
+
+def tracking_env(outputs: Mapping[str, Any]) -> dict[str, str]:
+    """The stack's managed MLflow server as the job's tracking store, when it has one.
+
+    The sagemaker-mlflow plugin (training/requirements.txt) reads an ARN as a tracking URI;
+    the execution role may use that server (components/aws/iam_documents.py).
+    """
+    arn = outputs.get("mlflow_tracking_server_arn")
+    return {"MLFLOW_TRACKING_URI": arn} if arn else {}
+
+
+def exec_sm_train(algorithm_specification: dict[str, Any]) -> None:
+    """Make PID 1's shell `exec` the SDK's sm_train.sh (in a request's AlgorithmSpecification).
+
+    The SDK's container arguments are `chmod +x sm_train.sh && sm_train.sh`. bash 5.1 and
+    later exec the last command of such a list themselves; older ones fork it and stay PID 1,
+    deaf to SIGTERM. Saying `exec` makes the chain the same on every image's bash.
+    """
+    from sagemaker.train.constants import DEFAULT_CONTAINER_ARGUMENTS
+
+    flag, script = DEFAULT_CONTAINER_ARGUMENTS
+    given = algorithm_specification.get("ContainerArguments")
+    if given != [flag, script] or script.count(" && ") != 1:
+        raise RuntimeError(
+            f"sagemaker SDK: unexpected container arguments {given!r}; "
+            "training/backends/sagemaker.py expects `chmod +x sm_train.sh && sm_train.sh`"
+        )
+    algorithm_specification["ContainerArguments"] = [flag, script.replace(" && ", " && exec ")]
+
+
+def _request(trainer: Any) -> dict[str, Any]:
+    """The SDK's CreateTrainingJob request, with sm_train.sh exec'd by PID 1's shell."""
+    request: dict[str, Any] = trainer._create_training_job_args(boto3=True)
+    exec_sm_train(request["AlgorithmSpecification"])
+    return request
 
 
 def _prepare(job: TrainingJob, outputs: Mapping[str, Any]) -> None:
@@ -218,13 +284,13 @@ def _offline_boto_session(region: str) -> Any:
 def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     """The CreateTrainingJob request `submit` would send, and the uploads before it.
 
-    Nothing is uploaded; the SDK's driver files that would go up with the code
-    (what the container runs: entry script, torchrun settings) are shown.
+    Nothing is uploaded; the SDK's driver file that would go up with the code
+    (what the container runs: the command and its arguments) is shown.
     """
     _prepare(job, outputs)
     session = _session(outputs, _offline_boto_session(outputs["region"]), upload=False)
     trainer = _trainer(job, outputs, session)
-    request = json.loads(json.dumps(trainer._create_training_job_args(boto3=True), default=str))
+    request = json.loads(json.dumps(_request(trainer), default=str))
     channels = {
         c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
         for c in request.get("InputDataConfig", [])
@@ -235,10 +301,7 @@ def dry_run(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
         {
             "from": "sagemaker SDK container drivers",
             "to": channels["sm_drivers"],
-            **{
-                name: json.loads((drivers / name).read_text())
-                for name in ("sourcecode.json", "distributed.json")
-            },
+            **{name: json.loads((drivers / name).read_text()) for name in ("sourcecode.json",)},
         },
     ]
     trainer._temp_code_dir.cleanup()
@@ -324,7 +387,7 @@ def submit(job: TrainingJob, outputs: Mapping[str, Any]) -> SageMakerJob:
     session = boto_session(outputs["region"])  # credentials before any upload
     trainer = _trainer(job, outputs, _session(outputs, session, upload=True))
     try:
-        request = trainer._create_training_job_args(boto3=True)  # uploads code + SDK drivers
+        request = _request(trainer)  # uploads code + SDK drivers
     finally:
         if trainer._temp_code_dir is not None:
             trainer._temp_code_dir.cleanup()

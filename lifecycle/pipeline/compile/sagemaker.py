@@ -221,8 +221,13 @@ def build(spec: PipelineSpec, outputs: Mapping[str, Any]) -> Any:
 
 
 def compile_definition(spec: PipelineSpec, spec_text: str, outputs: Mapping[str, Any]) -> dict:
+    from training.backends.sagemaker import exec_sm_train
+
     pipeline = build(spec, outputs)
     definition = json.loads(pipeline.definition())
+    for step in definition["Steps"]:
+        if step["Type"] == "Training":  # PID 1 execs the job's command, as `pioneer train` sends
+            exec_sm_train(step["Arguments"]["AlgorithmSpecification"])
     return {
         "target": "sagemaker",
         "format": "SageMaker Pipelines definition (JSON, version 2020-12-01)",
