@@ -395,12 +395,11 @@ def _log_targets(stack: Stack) -> set[str]:
         for b in gcs:
             if b is source:
                 continue
-            if isinstance(target, str) and target in identifiers(b):
+            named = isinstance(target, str) and target in identifiers(b)
+            # the value may be unknown (a real preview) or a physical name the analyzer
+            # cannot map back: the recorded dependency is the link left
+            if named or (target is not None and b.urn in source.dependencies):
                 out.add(b.urn)
-            elif (
-                target is not None and not isinstance(target, str) and b.urn in source.dependencies
-            ):
-                out.add(b.urn)  # unknown in a real preview: the dependency is the link left
     return out
 
 

@@ -44,7 +44,9 @@ def test_plan_lists_services_network_and_keys(doc):
 
 
 def test_plan_lists_the_private_bucket_and_cluster_with_its_pools(doc):
-    bucket = _one(doc, "gcp:storage/bucket:Bucket")
+    buckets = _states(doc, "gcp:storage/bucket:Bucket")  # the data bucket and its access logs
+    (bucket,) = [b["inputs"] for b in buckets if b["urn"].endswith("-storage-data")]
+    assert bucket["logging"]["logBucket"]
     assert bucket["uniformBucketLevelAccess"] is True
     assert bucket["publicAccessPrevention"] == "enforced"
     assert bucket["encryption"]["defaultKmsKeyName"].startswith(
