@@ -50,3 +50,14 @@ def test_every_pioneer_command_in_the_readme_is_a_real_command():
             used.add(m.group(1))
     assert used, "the README shows pioneer commands"
     assert used <= set(root.commands), sorted(used - set(root.commands))
+
+
+def test_the_stack_file_the_readme_shows_is_the_shipped_one():
+    """#19.18: the README says "the whole of stacks/Pulumi.aws-dev.yaml"; it must be."""
+    import yaml
+
+    text = (ROOT / "README.md").read_text()
+    after = text.split("The whole of `stacks/Pulumi.aws-dev.yaml`", 1)[1]
+    block = after.split("```yaml", 1)[1].split("```", 1)[0]
+    shipped = yaml.safe_load((ROOT / "stacks" / "Pulumi.aws-dev.yaml").read_text())
+    assert yaml.safe_load(block) == shipped

@@ -62,6 +62,16 @@ def _summary(inputs: Mapping[str, Any]) -> str:
     return "  ".join(parts)
 
 
+def display_type(token: str) -> str:
+    """A type token as the Pulumi CLI shows it: ``aws:s3/bucketPolicy:BucketPolicy`` ->
+    ``aws:s3:BucketPolicy``. The full tokens (up to ~90 characters) split mid-word in an
+    80-column terminal; the JSON document keeps them whole."""
+    parts = token.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/', 1)[0]}:{parts[2]}"
+    return token
+
+
 def render_tree(plan: Plan) -> Tree:
     from rich.tree import Tree
 
@@ -73,7 +83,7 @@ def render_tree(plan: Plan) -> Tree:
     for r in plan.run.resources:
         parent = nodes.get(r.parent or "", tree)
         style = "cyan" if not r.custom else "green"
-        label = f"[{style}]+ {r.type}[/] [bold]{r.name}[/]"
+        label = f"[{style}]+ {display_type(r.type)}[/] [bold]{r.name}[/]"
         detail = _summary(r.inputs)
         if detail:
             label += f"  [dim]{detail}[/]"

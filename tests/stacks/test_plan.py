@@ -137,3 +137,20 @@ def test_a_version_in_extended_support_is_a_warning_in_the_plan_and_priced(tmp_p
         in text
     )
     assert "policy: 0 mandatory" in text
+
+
+@pytest.mark.parametrize("stack", ["aws-dev", "gcp-dev", "azure-dev"])
+def test_plan_tree_never_splits_a_type_or_a_name_at_80_columns(stack, shipped_plan):
+    """#19.15: piped output is 80 columns; tokens wrap between words, never inside one."""
+    from rich.console import Console
+
+    from stacks.cli.plan import display_type, render_tree
+
+    console = Console(width=80, record=True, color_system=None)
+    plan = shipped_plan(stack)
+    console.print(render_tree(plan))
+    words = set(console.export_text().split())
+    for r in plan.run.resources:
+        assert display_type(r.type) in words and r.name in words, (r.type, r.name)
+    assert display_type("aws:s3/bucketPolicy:BucketPolicy") == "aws:s3:BucketPolicy"
+    assert display_type("pioneer:aws:DataBucket") == "pioneer:aws:DataBucket"
