@@ -50,14 +50,7 @@ class DataBucket(pulumi.ComponentResource):
             f"{name}-bucket", force_destroy=args.force_destroy, tags=args.tags, opts=child
         )
         pab = _lock_down(name, self.bucket, args.kms_key_arn, args.public_access, child)
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled" if args.versioning else "Suspended"
-            ),
-            opts=child,
-        )
+        versioning = _versioning(name, self.bucket, args.versioning, child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=self.bucket.id,
@@ -104,6 +97,19 @@ class DataBucket(pulumi.ComponentResource):
         self.bucket_name = self.bucket.bucket
         self.arn = self.bucket.arn
         self.register_outputs({"bucket_name": self.bucket_name, "arn": self.arn})
+
+
+def _versioning(
+    name: str, bucket: aws.s3.Bucket, enabled: bool, child: pulumi.ResourceOptions
+) -> aws.s3.BucketVersioning:
+    return aws.s3.BucketVersioning(
+        f"{name}-versioning",
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+            status="Enabled" if enabled else "Suspended"
+        ),
+        opts=child,
+    )
 
 
 def _lock_down(
@@ -178,14 +184,7 @@ class AccessLogBucket(pulumi.ComponentResource):
             f"{name}-bucket", force_destroy=force_destroy, tags=tags, opts=child
         )
         pab = _lock_down(name, self.bucket, kms_key_arn, False, child)
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-versioning",
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=child,
-        )
+        versioning = _versioning(name, self.bucket, True, child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=self.bucket.id,
