@@ -117,6 +117,7 @@ COMMON_FREE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("kubernetes:", "Kubernetes object: runs on the priced nodes"),
     ("random:", "generated value"),
     ("tls:", "generated key material"),
+    ("docker-build:", "an image build: its layers are priced as the registry's storage"),
 )
 
 
