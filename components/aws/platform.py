@@ -10,6 +10,7 @@ one explicit `aws.Provider` for the spec's region whose ``default_tags``
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pulumi
@@ -28,6 +29,7 @@ from components.aws.storage import DataBucket, DataBucketArgs
 from components.aws.tags import component_tags, default_tags
 from components.k8s import ClusterAddons, ClusterAddonsArgs
 from components.k8s.identity import aws_pod_identity
+from components.k8s.image import TrainingImage, TrainingImageArgs
 from components.outputs import AwsOutputs
 from components.spec import PlatformSpec
 from components.tags import platform_tags
@@ -99,6 +101,23 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         ),
         opts=opts,
     )
+    image: TrainingImage | None = None
+    if spec.image.build:
+        # A 12-hour ECR token of the deployer's own identity: nothing long-lived is stored.
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=images.repository.registry_id,
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+        )
+        image = TrainingImage(
+            f"{name}-training-image",
+            TrainingImageArgs(
+                repository=images.url,  # an ECR repository is one image's repository already
+                registry=images.url.apply(lambda url: url.split("/", 1)[0]),
+                username=token.user_name,
+                password=token.password,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
     cluster = EksCluster(
         f"{name}-cluster",
         EksClusterArgs(
@@ -143,12 +162,25 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         ),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
     )
+    # The VPC CNI as a managed add-on with its network-policy agent on: without it EKS accepts
+    # the training namespace's NetworkPolicies and enforces none of them.
+    aws.eks.Addon(
+        f"{name}-vpc-cni",
+        cluster_name=cluster.cluster_name,
+        addon_name="vpc-cni",
+        configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+        resolve_conflicts_on_create="OVERWRITE",  # takes over the CNI EKS bootstrapped
+        resolve_conflicts_on_update="OVERWRITE",
+        tags=component_tags("EksCluster"),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
+    )
     plans = [plan_node_group(p, spec.region) for p in spec.node_pools]
     if any(p.efa_interfaces for p in plans if p):
         efa_device_plugin(f"{name}-efa", cluster.kubeconfig, parent, depends_on=[cluster])
     ClusterAddons(
         f"{name}-addons",
         ClusterAddonsArgs(
+            cloud="aws",
             kubeconfig=cluster.kubeconfig,
             device_plugin=True,
             service_account_annotations=pod_identity.annotations,
@@ -169,6 +201,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         "sagemaker_role_arn": None,
         "model_package_group_name": None,
         "registry_url": images.url,
+        "training_image": image.ref if image else None,
         "log_group_name": None,
         "node_pools": [
             describe(plan_node_group(p, spec.region), p, spec.region) for p in spec.node_pools
