@@ -91,7 +91,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         metavar="URI",
         help="s3://bucket/prefix: mirror --ckpt-dir there (pull newer at start, push "
-        "each save); for storage that cannot rename, e.g. Mountpoint on EKS",
+        "each save) and --output-dir to <URI>/output/ (pull at start, push at the end, "
+        "a SIGTERM stop included); for pods whose disk goes with them, e.g. on EKS",
     )
     p.add_argument("--log-every", type=int, default=10, help="steps between progress lines (10)")
     p.add_argument("--tracking", choices=("mlflow", "none"), default="mlflow", help="(mlflow)")
@@ -277,6 +278,13 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         args.ckpt_dir, keep=args.keep, every=args.ckpt_every, sync_uri=args.ckpt_sync, env=env
     )
     resumed_from = ckpts.restore(state)
+    outputs = (
+        remote_checkpoints.RemoteOutputs(args.ckpt_sync, args.output_dir)
+        if args.ckpt_sync and env.is_main
+        else None
+    )
+    if outputs is not None:
+        outputs.pull()  # before tracking opens the MLflow store: a restarted run continues it
     net: nn.Module = state.model
     if env.distributed:
         net = DDP(state.model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -373,6 +381,8 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         summary["tokens_per_second"] = summary["samples_per_second"] * args.seq_len
     if env.is_main:
         _finish_on_rank0(args, state, tracker, summary, splits)
+        if outputs is not None:
+            outputs.push(skip=args.ckpt_dir)
         if interrupted:
             log.warning(
                 "stopped by signal %s at step %d after checkpointing; start again to resume",

@@ -29,7 +29,7 @@ GOOD_CONTAINER = {
         "limits": {"cpu": "4", "memory": "8Gi"},
     },
 }
-GOOD_POD = {
+GOOD_POD: dict[str, Any] = {
     "automountServiceAccountToken": False,
     "securityContext": {
         "runAsNonRoot": True,
@@ -48,7 +48,7 @@ def changed(path: str, value: Any) -> dict[str, Any]:
     """GOOD_POD with one field of its container (`c.`) or pod (`p.`) replaced (None: removed)."""
     pod = copy.deepcopy(GOOD_POD)
     where, _, key = path.partition(".")
-    target = pod["containers"][0] if where == "c" else pod
+    target: Any = pod["containers"][0] if where == "c" else pod
     *parents, last = key.split(".")
     for part in parents:
         target = target[part]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from components.k8s.image import CONTEXT, content_tag, context_files
-from stacks.plan import run_plan
+from tests.conftest import shipped_plan
 
 IMAGE = "docker-build:index:Image"
 CLOUDS = ("aws", "gcp", "azure")
@@ -20,7 +20,7 @@ CLOUDS = ("aws", "gcp", "azure")
 
 @pytest.fixture(scope="module", params=CLOUDS)
 def planned(request):
-    return request.param, run_plan(f"{request.param}-dev").run
+    return request.param, shipped_plan(f"{request.param}-dev").run
 
 
 def test_each_cloud_pushes_the_content_tagged_image_and_exports_it_by_digest(planned):
@@ -58,7 +58,9 @@ def test_registry_sign_in_is_the_deployers_own_short_lived_credential(planned):
         # ACR keeps its admin user off: the Docker credentials of `az acr login` are used, and
         # the deployer may push to this registry only.
         assert registries == []
-        assert run.one("azure-native:containerregistry:Registry").inputs["adminUserEnabled"] is False
+        assert (
+            run.one("azure-native:containerregistry:Registry").inputs["adminUserEnabled"] is False
+        )
         push = [
             r
             for r in run.of_type("azure-native:authorization:RoleAssignment")
