@@ -395,3 +395,45 @@ def test_cli_dry_run_prints_a_multi_node_spot_job_for_each_stack(stack, storage)
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["PIONEER_CHECKPOINT_URI"].startswith(storage)
     assert "training/train.py" in container["command"]
+
+
+@pytest.mark.parametrize(
+    "cloud,vcpus,memory_gib",
+    [("aws", 192, 2048), ("gcp", 96, 680), ("azure", 96, 1800)],  # p5.48xlarge, a2, ND96amsr
+)
+def test_the_pod_takes_its_node_minus_the_kubelet_and_daemon_set_reserve(cloud, vcpus, memory_gib):
+    container = pod_of(jobset(k8s.render(job(), OUTPUTS[cloud])))["spec"]["containers"][0]
+    requests, limits = container["resources"]["requests"], container["resources"]["limits"]
+    assert requests == limits  # Guaranteed QoS: the last pod evicted under memory pressure
+    cpu, memory = int(requests["cpu"]), int(requests["memory"].removesuffix("Gi"))
+    assert 0.9 * vcpus < cpu < vcpus and 0.9 * memory_gib < memory < memory_gib
+
+
+def test_small_nodes_keep_room_for_the_system_and_an_unknown_type_is_an_error():
+    from training.backends import pod
+
+    # A 4 vCPU / 16 GiB node: GKE alone reserves 2.6 GiB and 0.08 vCPU for the kubelet.
+    assert pod.allocatable(4, 16) == (2, 9)
+    outputs = {**OUTPUTS["aws"], "node_pools": [{**OUTPUTS["aws"]["node_pools"][1]}]}
+    outputs["node_pools"][0]["instance_types"] = ["p99.huge"]
+    with pytest.raises(BackendError, match="pool 'train-h100': cannot size the pod: no aws offer"):
+        k8s.render(job(), outputs)
+
+
+def test_the_pod_is_hardened_with_writable_scratch_only_where_it_writes():
+    spec = pod_of(jobset(k8s.render(job(), OUTPUTS["gcp"])))["spec"]
+    container = spec["containers"][0]
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["runAsUser"] == 10001
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes[mounts["/tmp"]] == {"name": "tmp", "emptyDir": {}}
+    assert volumes[mounts["/dev/shm"]]["emptyDir"] == {"medium": "Memory"}
+    assert mounts[k8s.CHECKPOINT_MOUNT] == "checkpoints"  # the output dir lives under it
+    # The bucket mount belongs to the pod's user, not to root.
+    assert (
+        "uid=10001,gid=10001" in volumes["checkpoints"]["csi"]["volumeAttributes"]["mountOptions"]
+    )
+    assert {"name": "HOME", "value": "/tmp"} in container["env"]
