@@ -10,7 +10,6 @@ one explicit `aws.Provider` for the spec's region whose ``default_tags``
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import pulumi
@@ -23,6 +22,7 @@ from components.aws.keys import PlatformKey, PlatformKeyArgs
 from components.aws.mlops import SageMakerPlatform, SageMakerPlatformArgs
 from components.aws.naming import physical_name
 from components.aws.network import Network, NetworkArgs
+from components.aws.network_policy import PodNetworkPolicy, PodNetworkPolicyArgs
 from components.aws.node_pools import describe, plan_node_group
 from components.aws.registry import ImageRepository, ImageRepositoryArgs
 from components.aws.storage import DataBucket, DataBucketArgs
@@ -162,16 +162,12 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         ),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
     )
-    # The VPC CNI as a managed add-on with its network-policy agent on: without it EKS accepts
-    # the training namespace's NetworkPolicies and enforces none of them.
-    aws.eks.Addon(
-        f"{name}-vpc-cni",
-        cluster_name=cluster.cluster_name,
-        addon_name="vpc-cni",
-        configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
-        resolve_conflicts_on_create="OVERWRITE",  # takes over the CNI EKS bootstrapped
-        resolve_conflicts_on_update="OVERWRITE",
-        tags=component_tags("EksCluster"),
+    # Without the CNI's policy agent EKS enforces none of the training namespace's policies.
+    PodNetworkPolicy(
+        f"{name}-network-policy",
+        PodNetworkPolicyArgs(
+            cluster_name=cluster.cluster_name, tags=component_tags("PodNetworkPolicy")
+        ),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
     )
     plans = [plan_node_group(p, spec.region) for p in spec.node_pools]

@@ -157,3 +157,4 @@ def test_eks_enforces_network_policies_with_the_vpc_cni_agent():
     run = shipped_plan("aws-dev").run
     (cni,) = [a for a in run.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
     assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert cni.inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # replaces the bootstrapped CNI
