@@ -31,6 +31,9 @@ class PlatformOutputs(TypedDict):
     """The same as a URL (``s3://…``, ``gs://…``, ``https://<account>.blob…/<container>``)."""
     registry_url: Any
     """The training image repository (ECR repository, Artifact Registry, ACR login server)."""
+    training_image: Any
+    """The platform's training image by digest (``<repository>:<content tag>@sha256:…``), what
+    the kubernetes backend runs by default; ``None`` with ``image.build: false``."""
     node_pools: list[dict[str, Any]]
     """One entry per spec pool: pool, accelerator, capacity, instance type, cloud name."""
     addons_inputs: Any

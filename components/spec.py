@@ -192,6 +192,14 @@ class ClusterSpec(_Model):
     release_channel: Literal["RAPID", "REGULAR", "STABLE"] = "REGULAR"
 
 
+class ImageSpec(_Model):
+    """The platform's training image (training/Dockerfile), built and pushed by `pulumi up`."""
+
+    build: bool = True
+    """Build and push it to the platform registry, tagged by the content of training/; off:
+    bring your own image (`pioneer train --image`)."""
+
+
 class BudgetSpec(_Model):
     monthly_usd: float = Field(gt=0, le=10_000_000)
     alert_emails: list[str] = Field(default_factory=list)
@@ -210,6 +218,7 @@ class PlatformSpec(_Model):
     mlops: MlopsSpec = Field(default_factory=MlopsSpec)
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
+    image: ImageSpec = Field(default_factory=ImageSpec)
     tags: dict[str, str] = Field(default_factory=dict)
     budget: BudgetSpec | None = None
 

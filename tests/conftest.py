@@ -9,6 +9,7 @@ resolved stack outputs) after the program has finished — never inside
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import warnings
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import pytest
 from components import MlPlatform, PlatformSpec
 from stacks.config import platform_config, spec_from_stack
 from stacks.mocks import MockRun, run_program
-from stacks.plan import mock_context
+from stacks.plan import Plan, mock_context, run_plan
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -36,6 +37,12 @@ def stack_config(name: str) -> dict[str, Any]:
 
     _, path = resolve_stack(name)
     return copy.deepcopy(platform_config(load_stack_config(path)))
+
+
+@functools.cache
+def shipped_plan(name: str) -> Plan:
+    """The offline plan of a shipped stack, once per test process (read it, never change it)."""
+    return run_plan(name)
 
 
 @pytest.fixture
@@ -65,14 +72,3 @@ def run_spec() -> Callable[..., MockRun]:
 @pytest.fixture
 def shipped_spec() -> Callable[[str], PlatformSpec]:
     return lambda name: spec_from_stack(name)[2]
-
-
-@pytest.fixture(scope="session")
-def shipped_plan() -> Callable[[str], Any]:
-    """`shipped_plan("aws-dev")` -> that stack's `Plan`, planned once per test session
-    (read it, never change it)."""
-    import functools
-
-    from stacks.plan import run_plan
-
-    return functools.lru_cache(maxsize=None)(run_plan)

@@ -99,7 +99,8 @@ def build_parser(raise_errors: bool = False) -> argparse.ArgumentParser:
         default=None,
         metavar="URI",
         help="s3://bucket/prefix: mirror --ckpt-dir there (pull newer at start, push "
-        "each save); for storage that cannot rename, e.g. Mountpoint on EKS",
+        "each save) and --output-dir to <URI>/output/ (pull at start, push at the end, "
+        "a SIGTERM stop included); for pods whose disk goes with them, e.g. on EKS",
     )
     p.add_argument("--log-every", type=int, default=10, help="steps between progress lines (10)")
     p.add_argument("--tracking", choices=("mlflow", "none"), default="mlflow", help="(mlflow)")

@@ -15,6 +15,11 @@ and this module copies them, the way SageMaker syncs /opt/ml/checkpoints:
   beyond the newest `keep` (manifest before data, as locally) and data files
   that no kept manifest names.
 
+- outputs (`RemoteOutputs`, rank 0): the output directory (summary, MLflow store, rank
+  files) lives beside the checkpoints at `<uri>/output/`, as it does on the GKE and AKS
+  bucket mounts; it is pulled before tracking starts (a restarted pod continues the same
+  MLflow run) and pushed when the run ends, stopped by SIGTERM included.
+
 Credentials come from boto3's default chain (EKS Pod Identity, env, profile);
 AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL point it elsewhere (tests use moto).
 """
@@ -33,6 +38,7 @@ from training import checkpoint
 log = logging.getLogger("pioneer.remote_checkpoints")
 
 FORM = "s3://bucket/prefix"
+OUTPUT_PREFIX = "output/"
 _URI = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(.*))?$")
 _FILE = re.compile(r"^step-(\d{8})\.(json|pt)$")
 
@@ -136,3 +142,58 @@ class RemoteCheckpoints:
             log.info(
                 "deleted %d old remote checkpoint file(s) beyond keep=%d", len(doomed), self.keep
             )
+
+
+@dataclass
+class RemoteOutputs:
+    """The run's output directory mirrored to `<uri>/output/` (files only, no deletes)."""
+
+    uri: str
+    local_dir: Path
+    client: Any = None
+
+    def __post_init__(self) -> None:
+        self.bucket, prefix = parse_uri(self.uri)
+        self.prefix = prefix + OUTPUT_PREFIX
+        if self.client is None:
+            import boto3
+
+            self.client = boto3.client("s3")
+
+    def pull(self) -> int:
+        """Fetch the remote files the local directory lacks; how many."""
+        root = self.local_dir.resolve()
+        fetched = 0
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                path = (root / obj["Key"][len(self.prefix) :]).resolve()
+                if path.exists() or root not in path.parents:  # never outside the directory
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+                try:
+                    self.client.download_file(self.bucket, obj["Key"], str(tmp))
+                    os.replace(tmp, path)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                fetched += 1
+        if fetched:
+            log.info("pulled %d output file(s) from %s%s", fetched, self.uri.rstrip("/"), "/output")
+        return fetched
+
+    def push(self, skip: Path | None = None) -> int:
+        """Upload every file of the directory, except those under `skip` (a checkpoint
+        directory inside it: the checkpoints have their own mirror); how many."""
+        skipped = skip.resolve() if skip is not None else None
+        sent = 0
+        for path in sorted(p for p in self.local_dir.rglob("*") if p.is_file()):
+            if skipped is not None and skipped in path.resolve().parents:
+                continue
+            key = self.prefix + path.relative_to(self.local_dir).as_posix()
+            self.client.upload_file(str(path), self.bucket, key)
+            sent += 1
+        log.info("pushed %d output file(s) to %s/output", sent, self.uri.rstrip("/"))
+        return sent

@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader
 
-from training import data, dirs, distributed
+from training import data, dirs, distributed, remote_checkpoints
 from training.args import parse_args
 from training.checkpoint_manager import CheckpointManager
 from training.distributed import DistEnv
@@ -171,6 +171,13 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         args.ckpt_dir, keep=args.keep, every=args.ckpt_every, sync_uri=args.ckpt_sync, env=env
     )
     resumed_from = ckpts.restore(state)
+    outputs = (
+        remote_checkpoints.RemoteOutputs(args.ckpt_sync, args.output_dir)
+        if args.ckpt_sync and env.is_main
+        else None
+    )
+    if outputs is not None:
+        outputs.pull()  # before tracking opens the MLflow store: a restarted run continues it
     net: nn.Module = state.model
     if env.distributed:
         net = DDP(state.model, device_ids=[device.index] if device.type == "cuda" else None)
@@ -267,6 +274,8 @@ def run(args: argparse.Namespace, env: DistEnv, device: torch.device) -> dict[st
         summary["tokens_per_second"] = summary["samples_per_second"] * args.seq_len
     if env.is_main:
         _finish_on_rank0(args, state, tracker, summary, splits)
+        if outputs is not None:
+            outputs.push(skip=args.ckpt_dir)
         if interrupted:
             log.warning(
                 "stopped by signal %s at step %d after checkpointing; start again to resume",

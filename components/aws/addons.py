@@ -35,6 +35,7 @@ def addons_args(spec: PlatformSpec, live: Mapping[str, Any]) -> ClusterAddonsArg
             )
         )  # fmt: skip
     return ClusterAddonsArgs(
+        cloud="aws",
         kubeconfig=live["kubeconfig"],
         device_plugin=True,
         service_account_annotations=live["trainer_annotations"],

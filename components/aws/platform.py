@@ -23,11 +23,13 @@ from components.aws.keys import PlatformKey, PlatformKeyArgs
 from components.aws.mlops import SageMakerPlatform, SageMakerPlatformArgs
 from components.aws.naming import physical_name
 from components.aws.network import Network, NetworkArgs
+from components.aws.network_policy import PodNetworkPolicy, PodNetworkPolicyArgs
 from components.aws.node_pools import describe, plan_node_group
 from components.aws.registry import ImageRepository, ImageRepositoryArgs
 from components.aws.storage import DataBucket, DataBucketArgs
 from components.aws.tags import component_tags, default_tags
 from components.k8s.identity import aws_pod_identity
+from components.k8s.image import TrainingImage, TrainingImageArgs
 from components.k8s.stage import install_or_export
 from components.outputs import AwsOutputs
 from components.spec import PlatformSpec
@@ -102,6 +104,23 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         ),
         opts=opts,
     )
+    image: TrainingImage | None = None
+    if spec.image.build:
+        # A 12-hour ECR token of the deployer's own identity: nothing long-lived is stored.
+        token = aws.ecr.get_authorization_token_output(
+            registry_id=images.repository.registry_id,
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+        )
+        image = TrainingImage(
+            f"{name}-training-image",
+            TrainingImageArgs(
+                repository=images.url,  # an ECR repository is one image's repository already
+                registry=images.url.apply(lambda url: url.split("/", 1)[0]),
+                username=token.user_name,
+                password=token.password,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
     cluster = EksCluster(
         f"{name}-cluster",
         EksClusterArgs(
@@ -156,6 +175,14 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         addons_args,
         pulumi.ResourceOptions(parent=parent, depends_on=[cluster, autoscaler.association]),
     )
+    # Without the CNI's policy agent EKS enforces none of the training namespace's policies.
+    PodNetworkPolicy(
+        f"{name}-network-policy",
+        PodNetworkPolicyArgs(
+            cluster_name=cluster.cluster_name, tags=component_tags("PodNetworkPolicy")
+        ),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
+    )
 
     outputs: AwsOutputs = {
         "cloud": "aws",
@@ -170,6 +197,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AwsOutputs:
         "sagemaker_role_arn": None,
         "model_package_group_name": None,
         "registry_url": images.url,
+        "training_image": image.ref if image else None,
         "log_group_name": None,
         "node_pools": [
             describe(plan_node_group(p, spec.region), p, spec.region) for p in spec.node_pools

@@ -14,6 +14,7 @@ LIVE = ("kubeconfig", "trainer_annotations")
 
 def addons_args(spec: PlatformSpec, live: Mapping[str, Any]) -> ClusterAddonsArgs:
     return ClusterAddonsArgs(
+        cloud="azure",
         kubeconfig=live["kubeconfig"],
         device_plugin=True,
         service_account_annotations=live["trainer_annotations"],

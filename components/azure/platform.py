@@ -29,6 +29,7 @@ from components.azure.roles import principal_type
 from components.azure.storage import Storage, StorageArgs
 from components.azure.tags import tag_transformation
 from components.k8s.identity import azure_workload_identity
+from components.k8s.image import IMAGE_NAME, TrainingImage, TrainingImageArgs
 from components.k8s.stage import install_or_export
 from components.outputs import AzureOutputs
 from components.spec import PlatformSpec
@@ -100,9 +101,27 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
             resource_group_name=rg,
             location=location,
             registry_name=suffix.apply(lambda s: naming.registry_name(name, s)),
+            subscription_id=subscription_id if spec.image.build else None,
+            pusher_object_id=client.object_id if spec.image.build else None,
+            pusher_client_id=client.client_id if spec.image.build else None,
         ),
         opts=part,
     )
+    image: TrainingImage | None = None
+    if spec.image.build:
+        # The admin user stays off, so there is no registry password to hand the provider: it
+        # uses the Docker credentials `az acr login --name <registry>` leaves on the deployer's
+        # machine (an Entra token exchanged for an ACR refresh token, about 3 hours).
+        image = TrainingImage(
+            f"{name}-training-image",
+            TrainingImageArgs(
+                repository=pulumi.Output.concat(registry.registry.login_server, "/", IMAGE_NAME),
+                registry=registry.registry.login_server,
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=parent, depends_on=[g for g in (registry.push_grant,) if g is not None]
+            ),
+        )
     cluster = Cluster(
         f"{name}-cluster",
         ClusterArgs(
@@ -218,6 +237,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> AzureOutput
             storage.account.primary_endpoints.apply(lambda e: e.blob), storage.container.name
         ),
         "registry_url": registry.registry.login_server,
+        "training_image": image.ref if image else None,
         "node_pools": cluster.pool_outputs,
         "addons_inputs": addons_inputs,
         "resource_group": rg,

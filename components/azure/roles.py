@@ -13,6 +13,8 @@ BUILT_IN_ROLES: dict[str, str] = {
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     # Pull images from a container registry.
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    # Push (and pull) images to a container registry.
+    "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
     # Kubernetes objects of one AKS cluster (Azure RBAC for Kubernetes; no Azure resources).
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     # Wrap and unwrap with a Key Vault key (what a service needs for customer-managed keys).

@@ -14,6 +14,7 @@ LIVE = ("kubeconfig", "trainer_annotations")
 
 def addons_args(spec: PlatformSpec, live: Mapping[str, Any]) -> ClusterAddonsArgs:
     return ClusterAddonsArgs(
+        cloud="gcp",
         kubeconfig=live["kubeconfig"],
         device_plugin=False,
         service_account_annotations=live["trainer_annotations"],

@@ -21,6 +21,7 @@ from components.gcp.node_pools import plan_pool
 from components.gcp.services import ProjectServices, ProjectServicesArgs, required_services
 from components.gcp.storage import Storage, StorageArgs
 from components.gcp.tags import platform_labels, warn_label_changes
+from components.k8s.image import IMAGE_NAME, TrainingImage, TrainingImageArgs
 from components.k8s.stage import install_or_export
 from components.outputs import GcpOutputs
 from components.spec import PlatformSpec
@@ -105,6 +106,23 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
         ),
         opts=opts,
     )
+    image: TrainingImage | None = None
+    if spec.image.build:
+        # The deployer's own OAuth access token (about an hour), as `gcloud auth
+        # configure-docker` would use: Artifact Registry takes it as user `oauth2accesstoken`.
+        client = gcp.organizations.get_client_config_output(
+            opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
+        )
+        image = TrainingImage(
+            f"{name}-training-image",
+            TrainingImageArgs(
+                repository=pulumi.Output.concat(mlops.repository_url, "/", IMAGE_NAME),
+                registry=f"{region}-docker.pkg.dev",
+                username="oauth2accesstoken",
+                password=client.access_token,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
     identity = Identity(
         f"{name}-iam",
         IdentityArgs(
@@ -177,6 +195,7 @@ def build(name: str, spec: PlatformSpec, parent: pulumi.Resource) -> GcpOutputs:
         "training_service_account": identity.training_service_account,
         "node_service_account": identity.node_service_account,
         "registry_url": mlops.repository_url,
+        "training_image": image.ref if image else None,
         "metadata_store_id": mlops.metadata_store_id,
         "tensorboard_id": mlops.tensorboard_id,
         "node_pools": cluster.pool_outputs,

@@ -5,17 +5,21 @@
 - The NVIDIA device plugin on EKS and AKS (their GPU node images carry the
   driver, not the plugin); GKE installs both itself through the node pool's
   `gpu_driver_installation_config`.
-- A `training` namespace and a `trainer` service account whose annotations bind
-  it to the cloud identity that can use only the platform's storage.
+- A `training` namespace that enforces the Pod Security `restricted` profile, with
+  default-deny NetworkPolicies and the allows training needs (`components.k8s.network`),
+  and a `trainer` service account whose annotations bind it to the cloud identity that can
+  use only the platform's storage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from components.k8s.network import policy_specs
 
 NAMESPACE = "training"
 # Node labels every platform puts on its pools (components/<cloud>/); the
@@ -78,10 +82,22 @@ def nvidia_device_plugin_chart() -> HelmChart:
     )  # fmt: skip
 
 
+# Pod Security admission: refuse (enforce), and report (warn, audit), anything less than
+# `restricted`; pinned to a version so a cluster upgrade cannot tighten it under running jobs.
+POD_SECURITY_VERSION = "v1.33"
+POD_SECURITY_LABELS = {
+    f"pod-security.kubernetes.io/{mode}{suffix}": value
+    for mode in ("enforce", "warn", "audit")
+    for suffix, value in (("", "restricted"), ("-version", POD_SECURITY_VERSION))
+}
+
+
 @dataclass
 class ClusterAddonsArgs:
     kubeconfig: pulumi.Input[str]
     """The cluster's kubeconfig output (a secret)."""
+    cloud: str
+    """``aws``, ``gcp`` or ``azure``: which workload-identity endpoint the pods may reach."""
     device_plugin: bool
     """Install the NVIDIA device plugin (EKS, AKS); GKE manages its own."""
     service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -102,8 +118,20 @@ class ClusterAddons(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         labels = {"app.kubernetes.io/managed-by": "pioneer", **args.labels}
         ns = k8s.core.v1.Namespace(
-            f"{name}-training", metadata={"name": NAMESPACE, "labels": labels}, opts=child
+            f"{name}-training",
+            metadata={"name": NAMESPACE, "labels": {**labels, **POD_SECURITY_LABELS}},
+            opts=child,
         )
+        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ns]))
+        for policy, spec in policy_specs(args.cloud).items():
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-netpol-{policy}",
+                metadata={"name": policy, "namespace": NAMESPACE, "labels": labels},
+                spec=cast(
+                    Any, spec
+                ),  # plain data (components.k8s.network), not the SDK's TypedDict
+                opts=in_namespace,
+            )
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-trainer",
             metadata={
@@ -112,8 +140,12 @@ class ClusterAddons(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": args.service_account_annotations,
             },
-            automount_service_account_token=True,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ns])),
+            # The trainer never calls the Kubernetes API. Its cloud identity does not need this
+            # token either: EKS Pod Identity's and AKS workload identity's webhooks inject their
+            # own audience-bound projected token volume (whatever this flag says), GKE answers
+            # from its metadata server, and the storage CSI drivers request tokens via the kubelet.
+            automount_service_account_token=False,
+            opts=in_namespace,
         )
         charts = [jobset_chart()]
         if args.device_plugin:

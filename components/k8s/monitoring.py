@@ -29,6 +29,12 @@ SECURITY_CONTEXT = {
 }
 
 
+RESOURCES = {
+    "requests": {"cpu": "500m", "memory": "1Gi"},
+    "limits": {"cpu": "1", "memory": "2Gi"},
+}
+
+
 @dataclass
 class MonitoringCronJobArgs:
     namespace: pulumi.Input[str]
@@ -65,6 +71,7 @@ class MonitoringCronJob(pulumi.ComponentResource):
                 "labels": labels,
                 "annotations": args.service_account_annotations,
             },
+            automount_service_account_token=False,  # it reads the bucket, never the API
             opts=child,
         )
         scratch = [
@@ -74,6 +81,7 @@ class MonitoringCronJob(pulumi.ComponentResource):
         pod = {
             "serviceAccountName": sa.metadata["name"],
             "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
             "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
             "initContainers": [
                 {
@@ -82,6 +90,7 @@ class MonitoringCronJob(pulumi.ComponentResource):
                     "command": list(args.fetch_command),
                     "securityContext": SECURITY_CONTEXT,
                     "volumeMounts": scratch,
+                    "resources": RESOURCES,
                 }
             ],
             "containers": [
@@ -102,10 +111,7 @@ class MonitoringCronJob(pulumi.ComponentResource):
                     ],
                     "securityContext": SECURITY_CONTEXT,
                     "volumeMounts": scratch,
-                    "resources": {
-                        "requests": {"cpu": "500m", "memory": "1Gi"},
-                        "limits": {"memory": "2Gi"},
-                    },
+                    "resources": RESOURCES,
                 }
             ],
             "volumes": [{"name": "captures", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],

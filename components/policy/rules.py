@@ -3,13 +3,14 @@ CrossGuard policy pack all run."""
 
 from __future__ import annotations
 
-from components.policy import compute, cost, identity, storage, tags
+from components.policy import compute, cost, identity, storage, tags, workloads
 from components.policy.model import Rule
 
 RULES: tuple[Rule, ...] = (
     *storage.RULES,
     *identity.RULES,
     *compute.RULES,
+    *workloads.RULES,
     *cost.RULES,
     *tags.RULES,
 )

@@ -21,11 +21,17 @@ from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 
 from plan_document import PlannedResource
-from stacks.mocks import aws, azure, gcp, kubernetes
+from stacks.mocks import aws, azure, docker_build, gcp, kubernetes
 
 PROJECT = "pioneer"
 ORGANIZATION = "organization"  # what a self-managed (DIY) backend names every org
-_BY_PREFIX = {"aws": aws, "gcp": gcp, "azure-native": azure, "kubernetes": kubernetes}
+_BY_PREFIX = {
+    "aws": aws,
+    "gcp": gcp,
+    "azure-native": azure,
+    "kubernetes": kubernetes,
+    "docker-build": docker_build,
+}
 
 
 @dataclass

@@ -165,6 +165,16 @@ def call(args: Any, mocks: Any) -> dict:
             "endpoint": f"ec2.{region}.amazonaws.com",
             "description": region,
         }
+    if tok == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        registry = args.args.get("registryId") or ACCOUNT
+        return {
+            "userName": "AWS",
+            "password": "mock-ecr-token",
+            "authorizationToken": "QVdTOm1vY2stZWNyLXRva2Vu",
+            "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
+            "expiresAt": "2030-01-01T12:00:00Z",
+            "id": region,
+        }
     if tok == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
     return {}

@@ -15,6 +15,7 @@ from training.job import TrainingJob
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECONFIG = "apiVersion: v1\nkind: Config\n"
+DIGEST = "sha256:" + "ab" * 32
 
 OUTPUTS: dict[str, dict[str, Any]] = {
     "aws": {
@@ -22,6 +23,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
         "region": "us-east-1",
         "bucket_name": "mlp-aws-data-1a2b",
         "registry_url": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train",
+        "training_image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/mlp-aws-train:src-1@{DIGEST}",
         "kubeconfig": KUBECONFIG,
         "node_pools": [
             {"name": "system", "capacity": "on_demand", "accelerator": None},
@@ -30,12 +32,14 @@ OUTPUTS: dict[str, dict[str, Any]] = {
                 "capacity": "spot",
                 "accelerator": "H100",
                 "accelerators_per_node": 8,
+                "instance_types": ["p5.48xlarge"],
             },
             {
                 "name": "h100-od",
                 "capacity": "on_demand",
                 "accelerator": "H100",
                 "accelerators_per_node": 8,
+                "instance_types": ["p5.48xlarge"],
             },
         ],
     },
@@ -44,6 +48,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
         "region": "us-central1",
         "bucket_name": "mlp-gcp-data-1a2b",
         "registry_url": "us-central1-docker.pkg.dev/p/mlp-gcp",
+        "training_image": f"us-central1-docker.pkg.dev/p/mlp-gcp/pioneer-train:src-1@{DIGEST}",
         "kubeconfig": KUBECONFIG,
         "node_pools": [
             {
@@ -51,6 +56,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
                 "capacity": "spot",
                 "accelerator": "A100",
                 "accelerators_per_node": 8,
+                "machine_type": "a2-highgpu-8g",
             },
             {
                 "name": "train-tpu",
@@ -68,6 +74,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
         "bucket_name": "ml",
         "resource_group": "mlp-azure-rg",
         "registry_url": "mlpazure.azurecr.io",
+        "training_image": f"mlpazure.azurecr.io/pioneer-train:src-1@{DIGEST}",
         "kubeconfig": KUBECONFIG,
         "workload_identity_client_id": "22222222-2222-2222-2222-222222222222",
         "node_pools": [
@@ -76,6 +83,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
                 "capacity": "spot",
                 "accelerator": "A100-80GB",
                 "accelerators_per_node": 8,
+                "vm_size": "Standard_ND96amsr_A100_v4",
             }
         ],
     },
@@ -176,7 +184,9 @@ def test_multi_node_rank_wiring_and_spot_recovery(cloud):
     assert js["spec"]["failurePolicy"]["maxRestarts"] >= 1
     pod = pod_of(js)["spec"]
     cmd = pod["containers"][0]["command"]
-    assert cmd[:6] == [
+    launcher = cmd[: cmd.index("torchrun")]
+    torchrun = cmd[len(launcher) :]
+    assert torchrun[:6] == [
         "torchrun",
         "--nnodes=2",
         "--nproc_per_node=8",
@@ -184,11 +194,16 @@ def test_multi_node_rank_wiring_and_spot_recovery(cloud):
         "--master_addr=lm-run-node-0-0.lm-run",
         "--master_port=29500",
     ]
-    assert cmd[6] == "training/train.py" and "--ckpt-dir" in cmd
+    assert torchrun[6] == "training/train.py" and "--ckpt-dir" in torchrun
     node_rank = pod["containers"][0]["env"][0]
     assert node_rank["name"] == "NODE_RANK"
     assert "job-completion-index" in node_rank["valueFrom"]["fieldRef"]["fieldPath"]
-    assert pod["terminationGracePeriodSeconds"] >= 120  # AWS gives a 2-minute spot notice
+    # torchrun runs under the launcher, which gives the workers the cloud's whole notice for
+    # their stop checkpoint (torchrun's own 30 s is fixed in the images' torch); the pod's
+    # grace period outlasts it.
+    notice = {"aws": 120, "gcp": 30, "azure": 30}[cloud]
+    assert launcher == ["python3", "-m", "training.launch", f"--shutdown-timeout={notice}", "--"]
+    assert pod["terminationGracePeriodSeconds"] > notice
     assert pod["serviceAccountName"] == "trainer" and pod["restartPolicy"] == "Never"
 
 
@@ -198,7 +213,7 @@ def test_spot_gpu_pools_get_selectors_tolerations_and_limits_per_cloud():
         "pioneer.dev/pool": "train-h100",
         "eks.amazonaws.com/capacityType": "SPOT",
     }
-    assert aws["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": "8"}
+    assert aws["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "8"
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in aws[
         "tolerations"
     ]
@@ -246,13 +261,16 @@ def test_checkpoints_live_in_platform_storage():
     assert env["PIONEER_CHECKPOINT_URI"] == "gs://mlp-gcp-data-1a2b/checkpoints/lm-run"
 
 
-def test_image_defaults_to_the_platform_registry():
-    assert (
-        pod_of(jobset(k8s.render(job(), OUTPUTS["azure"])))["spec"]["containers"][0]["image"]
-        == "mlpazure.azurecr.io/pioneer-train:latest"
-    )
-    custom = pod_of(jobset(k8s.render(job(image="repo/img:1"), OUTPUTS["aws"])))
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_image_defaults_to_the_image_the_platform_built_by_digest(cloud):
+    image = pod_of(jobset(k8s.render(job(), OUTPUTS[cloud])))["spec"]["containers"][0]["image"]
+    assert image == OUTPUTS[cloud]["training_image"] and image.endswith(f"@{DIGEST}")
+    custom = pod_of(jobset(k8s.render(job(image="repo/img:1"), OUTPUTS[cloud])))
     assert custom["spec"]["containers"][0]["image"] == "repo/img:1"
+    # A stack that builds no image (image.build: false) needs --image, and says so.
+    without = {k: v for k, v in OUTPUTS[cloud].items() if k != "training_image"}
+    with pytest.raises(BackendError, match="image.build: false.*give --image"):
+        k8s.render(job(), without)
 
 
 def test_errors_name_what_is_missing():
@@ -307,8 +325,12 @@ def test_rendered_command_lines_rendezvous_as_two_pods_on_loopback(tmp_path):
             .replace(k8s.CHECKPOINT_MOUNT, str(tmp_path))
             for a in command
         ]
-        assert argv[0] == "torchrun"
-        argv = [sys.executable, "-m", "torch.distributed.run", *argv[1:]]
+        # The pod's PID 1 is the launcher; torchrun is this interpreter's torch.distributed.run.
+        at = argv.index("torchrun")
+        assert argv[:3] == ["python3", "-m", "training.launch"]
+        argv = [sys.executable, *argv[1:at], sys.executable, "-m", "torch.distributed.run"] + (
+            argv[at + 1 :]
+        )
         env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
         procs.append(
             subprocess.Popen(
@@ -362,9 +384,56 @@ def test_cli_dry_run_prints_a_multi_node_spot_job_for_each_stack(stack, storage)
     assert spec["parallelism"] == 2 and "--nnodes=2" in container["command"]
     # aws-dev's p5 pool has EFA: the multi-node pod asks for all 32 interfaces of its node.
     efa = {"vpc.amazonaws.com/efa": "32"} if stack == "aws-dev" else {}
-    assert container["resources"]["limits"] == {"nvidia.com/gpu": "8", **efa}
+    limits = container["resources"]["limits"]
+    assert {k: v for k, v in limits.items() if k not in ("cpu", "memory")} == {
+        "nvidia.com/gpu": "8",
+        **efa,
+    }
+    assert container["resources"]["requests"] == limits  # Guaranteed: requests are the limits
     assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
     assert pod["nodeSelector"]["pioneer.dev/pool"].startswith("train-")
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["PIONEER_CHECKPOINT_URI"].startswith(storage)
     assert "training/train.py" in container["command"]
+
+
+@pytest.mark.parametrize(
+    "cloud,vcpus,memory_gib",
+    [("aws", 192, 2048), ("gcp", 96, 680), ("azure", 96, 1800)],  # p5.48xlarge, a2, ND96amsr
+)
+def test_the_pod_takes_its_node_minus_the_kubelet_and_daemon_set_reserve(cloud, vcpus, memory_gib):
+    container = pod_of(jobset(k8s.render(job(), OUTPUTS[cloud])))["spec"]["containers"][0]
+    requests, limits = container["resources"]["requests"], container["resources"]["limits"]
+    assert requests == limits  # Guaranteed QoS: the last pod evicted under memory pressure
+    cpu, memory = int(requests["cpu"]), int(requests["memory"].removesuffix("Gi"))
+    assert 0.9 * vcpus < cpu < vcpus and 0.9 * memory_gib < memory < memory_gib
+
+
+def test_small_nodes_keep_room_for_the_system_and_an_unknown_type_is_an_error():
+    from training.backends import pod
+
+    # A 4 vCPU / 16 GiB node: GKE alone reserves 2.6 GiB and 0.08 vCPU for the kubelet.
+    assert pod.allocatable(4, 16) == (2, 9)
+    outputs = {**OUTPUTS["aws"], "node_pools": [{**OUTPUTS["aws"]["node_pools"][1]}]}
+    outputs["node_pools"][0]["instance_types"] = ["p99.huge"]
+    with pytest.raises(BackendError, match="pool 'train-h100': cannot size the pod: no aws offer"):
+        k8s.render(job(), outputs)
+
+
+def test_the_pod_is_hardened_with_writable_scratch_only_where_it_writes():
+    spec = pod_of(jobset(k8s.render(job(), OUTPUTS["gcp"])))["spec"]
+    container = spec["containers"][0]
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["runAsUser"] == 10001
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes[mounts["/tmp"]] == {"name": "tmp", "emptyDir": {}}
+    assert volumes[mounts["/dev/shm"]]["emptyDir"] == {"medium": "Memory"}
+    assert mounts[k8s.CHECKPOINT_MOUNT] == "checkpoints"  # the output dir lives under it
+    # The bucket mount belongs to the pod's user, not to root.
+    assert (
+        "uid=10001,gid=10001" in volumes["checkpoints"]["csi"]["volumeAttributes"]["mountOptions"]
+    )
+    assert {"name": "HOME", "value": "/tmp"} in container["env"]

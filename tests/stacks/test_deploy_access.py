@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from components.spec import PlatformSpec, SpecError
 from stacks.cli import app
 from stacks.plan import run_plan
-from tests.conftest import stack_config
+from tests.conftest import shipped_plan, stack_config
 
 K8S = "kubernetes:"
 
@@ -50,7 +50,7 @@ def test_addons_default_follows_the_endpoint():
 
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
-def test_shipped_stack_reaches_a_public_endpoint_only_from_authorized_cidrs(cloud, shipped_plan):
+def test_shipped_stack_reaches_a_public_endpoint_only_from_authorized_cidrs(cloud):
     plan = shipped_plan(f"{cloud}-dev")
     assert plan.spec.cluster.authorized_cidrs and not plan.spec.cluster.private_endpoint
     assert any(r.type.startswith(K8S) for r in plan.run.resources)

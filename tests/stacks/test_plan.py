@@ -140,11 +140,12 @@ def test_a_version_in_extended_support_is_a_warning_in_the_plan_and_priced(tmp_p
 
 
 @pytest.mark.parametrize("stack", ["aws-dev", "gcp-dev", "azure-dev"])
-def test_plan_tree_never_splits_a_type_or_a_name_at_80_columns(stack, shipped_plan):
+def test_plan_tree_never_splits_a_type_or_a_name_at_80_columns(stack):
     """#19.15: piped output is 80 columns; tokens wrap between words, never inside one."""
     from rich.console import Console
 
     from stacks.cli.plan import display_type, render_tree
+    from tests.conftest import shipped_plan
 
     console = Console(width=80, record=True, color_system=None)
     plan = shipped_plan(stack)

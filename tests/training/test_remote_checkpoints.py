@@ -92,9 +92,11 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
-def _remote_names(client: Any) -> list[str]:
-    objs = client.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX).get("Contents", [])
-    return sorted(o["Key"][len(PREFIX) :] for o in objs)
+def _remote_names(client: Any, under: str = "") -> list[str]:
+    """The files directly under PREFIX + `under` (the checkpoints; `output/` holds the rest)."""
+    objs = client.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX + under).get("Contents", [])
+    names = (o["Key"][len(PREFIX + under) :] for o in objs)
+    return sorted(n for n in names if under or "/" not in n)
 
 
 def _names(*steps: int) -> list[str]:
@@ -191,6 +193,37 @@ def test_interrupted_run_resumes_from_s3_in_a_fresh_directory_bit_exact(
     assert resumed["resumed_from_step"] == 25 and resumed["final_step"] == 40
     assert resumed["weights_sha256"] == reference["weights_sha256"]
     assert _remote_names(s3) == _names(25, 30, 40)  # the orphan was overwritten by step 30
+
+
+def test_output_dir_persists_beside_the_checkpoints_and_a_new_pod_continues_its_mlflow_run(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#18.8: on EKS the output dir is on the pod's disk; summary and MLflow store must survive."""
+    calls = {"n": 0}
+
+    def stop_at_25(flag: bool, env: Any, device: Any) -> bool:
+        calls["n"] += 1
+        return flag or calls["n"] == 25
+
+    tracked = [a for a in ARGS if a not in ("--tracking", "none")]
+    pod_a, pod_b = tmp_path / "pod-a", tmp_path / "pod-b"
+    with monkeypatch.context() as mp:
+        mp.setattr(distributed, "all_ranks_agree", stop_at_25)
+        assert train.main([*tracked, "--output-dir", str(pod_a), "--ckpt-sync", URI]) == 0
+    stopped = json.loads((pod_a / "summary.json").read_text())
+    outputs = _remote_names(s3, "output/")
+    assert {"summary.json", "mlflow.db"} <= set(outputs)  # pushed on the SIGTERM path too
+    assert not any(n.startswith("checkpoints/") for n in outputs)  # those have their own mirror
+    remote = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}output/summary.json")["Body"].read()
+    assert json.loads(remote)["status"] == "interrupted"
+
+    # A new pod: empty disk. It pulls the MLflow store before tracking and continues the run.
+    assert train.main([*tracked, "--output-dir", str(pod_b), "--ckpt-sync", URI]) == 0
+    resumed = json.loads((pod_b / "summary.json").read_text())
+    assert resumed["resumed_from_step"] == 25 and resumed["status"] == "completed"
+    assert resumed["mlflow_run_id"] == stopped["mlflow_run_id"]
+    remote = s3.get_object(Bucket=BUCKET, Key=f"{PREFIX}output/summary.json")["Body"].read()
+    assert json.loads(remote)["status"] == "completed"
 
 
 def test_pull_skips_a_damaged_remote_copy_and_never_replaces_newer_local(

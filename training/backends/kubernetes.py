@@ -9,9 +9,11 @@ exactly spot recovery. The Kubeflow training operator does the same for
 PyTorch only and is being replaced by Trainer v2 (built on JobSet).
 
 The rendered objects (`dry_run`) are: a JobSet with one indexed Job of
-``nodes`` pods (``torchrun --nnodes N --node_rank $(NODE_RANK)``), and, where
-the checkpoint volume needs them, a PersistentVolume and claim for the
-platform bucket or container mounted by the cloud's object-storage CSI driver.
+``nodes`` pods (``torchrun --nnodes N --node_rank $(NODE_RANK)`` under
+`training.launch`), and, where the checkpoint volume needs them, a
+PersistentVolume and claim for the platform bucket or container mounted by the
+cloud's object-storage CSI driver. The pods pass the workload policy rules
+(components/policy/workloads.py): non-root, read-only, sized, by digest.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from components.k8s.addons import NAMESPACE, POOL_LABEL, SERVICE_ACCOUNT
+from components.k8s.network import TRAINER_APP
 from cost.accelerators import is_tpu
+from training.backends import pod as pod_spec
 from training.backends.common import (
     BackendError,
     processes_per_node,
@@ -38,9 +42,12 @@ from training.job import TrainingJob
 MASTER_PORT = 29500
 CHECKPOINT_MOUNT = "/mnt/checkpoints"
 JOBSET_API = ("jobset.x-k8s.io", "v1alpha2", "jobsets")
-# Spot notices: AWS gives 2 minutes, GCP and Azure about 30 s. The grace period
-# covers the longest, so a SIGTERM checkpoint completes whenever the notice allows.
-GRACE_SECONDS = 150
+# Spot notices: AWS gives 2 minutes, GCP and Azure about 30 s. The workers get the
+# notice to write their stop checkpoint (`training.launch --shutdown-timeout`: the
+# machine is gone after it anyway); the pod's grace period adds a margin for the
+# launcher to report and exit before the kubelet's SIGKILL.
+STOP_NOTICE_SECONDS = {"aws": 120, "gcp": 30, "azure": 30}
+EXIT_MARGIN_SECONDS = 30
 MAX_RESTARTS = 20
 GKE_TPU_ACCELERATOR = {
     "TPU-v5e": "tpu-v5-lite-podslice",
@@ -85,14 +92,17 @@ def _pool(job: TrainingJob, outputs: Mapping[str, Any]) -> dict[str, Any]:
     return (spot or accelerated)[0]
 
 
-def _image(job: TrainingJob, outputs: Mapping[str, Any], cloud: str) -> str:
+def _image(job: TrainingJob, outputs: Mapping[str, Any]) -> str:
+    """--image, else the image the platform built, by digest (never a moving tag)."""
     if job.image:
         return job.image
-    registry = outputs.get("registry_url")
-    if not registry:
-        raise BackendError("kubernetes: give --image (the stack outputs have no registry_url)")
-    suffix = "" if cloud == "aws" else "/pioneer-train"  # the ECR output is already a repository
-    return f"{registry}{suffix}:latest"
+    image = outputs.get("training_image")
+    if not image:
+        raise BackendError(
+            "kubernetes: the stack outputs have no training_image (the stack sets image.build: "
+            "false); give --image REPOSITORY@sha256:DIGEST"
+        )
+    return str(image)
 
 
 def _placement(cloud: str, pool: Mapping[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -145,13 +155,14 @@ def _checkpoint_volume(
     """
     pvc = f"{job.name}-checkpoints"
     if cloud == "gcp":
+        uid = pod_spec.TRAINER_UID  # FUSE mounts belong to root unless told the pod's user
         volume = {
             "name": "checkpoints",
             "csi": {
                 "driver": "gcsfuse.csi.storage.gke.io",
                 "volumeAttributes": {
                     "bucketName": outputs["bucket_name"],
-                    "mountOptions": "implicit-dirs,only-dir=checkpoints",
+                    "mountOptions": f"implicit-dirs,only-dir=checkpoints,uid={uid},gid={uid}",
                 },
             },
         }
@@ -239,7 +250,17 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
     selector, tolerations = _placement(cloud, pool)
     master = f"{job.name}-node-0-0.{job.name}"
     ckpt_dir = f"{CHECKPOINT_MOUNT}/{job.name}"
+    try:
+        size = pod_spec.resources(cloud, str(outputs["region"]), pool)
+    except pod_spec.SizingError as e:
+        raise BackendError(f"kubernetes: {e}") from None
+    notice = STOP_NOTICE_SECONDS[cloud]
     command = [
+        "python3",
+        "-m",
+        "training.launch",
+        f"--shutdown-timeout={notice}",
+        "--",
         "torchrun",
         f"--nnodes={job.nodes}",
         f"--nproc_per_node={nproc}",
@@ -250,6 +271,7 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
         *script_args(job, ckpt_dir, f"{ckpt_dir}/output"),
     ]
     if cloud == "aws":
+        # The checkpoints, and the output directory (summary, MLflow store) beside them.
         command += ["--ckpt-sync", f"{storage_uri}/{job.name}"]
     resource = "google.com/tpu" if accelerator and is_tpu(accelerator) else "nvidia.com/gpu"
     limits = {resource: str(per_node)} if accelerator else {}
@@ -268,34 +290,49 @@ def render(job: TrainingJob, outputs: Mapping[str, Any]) -> list[dict[str, Any]]
             },
         },
         {"name": "PIONEER_CHECKPOINT_URI", "value": f"{storage_uri}/{job.name}"},
+        # Caches (MLflow, torch, pip) go to the writable /tmp: the root filesystem is read-only.
+        {"name": "HOME", "value": "/tmp"},
         *({"name": k, "value": v} for k, v in sorted({**fabric_env, **job.environment}.items())),
     ]
-    labels = {"app.kubernetes.io/name": "pioneer-train", "app.kubernetes.io/instance": job.name}
+    labels = {"app.kubernetes.io/name": TRAINER_APP, "app.kubernetes.io/instance": job.name}
     if cloud == "azure":
         labels["azure.workload.identity/use"] = "true"
     pod = {
         "metadata": {"labels": labels, "annotations": annotations},
         "spec": {
             "serviceAccountName": SERVICE_ACCOUNT,
+            # No Kubernetes API token: the trainer never calls the API, and its cloud identity
+            # brings its own (components/k8s/addons.py says how, per cloud).
+            "automountServiceAccountToken": False,
+            "securityContext": pod_spec.POD_SECURITY_CONTEXT,
             "restartPolicy": "Never",
-            "terminationGracePeriodSeconds": GRACE_SECONDS,
+            "terminationGracePeriodSeconds": notice + EXIT_MARGIN_SECONDS,
             "nodeSelector": selector,
             "tolerations": tolerations,
             "containers": [
                 {
                     "name": "trainer",
-                    "image": _image(job, outputs, cloud),
+                    "image": _image(job, outputs),
                     "command": command,
                     "env": env,
                     "ports": [{"containerPort": MASTER_PORT, "name": "rendezvous"}],
-                    "resources": {"limits": limits, "requests": dict(limits)},
+                    "securityContext": pod_spec.CONTAINER_SECURITY_CONTEXT,
+                    "resources": {
+                        "limits": {**size, **limits},
+                        "requests": {**size, **limits},
+                    },
                     "volumeMounts": [
                         {"name": "checkpoints", "mountPath": CHECKPOINT_MOUNT},
                         {"name": "dshm", "mountPath": "/dev/shm"},
+                        {"name": "tmp", "mountPath": "/tmp"},
                     ],
                 }
             ],
-            "volumes": [volume, {"name": "dshm", "emptyDir": {"medium": "Memory"}}],
+            "volumes": [
+                volume,
+                {"name": "dshm", "emptyDir": {"medium": "Memory"}},
+                {"name": "tmp", "emptyDir": {}},
+            ],
         },
     }
     jobset = {

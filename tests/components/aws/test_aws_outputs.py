@@ -101,6 +101,7 @@ def test_components_use_pioneer_aws_type_tokens_and_nest_under_the_platform(run_
         "pioneer:aws:ImageRepository",
         "pioneer:aws:EksCluster",
         "pioneer:aws:ClusterAutoscaler",
+        "pioneer:aws:PodNetworkPolicy",
         "pioneer:aws:SageMakerPlatform",
     }
     urns = {r.urn: r for r in run.resources}

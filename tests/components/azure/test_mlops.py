@@ -107,10 +107,11 @@ def test_compute_identity_gets_blob_contributor_on_the_container_and_acrpull_on_
 def test_no_role_assignment_is_scoped_to_a_subscription_or_resource_group(dev_run):
     grants = dev_run.of_type(T["role"])
     # compute: blob + acr; kubelet: acr; storage encryption: key; training pods: blob;
-    # the deployer: the cluster's Kubernetes objects and the platform container's blobs;
-    # the cluster identity: Network Contributor on the node subnet; the deployer and the
-    # compute: Azure ML's containers (account scope, conditioned on the container names)
-    assert len(grants) == 10
+    # the deployer: the cluster's Kubernetes objects, the platform container's blobs and
+    # AcrPush for the training image; the cluster identity: Network Contributor on the node
+    # subnet; the deployer and the compute: Azure ML's containers (account scope, conditioned
+    # on the container names)
+    assert len(grants) == 11
     for grant in grants:
         scope = grant.inputs["scope"]
         parts = scope.strip("/").split("/")

@@ -153,6 +153,7 @@ def test_pioneer_plan_azure_dev_json_shows_the_secure_platform():
         "managedClusters",
         "registries",
         "registries",
+        "registries",  # the deployer pushes the training image (AcrPush)
         "storageAccounts",
         "storageAccounts",
         "storageAccounts",  # the deployer's blob rights on the platform container

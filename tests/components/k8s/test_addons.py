@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -96,3 +97,64 @@ def test_gke_trainer_is_bound_to_the_training_account(run_spec, base_config):
     assert binding.inputs["member"] == "serviceAccount:pioneer-ml-dev.svc.id.goog[training/trainer]"
     cluster = run.one("gcp:container/cluster:Cluster").inputs
     assert cluster["addonsConfig"]["gcsFuseCsiDriverConfig"]["enabled"] is True
+
+
+NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_training_namespace_is_restricted_and_denies_all_but_what_training_needs(cloud):
+    from components.policy import evaluate
+    from stacks.plan import preview_document
+    from tests.conftest import shipped_plan
+
+    plan = shipped_plan(f"{cloud}-dev")
+    run = plan.run
+    labels = run.one(NS).inputs["metadata"]["labels"]
+    for mode in ("enforce", "warn", "audit"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+    policies = {p.inputs["metadata"]["name"]: p.inputs for p in run.of_type(NETPOL)}
+    assert {p["metadata"]["namespace"] for p in policies.values()} == {"training"}
+    assert policies["default-deny"]["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Ingress", "Egress"],
+    }
+    trainers = {"matchLabels": {"app.kubernetes.io/name": "pioneer-train"}}
+    peers = policies["training-peers"]["spec"]
+    assert peers["podSelector"] == trainers
+    assert peers["ingress"] == [{"from": [{"podSelector": trainers}]}]  # every port: NCCL's too
+    assert policies["dns"]["spec"]["egress"][0]["ports"] == [
+        {"protocol": "UDP", "port": 53},
+        {"protocol": "TCP", "port": 53},
+    ]
+    assert policies["https-egress"]["spec"]["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    ]
+    identity = {
+        "aws": [("169.254.170.23/32", 80)],  # EKS Pod Identity agent
+        "gcp": [("169.254.169.254/32", 80), ("169.254.169.252/32", 988)],  # GKE metadata server
+        "azure": [],  # a token file, exchanged over HTTPS
+    }[cloud]
+    egress = (policies.get("workload-identity") or {"spec": {"egress": []}})["spec"]["egress"]
+    assert [(e["to"][0]["ipBlock"]["cidr"], e["ports"][0]["port"]) for e in egress] == identity
+    # The trainer needs no Kubernetes API token (its cloud identity brings its own).
+    assert run.one(SA).inputs["automountServiceAccountToken"] is False
+
+    # The namespace rules pass because of these objects: without them they fail.
+    doc = copy.deepcopy(preview_document(plan))  # the plan is shared: change a copy
+    for step in doc["steps"]:
+        state = step["newState"]
+        if state["type"] == NS:
+            state["inputs"]["metadata"]["labels"] = {}
+    doc["steps"] = [s for s in doc["steps"] if s["newState"]["type"] != NETPOL]
+    failed = {v["rule"] for v in evaluate(doc)["violations"]}
+    assert {"compute-namespace-pod-security", "compute-namespace-network-policy"} <= failed
+
+
+def test_eks_enforces_network_policies_with_the_vpc_cni_agent():
+    from tests.conftest import shipped_plan
+
+    run = shipped_plan("aws-dev").run
+    (cni,) = [a for a in run.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
+    assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert cni.inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # replaces the bootstrapped CNI

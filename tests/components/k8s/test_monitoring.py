@@ -47,6 +47,24 @@ def test_cronjob_runs_pioneer_monitor_on_the_fetched_captures_without_privileges
     assert "eks.amazonaws.com/role-arn" in sa["annotations"]
 
 
+def test_the_cronjob_passes_the_workload_rules_but_the_digest_one_for_tagged_images():
+    from components.policy import evaluate
+    from components.policy.workloads import RULES
+
+    run = _run()
+    doc = {
+        "steps": [{"op": "create", "urn": r.urn, "newState": r.as_state()} for r in run.resources]
+    }
+    failed = {
+        (v["rule"], v["message"].split("'")[3]) for v in evaluate(doc, rules=RULES)["violations"]
+    }
+    # The caller chose tags (registry.example/pioneer:1): only that is reported, per container.
+    assert failed == {
+        ("compute-image-digest", "fetch-captures"),
+        ("compute-image-digest", "monitor"),
+    }
+
+
 def test_an_unknown_schedule_is_refused():
     with pytest.raises(Exception, match="schedule: 'weekly' is not one of hourly, daily"):
         _run(schedule="weekly")
