@@ -84,7 +84,7 @@ def test_private_aws_platform_and_its_addons_stack(tmp_path):
     assert types == {
         "pioneer:k8s:ClusterAddons", "pulumi:providers:kubernetes",
         "kubernetes:core/v1:Namespace", "kubernetes:core/v1:ServiceAccount",
-        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:helm.sh/v3:Release", "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     }  # fmt: skip
     releases = {r.inputs["name"] for r in addons.run.of_type("kubernetes:helm.sh/v3:Release")}
     assert releases == {
