@@ -64,11 +64,14 @@ def _summary(inputs: Mapping[str, Any]) -> str:
 
 def display_type(token: str) -> str:
     """A type token as the Pulumi CLI shows it: ``aws:s3/bucketPolicy:BucketPolicy`` ->
-    ``aws:s3:BucketPolicy``. The full tokens (up to ~90 characters) split mid-word in an
-    80-column terminal; the JSON document keeps them whole."""
+    ``aws:s3:BucketPolicy`` (Kubernetes API versions stay). The full tokens (up to ~90
+    characters) split mid-word in an 80-column terminal; the JSON document keeps them."""
     parts = token.split(":")
     if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}:{parts[1].split('/', 1)[0]}:{parts[2]}"
+        module, file = parts[1].split("/", 1)
+        # only the file part that repeats the name; `kubernetes:apps/v1:Deployment` keeps v1
+        if file.lower() == parts[2].lower():
+            return f"{parts[0]}:{module}:{parts[2]}"
     return token
 
 

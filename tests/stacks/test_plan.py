@@ -155,3 +155,4 @@ def test_plan_tree_never_splits_a_type_or_a_name_at_80_columns(stack):
         assert display_type(r.type) in words and r.name in words, (r.type, r.name)
     assert display_type("aws:s3/bucketPolicy:BucketPolicy") == "aws:s3:BucketPolicy"
     assert display_type("pioneer:aws:DataBucket") == "pioneer:aws:DataBucket"
+    assert display_type("kubernetes:core/v1:Namespace") == "kubernetes:core/v1:Namespace"
