@@ -11,10 +11,12 @@ from components.aws.autoscaler import chart as autoscaler_chart
 from components.aws.interconnect import DEVICE_PLUGIN_CHART, efa_device_plugin_values
 from components.aws.naming import physical_name
 from components.aws.node_pools import plan_node_group
+from components.k8s import stage
 from components.k8s.addons import ClusterAddonsArgs, HelmChart
+from components.k8s.stage import addons_args_from
 from components.spec import PlatformSpec
 
-LIVE = ("kubeconfig", "kubernetes_version", "trainer_annotations")
+LIVE = (*stage.LIVE, "kubernetes_version")
 """The platform's outputs the add-ons need (`addons_inputs` when they are a separate stack)."""
 
 
@@ -34,10 +36,4 @@ def addons_args(spec: PlatformSpec, live: Mapping[str, Any]) -> ClusterAddonsArg
                 values=efa_device_plugin_values(),
             )
         )  # fmt: skip
-    return ClusterAddonsArgs(
-        cloud="aws",
-        kubeconfig=live["kubeconfig"],
-        device_plugin=True,
-        service_account_annotations=live["trainer_annotations"],
-        charts=charts,
-    )
+    return addons_args_from("aws", live, device_plugin=True, charts=charts)

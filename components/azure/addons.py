@@ -7,15 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from components.k8s.addons import ClusterAddonsArgs
+from components.k8s.stage import LIVE, addons_args_from
 from components.spec import PlatformSpec
 
-LIVE = ("kubeconfig", "trainer_annotations")
+__all__ = ["LIVE", "addons_args"]
 
 
 def addons_args(spec: PlatformSpec, live: Mapping[str, Any]) -> ClusterAddonsArgs:
-    return ClusterAddonsArgs(
-        cloud="azure",
-        kubeconfig=live["kubeconfig"],
-        device_plugin=True,
-        service_account_annotations=live["trainer_annotations"],
-    )
+    return addons_args_from("azure", live, device_plugin=True)

@@ -54,6 +54,8 @@ class MachineLearningArgs:
     """The platform registry (the workspace's image registry)."""
     compute_identity_id: pulumi.Input[str]
     """The user-assigned identity every AmlCompute cluster runs as."""
+    subscription_id: pulumi.Input[str]
+    """The subscription the built-in role definitions are read from."""
     gpu_pools: Sequence[NodePool] = ()
     """One AmlCompute cluster per GPU pool."""
     public_network_access: bool = False
@@ -67,8 +69,6 @@ class MachineLearningArgs:
     )
     """Who reads and writes Azure ML's own containers (code snapshots, job outputs, logs):
     label -> (principal id, principal type); the deployer and the compute identity."""
-    subscription_id: pulumi.Input[str] = ""
-    """The subscription the built-in role definitions are read from."""
 
 
 class MachineLearning(AzureComponent):

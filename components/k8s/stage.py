@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from components.k8s.addons import ClusterAddons, ClusterAddonsArgs
+from components.k8s.addons import ClusterAddons, ClusterAddonsArgs, HelmChart
 
 if TYPE_CHECKING:
     from components.spec import PlatformSpec
@@ -36,6 +36,26 @@ ADDONS_OUTPUT = "addons_inputs"
 """The platform stack output the add-ons stack reads (None when the add-ons are in-stack)."""
 
 AddonsArgsBuilder = Callable[["PlatformSpec", Mapping[str, Any]], ClusterAddonsArgs]
+
+LIVE = ("kubeconfig", "trainer_annotations")
+"""The platform outputs every cloud's add-ons need; a cloud may add its own (EKS: the version)."""
+
+
+def addons_args_from(
+    cloud: str,
+    live: Mapping[str, Any],
+    *,
+    device_plugin: bool,
+    charts: list[HelmChart] | None = None,
+) -> ClusterAddonsArgs:
+    """The one way a cloud's ``addons_args`` turns live values into `ClusterAddonsArgs`."""
+    return ClusterAddonsArgs(
+        cloud=cloud,
+        kubeconfig=live["kubeconfig"],
+        device_plugin=device_plugin,
+        service_account_annotations=live["trainer_annotations"],
+        charts=list(charts or []),
+    )
 
 
 def install_or_export(

@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from components.spec import PlatformSpec
+from components.spec import PlatformSpec, SpecError
+from cost.input_file import InputFileError
+from stacks.config import addons_for, list_stacks, load_stack_config
 
 # RFC 5737 (IPv4) and RFC 3849 (IPv6) documentation ranges: placeholders, never a real network.
 DOCUMENTATION = tuple(
@@ -75,13 +77,10 @@ def _cluster_checks(spec: PlatformSpec, stack: str, stack_file: Path) -> list[Ac
             else:
                 out.append(AccessCheck(key, "ok", f"{cidr} may reach the public endpoint"))
         return out
-    addons = [
-        p.name[len("Pulumi."):-len(".yaml")]
-        for p in sorted(stack_file.parent.glob("Pulumi.*.yaml"))
-        if _names(p, stack)
-    ]  # fmt: skip
     if cl.addons == "in_stack":  # refused by the spec; kept for a spec built in code
         return [AccessCheck("cluster.addons", "set", "private endpoint with in-stack add-ons")]
+    folder = stack_file.parent
+    addons = [s for s in list_stacks(folder) if _names(folder / f"Pulumi.{s}.yaml", stack)]
     if addons:
         return [AccessCheck(
             "cluster.addons", "note",
@@ -98,9 +97,7 @@ def _cluster_checks(spec: PlatformSpec, stack: str, stack_file: Path) -> list[Ac
 
 
 def _names(path: Path, stack: str) -> bool:
-    from stacks.config import addons_for, load_stack_config
-
     try:
         return addons_for(load_stack_config(path)) == stack
-    except Exception:  # an unreadable sibling is its own stack's problem, not this one's
+    except (SpecError, InputFileError, OSError):  # a broken sibling is its own stack's problem
         return False
