@@ -135,8 +135,13 @@ def spec_from_stack(ref: str | Path) -> tuple[str, Path, PlatformSpec]:
             [f"config.{NAMESPACE}:{k}: an add-ons stack has only {NAMESPACE}:{ADDONS_FOR}; "
              f"this key belongs in stack {target!r}" for k in sorted(raw)]
         )  # fmt: skip
+    if not isinstance(target, str) or not target:
+        raise SpecError(
+            [f"config.{NAMESPACE}:{ADDONS_FOR}: expected the platform stack's name, "
+             f"got {target!r}"]
+        )  # fmt: skip
     target_path = path.parent / f"Pulumi.{target}.yaml"
-    if not isinstance(target, str) or not target_path.is_file():
+    if not target_path.is_file():
         raise SpecError(
             [f"config.{NAMESPACE}:{ADDONS_FOR}: no platform stack {target!r} beside {path} "
              f"(stacks there: {', '.join(list_stacks(path.parent)) or 'none'})"]

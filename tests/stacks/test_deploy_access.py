@@ -110,6 +110,7 @@ def test_addons_stack_config_errors(tmp_path):
         "extra": ({"addons_for": "pub", "region": "us-east-1"}, "an add-ons stack has only"),
         "missing": ({"addons_for": "nosuch"}, "no platform stack 'nosuch'"),
         "in-stack": ({"addons_for": "pub"}, "installs its add-ons itself"),
+        "not-a-name": ({"addons_for": [1]}, "expected the platform stack's name, got [1]"),
     }
     for name, (cfg, message) in cases.items():
         _write(tmp_path, name, cfg)
